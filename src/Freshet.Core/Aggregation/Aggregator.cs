@@ -1,0 +1,58 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using Freshet.Events;
+
+namespace Freshet.Aggregation;
+
+/// <summary>
+/// A monoid over tile states (the IR): <see cref="Init"/> is the identity, <see cref="Update"/> folds one event in,
+/// <see cref="Merge"/> combines two states, <see cref="Finish"/> turns a state into the served value.
+/// A state is a fixed number of <c>long</c> slots (<see cref="Width"/>) stored inline in the tile table, so count
+/// and sum tiles cost 8 bytes of payload. Variable-size states (HyperLogLog, Space-Saving) keep a handle in slot 0
+/// and the sketch in a pool owned by the aggregator instance.
+/// One instance belongs to one shard (single writer), so it may own mutable pools without locks.
+/// </summary>
+public abstract class Aggregator
+{
+    /// <summary>Number of <c>long</c> slots per state.</summary>
+    public abstract int Width { get; }
+
+    /// <summary>True when merge is exact (not a sketch or floating-point approximation).</summary>
+    public virtual bool IsExact => true;
+
+    /// <summary>Sets a state to the identity (empty) value.</summary>
+    public virtual void Init(Span<long> state) => state.Clear();
+
+    /// <summary>Folds one event into a state. <paramref name="value"/> is the feature's field (absent for count).</summary>
+    public abstract void Update(Span<long> state, in FieldValue value, long timeMs);
+
+    /// <summary>Folds <paramref name="from"/> into <paramref name="into"/>.</summary>
+    public abstract void Merge(Span<long> into, ReadOnlySpan<long> from);
+
+    /// <summary>The served value of a state.</summary>
+    public abstract FeatureValue Finish(ReadOnlySpan<long> state, in FinishContext context);
+
+    /// <summary>Frees what a state holds outside its slots (pooled sketches); the state must not be used after.</summary>
+    public virtual void Release(Span<long> state)
+    {
+    }
+
+    /// <summary>Writes a state in a self-contained, process-independent form (for checkpoints and Redis).</summary>
+    public virtual void Write(ReadOnlySpan<long> state, IBufferWriter<byte> output)
+    {
+        var bytes = MemoryMarshal.AsBytes(state);
+        bytes.CopyTo(output.GetSpan(bytes.Length));
+        output.Advance(bytes.Length);
+    }
+
+    /// <summary>Reads a state written by <see cref="Write"/>; returns the bytes consumed.</summary>
+    public virtual int Read(ReadOnlySpan<byte> input, Span<long> state)
+    {
+        int n = Width * sizeof(long);
+        MemoryMarshal.Cast<byte, long>(input[..n]).CopyTo(state);
+        return n;
+    }
+}
+
+/// <summary>What <see cref="Aggregator.Finish"/> may need: the query time (for decay) and the string table.</summary>
+public readonly record struct FinishContext(long NowMs, StringInterner Strings);

@@ -1,0 +1,141 @@
+namespace Freshet.Events;
+
+/// <summary>
+/// A reusable batch of events in flat arrays: one <see cref="EventRecord"/> per event and one shared array of
+/// <see cref="FieldValue"/>s. Parsing or generating into a cleared batch allocates nothing once the arrays have
+/// grown to the working size, which is what keeps steady-state ingest free of per-event garbage.
+/// Not thread-safe while being filled; read-only (and shareable between shards) once handed to the engine.
+/// </summary>
+public sealed class EventBatch
+{
+    private EventRecord[] _events;
+    private FieldValue[] _fields;
+    private int[] _fieldEnds;
+    private int _count;
+    private int _fieldCount;
+    private int _openStart = -1;
+    private int _openType;
+    private long _openTime;
+    private ulong _openIdHash;
+
+    public EventBatch(int eventCapacity = 1024, int fieldsPerEvent = 6)
+    {
+        _events = new EventRecord[eventCapacity];
+        _fieldEnds = new int[eventCapacity];
+        _fields = new FieldValue[eventCapacity * fieldsPerEvent];
+    }
+
+    /// <summary>Number of complete events.</summary>
+    public int Count => _count;
+
+    /// <summary>The events, valid up to <see cref="Count"/>.</summary>
+    public ReadOnlySpan<EventRecord> Events => _events.AsSpan(0, _count);
+
+    /// <summary>Arbitrary per-batch tag set by the producer (for example the first log offset).</summary>
+    public long Tag { get; set; }
+
+    public ref readonly EventRecord this[int index] => ref _events[index];
+
+    /// <summary>The fields of event <paramref name="index"/>.</summary>
+    public ReadOnlySpan<FieldValue> FieldsOf(int index)
+    {
+        int start = _events[index].FieldStart;
+        return _fields.AsSpan(start, _fieldEnds[index] - start);
+    }
+
+    /// <summary>Finds a field of an event by interned name id; a linear scan, since events have a handful of fields.</summary>
+    public bool TryGetField(int index, int nameId, out FieldValue value)
+    {
+        int start = _events[index].FieldStart;
+        int end = _fieldEnds[index];
+        var fields = _fields;
+        for (int i = start; i < end; i++)
+        {
+            if (fields[i].NameId == nameId)
+            {
+                value = fields[i];
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    public void Clear()
+    {
+        _count = 0;
+        _fieldCount = 0;
+        _openStart = -1;
+        Tag = 0;
+    }
+
+    /// <summary>Starts an event; add its fields, then <see cref="EndEvent"/> or <see cref="AbandonEvent"/>.</summary>
+    public void BeginEvent(int typeId, long timeMs, ulong idHash = 0)
+    {
+        _openStart = _fieldCount;
+        _openType = typeId;
+        _openTime = timeMs;
+        _openIdHash = idHash;
+    }
+
+    /// <summary>Sets the type, time or id of the open event (the parser learns them in any order).</summary>
+    public void SetHeader(int typeId, long timeMs, ulong idHash)
+    {
+        _openType = typeId;
+        _openTime = timeMs;
+        _openIdHash = idHash;
+    }
+
+    public void AddString(int nameId, int valueId) => AddField(FieldValue.OfString(nameId, valueId));
+
+    public void AddNumber(int nameId, double value) => AddField(FieldValue.OfNumber(nameId, value));
+
+    public void AddField(in FieldValue field)
+    {
+        if (_fieldCount == _fields.Length)
+        {
+            Array.Resize(ref _fields, _fields.Length * 2);
+        }
+
+        _fields[_fieldCount++] = field;
+    }
+
+    /// <summary>Completes the open event.</summary>
+    public void EndEvent()
+    {
+        if (_count == _events.Length)
+        {
+            Array.Resize(ref _events, _events.Length * 2);
+            Array.Resize(ref _fieldEnds, _events.Length);
+        }
+
+        _events[_count] = new EventRecord(_openType, _openTime, _openIdHash, _openStart);
+        _fieldEnds[_count] = _fieldCount;
+        _count++;
+        _openStart = -1;
+    }
+
+    /// <summary>Drops the open event and its fields (it was invalid); the events before it are kept.</summary>
+    public void AbandonEvent()
+    {
+        if (_openStart >= 0)
+        {
+            _fieldCount = _openStart;
+            _openStart = -1;
+        }
+    }
+
+    /// <summary>Appends a copy of event <paramref name="index"/> of another batch.</summary>
+    public void CopyFrom(EventBatch source, int index)
+    {
+        ref readonly var e = ref source[index];
+        BeginEvent(e.TypeId, e.TimeMs, e.IdHash);
+        foreach (ref readonly var f in source.FieldsOf(index))
+        {
+            AddField(f);
+        }
+
+        EndEvent();
+    }
+}
