@@ -1,0 +1,28 @@
+namespace Freshet.Events;
+
+/// <summary>Why an event was not accepted. Counted per reason in engine statistics.</summary>
+public enum EventRejectReason
+{
+    /// <summary>The JSON could not be read at all from this point.</summary>
+    MalformedJson,
+    /// <summary>The event is not a JSON object.</summary>
+    NotAnObject,
+    MissingType,
+    MissingTime,
+    /// <summary>A reserved key (<c>id</c>, <c>type</c>, <c>time</c>) has the wrong type or format.</summary>
+    InvalidHeader,
+    /// <summary>A field is an object or array, or is repeated.</summary>
+    InvalidField,
+    /// <summary>Too many fields, or a string that is too long.</summary>
+    TooLarge,
+    /// <summary>Older than now minus the allowed lateness: its tiles are closed.</summary>
+    Late,
+    /// <summary>Further ahead of now than max_future.</summary>
+    Future,
+}
+
+/// <summary>One rejected event: its index in the request, the reason, the field at fault (if any) and a readable message.</summary>
+public readonly record struct EventError(int Index, EventRejectReason Reason, string? Field, string Message)
+{
+    public override string ToString() => $"event {Index}: {Message}";
+}

@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Freshet.Hashing;
+
+namespace Freshet.Events;
+
+/// <summary>
+/// Reads events from UTF-8 JSON straight into an <see cref="EventBatch"/>: a JSON array of objects, or NDJSON (one
+/// object per line). No DOM and no per-event objects: names and string values are interned from the reader's
+/// spans. A bad event is reported with its index and skipped; every valid event around it is kept. In NDJSON a
+/// malformed line costs only that line; in an array a syntax error ends the array there (there is no reliable way
+/// to find the next element), and the events before it are kept. Not thread-safe: use one parser per thread.
+/// </summary>
+public sealed class EventJsonParser(StringInterner strings)
+{
+    // Unescaping buffer: one parser serves one thread at a time (create one per request or per reader thread).
+    private readonly byte[] _scratch = new byte[StringInterner.MaxLength * 3];
+
+    /// <summary>Most fields one event may have.</summary>
+    public const int MaxFields = 64;
+
+    /// <summary>Earliest accepted epoch-millisecond time (1973-03-03): smaller values are almost always epoch seconds.</summary>
+    public const long MinTimeMs = 100_000_000_000;
+
+    /// <summary>Latest accepted time (year 9999).</summary>
+    public const long MaxTimeMs = 253_402_300_799_999;
+
+    /// <summary>
+    /// Parses <paramref name="utf8"/> and appends the valid events to <paramref name="batch"/>. Errors are appended
+    /// to <paramref name="errors"/> with indexes counted from <paramref name="firstIndex"/>. Returns how many events
+    /// (valid or not) were seen.
+    /// </summary>
+    public int Parse(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex = 0)
+    {
+        int start = 0;
+        while (start < utf8.Length && IsWhitespace(utf8[start]))
+        {
+            start++;
+        }
+
+        if (start == utf8.Length)
+        {
+            return 0;
+        }
+
+        return utf8[start] == (byte)'['
+            ? ParseArray(utf8[start..], batch, errors, firstIndex)
+            : ParseLines(utf8, batch, errors, firstIndex);
+    }
+
+    private int ParseArray(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        int index = firstIndex;
+        try
+        {
+            reader.Read(); // '['
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                ParseOne(ref reader, batch, errors, index++);
+            }
+
+            if (reader.TokenType != JsonTokenType.EndArray)
+            {
+                errors.Add(new EventError(index, EventRejectReason.MalformedJson, null, "the JSON array is not closed; events after this point were not read"));
+            }
+        }
+        catch (JsonException ex)
+        {
+            batch.AbandonEvent();
+            errors.Add(new EventError(index, EventRejectReason.MalformedJson, null,
+                $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {FirstSentence(ex.Message)}; events after this point were not read"));
+            index++;
+        }
+
+        return index - firstIndex;
+    }
+
+    private int ParseLines(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex)
+    {
+        int index = firstIndex;
+        int lineNumber = 0;
+        while (!utf8.IsEmpty)
+        {
+            int newline = utf8.IndexOf((byte)'\n');
+            var line = newline < 0 ? utf8 : utf8[..newline];
+            utf8 = newline < 0 ? default : utf8[(newline + 1)..];
+            lineNumber++;
+            if (IsBlank(line))
+            {
+                continue;
+            }
+
+            var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            try
+            {
+                reader.Read();
+                ParseOne(ref reader, batch, errors, index);
+                if (reader.Read())
+                {
+                    throw new JsonException("unexpected content after the event object", null, 0, reader.TokenStartIndex);
+                }
+            }
+            catch (JsonException ex)
+            {
+                batch.AbandonEvent();
+                RemoveErrorFor(errors, index);
+                errors.Add(new EventError(index, EventRejectReason.MalformedJson, null,
+                    $"malformed JSON on line {lineNumber}: {FirstSentence(ex.Message)}"));
+            }
+
+            index++;
+        }
+
+        return index - firstIndex;
+    }
+
+    private void ParseOne(ref Utf8JsonReader reader, EventBatch batch, List<EventError> errors, int index)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            errors.Add(new EventError(index, EventRejectReason.NotAnObject, null, $"expected an event object, found {Describe(reader.TokenType)}"));
+            return;
+        }
+
+        batch.BeginEvent(0, 0);
+        int typeId = 0;
+        long timeMs = 0;
+        bool hasTime = false;
+        ulong idHash = 0;
+        int fieldCount = 0;
+        EventError? error = null;
+        var scratch = _scratch.AsSpan();
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length == 0)
+                {
+                    error ??= Header(index, "type", "'type' must be a non-empty string");
+                    reader.Skip();
+                    continue;
+                }
+
+                typeId = Intern(ref reader, scratch, index, "type", ref error);
+            }
+            else if (reader.ValueTextEquals("time"u8))
+            {
+                reader.Read();
+                hasTime = TryReadTime(ref reader, index, out timeMs, ref error);
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                {
+                    // Hash the raw text so "id": 5 and "id": "5" are the same event id.
+                    idHash = XxHash64.Hash(reader.ValueIsEscaped ? Unescape(ref reader, scratch) : reader.ValueSpan);
+                }
+                else
+                {
+                    error ??= Header(index, "id", "'id' must be a string or a number");
+                    reader.Skip();
+                }
+            }
+            else
+            {
+                ReadField(ref reader, batch, scratch, index, ref fieldCount, ref error);
+            }
+        }
+
+        if (error is null && typeId == 0)
+        {
+            error = new EventError(index, EventRejectReason.MissingType, "type", "missing 'type' (the event type, such as \"click\")");
+        }
+
+        if (error is null && !hasTime)
+        {
+            error = new EventError(index, EventRejectReason.MissingTime, "time", "missing 'time' (epoch milliseconds or an ISO-8601 string)");
+        }
+
+        if (error is { } e)
+        {
+            batch.AbandonEvent();
+            errors.Add(e);
+            return;
+        }
+
+        batch.SetHeader(typeId, timeMs, idHash);
+        batch.EndEvent();
+    }
+
+    private void ReadField(ref Utf8JsonReader reader, EventBatch batch, Span<byte> scratch, int index, ref int fieldCount, ref EventError? error)
+    {
+        int nameId = Intern(ref reader, scratch, index, null, ref error);
+        reader.Read();
+        if (error is not null)
+        {
+            reader.Skip();
+            return;
+        }
+
+        if (++fieldCount > MaxFields)
+        {
+            error = new EventError(index, EventRejectReason.TooLarge, null, $"more than {MaxFields} fields");
+            reader.Skip();
+            return;
+        }
+
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                int valueId = Intern(ref reader, scratch, index, strings[nameId], ref error);
+                if (error is null)
+                {
+                    batch.AddString(nameId, valueId);
+                }
+
+                break;
+            case JsonTokenType.Number:
+                batch.AddNumber(nameId, reader.GetDouble());
+                break;
+            case JsonTokenType.True:
+            case JsonTokenType.False:
+                batch.AddNumber(nameId, reader.TokenType == JsonTokenType.True ? 1 : 0);
+                break;
+            case JsonTokenType.Null:
+                break; // An explicit null is the same as an absent field.
+            default:
+                error = new EventError(index, EventRejectReason.InvalidField, strings[nameId],
+                    $"field '{strings[nameId]}' is {Describe(reader.TokenType)}; fields must be strings, numbers or booleans");
+                reader.Skip();
+                break;
+        }
+    }
+
+    private bool TryReadTime(ref Utf8JsonReader reader, int index, out long timeMs, ref EventError? error)
+    {
+        timeMs = 0;
+        if (reader.TokenType == JsonTokenType.Number)
+        {
+            if (!reader.TryGetInt64(out timeMs))
+            {
+                error ??= Header(index, "time", "'time' must be whole epoch milliseconds (no fraction)");
+                return false;
+            }
+
+            if (timeMs is > 0 and < MinTimeMs)
+            {
+                error ??= Header(index, "time", $"'time' {timeMs} looks like epoch seconds; send epoch milliseconds ({timeMs * 1000})");
+                return false;
+            }
+
+            if (timeMs is < MinTimeMs or > MaxTimeMs)
+            {
+                error ??= Header(index, "time", $"'time' {timeMs} is out of range (1973 to 9999 in epoch milliseconds)");
+                return false;
+            }
+
+            return true;
+        }
+
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            Span<char> chars = stackalloc char[64];
+            if (reader.ValueSpan.Length <= 64 && TryParseIsoTime(chars[..Encoding.UTF8.GetChars(reader.ValueSpan, chars)], out timeMs))
+            {
+                return true;
+            }
+
+            error ??= Header(index, "time", $"'time' \"{Truncate(reader.GetString())}\" is not an ISO-8601 time such as 2026-11-21T10:00:00Z");
+            return false;
+        }
+
+        error ??= Header(index, "time", $"'time' is {Describe(reader.TokenType)}; expected epoch milliseconds or an ISO-8601 string");
+        reader.Skip();
+        return false;
+    }
+
+    /// <summary>Parses ISO-8601 times; a time without an offset is UTC, and a trailing " UTC" is accepted (REES46 style).</summary>
+    public static bool TryParseIsoTime(ReadOnlySpan<char> text, out long timeMs)
+    {
+        text = text.Trim();
+        if (text.EndsWith(" UTC", StringComparison.Ordinal))
+        {
+            text = text[..^4];
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            timeMs = parsed.ToUnixTimeMilliseconds();
+            return true;
+        }
+
+        timeMs = 0;
+        return false;
+    }
+
+    private int Intern(ref Utf8JsonReader reader, Span<byte> scratch, int index, string? field, ref EventError? error)
+    {
+        var bytes = reader.ValueIsEscaped ? Unescape(ref reader, scratch) : reader.ValueSpan;
+        if (bytes.Length > StringInterner.MaxLength)
+        {
+            error ??= new EventError(index, EventRejectReason.TooLarge, field,
+                field is null ? $"a field name is longer than {StringInterner.MaxLength} bytes" : $"field '{field}' is longer than {StringInterner.MaxLength} bytes");
+            return 0;
+        }
+
+        return strings.GetOrAddUtf8(bytes);
+    }
+
+    private static ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader, Span<byte> scratch)
+    {
+        if (reader.ValueSpan.Length > scratch.Length)
+        {
+            return reader.ValueSpan; // Too long to be valid anyway; the length check reports it.
+        }
+
+        int n = reader.CopyString(scratch);
+        return scratch[..n];
+    }
+
+    private static EventError Header(int index, string field, string message) =>
+        new(index, EventRejectReason.InvalidHeader, field, message);
+
+    private static void RemoveErrorFor(List<EventError> errors, int index)
+    {
+        if (errors.Count > 0 && errors[^1].Index == index)
+        {
+            errors.RemoveAt(errors.Count - 1);
+        }
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => token.ToString(),
+    };
+
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(". ", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+
+    private static string Truncate(string? s) => s is null ? "" : s.Length <= 40 ? s : s[..40] + "…";
+
+    private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF;
+
+    private static bool IsBlank(ReadOnlySpan<byte> line) => line.TrimStart(" \t\r"u8).IsEmpty;
+}

@@ -1,0 +1,294 @@
+using Freshet.Aggregation;
+using Freshet.Engine.Query;
+using Freshet.Engine.Shards;
+using Freshet.Features;
+using Freshet.Time;
+using Freshet.Windows;
+
+namespace Freshet.Engine;
+
+/// <summary>Reads: feature vectors (with derived ratio and trend), series and profiles.</summary>
+public sealed partial class FreshetEngine
+{
+    /// <summary>Most points one series or profile query may merge.</summary>
+    public const int MaxQueryBuckets = 20_000;
+
+    /// <summary>Feature values of one key. Unknown keys answer like keys with no events (count 0, mean missing).</summary>
+    public FeatureVector GetVector(string entityName, IReadOnlyList<string> key, VectorQuery? query = null)
+    {
+        query ??= new VectorQuery();
+        var catalog = _catalog;
+        var entity = ResolveEntity(catalog, entityName);
+        var target = ResolveKey(entity, key);
+        var features = query.Features is null
+            ? catalog.Features.Where(f => f.Entity == entity).ToList()
+            : query.Features.Select(name => ResolveFeature(catalog, name, entity)).ToList();
+        long at = ResolveAt(query.AsOfMs);
+        var readings = new List<FeatureReading>(features.Count * 3);
+        foreach (var feature in features)
+        {
+            if (feature.Definition.Aggregation == AggregationKind.Trend)
+            {
+                readings.Add(ReadTrend(feature, target, at));
+                continue;
+            }
+
+            var windows = query.WindowsMs ?? feature.Definition.WindowsMs;
+            foreach (long window in windows)
+            {
+                readings.Add(ReadWindow(feature, target, window, at));
+            }
+        }
+
+        return new FeatureVector(entity.Name, entity.Describe(target.KeyId), at, target.KeyId != 0, readings);
+    }
+
+    /// <summary>A feature bucket by bucket over <c>[from, to)</c>; by default hour by hour over the last 7 days.</summary>
+    public FeatureSeries GetSeries(string featureName, IReadOnlyList<string> key, long resolutionMs = Duration.Hour, long? fromMs = null, long? toMs = null)
+    {
+        var catalog = _catalog;
+        var feature = ResolveFeature(catalog, featureName, null);
+        var target = ResolveKey(feature.Entity, key);
+        var baseFeature = RequireSeriesSupport(feature, resolutionMs);
+        long now = ResolveAt(null);
+        long to = toMs is { } t ? TimeMath.FloorTo(t, resolutionMs) : TimeMath.FloorTo(now, resolutionMs) + resolutionMs;
+        long from = fromMs is { } f ? TimeMath.FloorTo(f, resolutionMs) : to - (7 * Duration.Day);
+        int count = CheckRange(baseFeature, resolutionMs, from, to, now);
+        var spans = new WindowSpan[count];
+        var slots = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            spans[i] = new WindowSpan(from + (i * resolutionMs), from + ((i + 1) * resolutionMs));
+            slots[i] = i;
+        }
+
+        var values = ReadSlots(feature, target, spans, slots, count, now);
+        var points = new SeriesPoint[count];
+        for (int i = 0; i < count; i++)
+        {
+            points[i] = new SeriesPoint(spans[i].FromMs, values[i]);
+        }
+
+        return new FeatureSeries(feature.Name, feature.Entity.Describe(target.KeyId), resolutionMs, points);
+    }
+
+    /// <summary>
+    /// A feature folded by hour of day (over the last <paramref name="days"/> days, default 7) or day of week
+    /// (default 28 days). Days are UTC and include today so far.
+    /// </summary>
+    public FeatureProfile GetProfile(string featureName, IReadOnlyList<string> key, ProfileKind kind, int? days = null)
+    {
+        var catalog = _catalog;
+        var feature = ResolveFeature(catalog, featureName, null);
+        var target = ResolveKey(feature.Entity, key);
+        long bucket = kind == ProfileKind.HourOfDay ? Duration.Hour : Duration.Day;
+        var baseFeature = RequireSeriesSupport(feature, bucket);
+        int span = days ?? (kind == ProfileKind.HourOfDay ? 7 : 28);
+        if (span is < 1 or > 366)
+        {
+            throw new QueryException(QueryError.OutOfRange, $"a profile covers 1 to 366 days; {span} was asked");
+        }
+
+        long now = ResolveAt(null);
+        long to = TimeMath.FloorTo(now, Duration.Day) + Duration.Day;
+        long from = to - (span * Duration.Day);
+        int count = CheckRange(baseFeature, bucket, Math.Max(from, FirstAnswerable(baseFeature, bucket, now)), to, now);
+        from = to - (count * bucket);
+        var spans = new WindowSpan[count];
+        var slots = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            long start = from + (i * bucket);
+            spans[i] = new WindowSpan(start, start + bucket);
+            slots[i] = kind == ProfileKind.HourOfDay
+                ? (int)(TimeMath.FloorDiv(start, Duration.Hour) % 24 + 24) % 24
+                : (int)((TimeMath.FloorDiv(start, Duration.Day) + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday (index 3).
+        }
+
+        var values = ReadSlots(feature, target, spans, slots, kind == ProfileKind.HourOfDay ? 24 : 7, now);
+        return new FeatureProfile(feature.Name, feature.Entity.Describe(target.KeyId), kind, from, to, values);
+    }
+
+    private FeatureReading ReadWindow(CompiledFeature feature, KeyTarget target, long windowMs, long at)
+    {
+        string label = Duration.Format(windowMs);
+        if (feature.Definition.Aggregation == AggregationKind.Ratio)
+        {
+            var numerator = ReadWindow(feature.Numerator!, target, windowMs, at);
+            var denominator = ReadWindow(feature.Denominator!, target, windowMs, at);
+            double a = feature.Definition.PriorAlpha;
+            double b = feature.Definition.PriorBeta;
+            double den = denominator.Value.Number + a + b;
+            var value = den > 0 ? FeatureValue.Of((numerator.Value.Number + a) / den) : FeatureValue.Missing;
+            return new FeatureReading(feature.Name, label, windowMs, value, denominator.FromMs, denominator.ToMs);
+        }
+
+        CheckWindow(feature, windowMs);
+        var shard = ShardFor(target);
+        long shardNow = ShardNow(shard);
+        if (!WindowPlan.TryPlan(feature.Ladder, windowMs, at, shardNow, out var span))
+        {
+            throw new QueryException(QueryError.OutOfRange,
+                $"window {label} at {TimeMath.FormatUtc(at, "?")} starts before the oldest tile of feature '{feature.Name}' (tiles: {feature.Ladder})");
+        }
+
+        Span<WindowSpan> spans = [span];
+        Span<FeatureValue> values = [default];
+        shard.Read(feature, target.KeyId, spans, at, values);
+        return new FeatureReading(feature.Name, label, windowMs, values[0], spans[0].FromMs, spans[0].ToMs);
+    }
+
+    /// <summary>Trend = (rate in the short window) / (rate in the long window), both smoothed by the same pseudo-count.</summary>
+    private FeatureReading ReadTrend(CompiledFeature feature, KeyTarget target, long at)
+    {
+        var d = feature.Definition;
+        var recent = ReadWindow(feature.Numerator!, target, d.ShortWindowMs, at);
+        var baseline = ReadWindow(feature.Numerator!, target, d.LongWindowMs, at);
+        double shortRate = (recent.Value.Number + (d.Smoothing * d.ShortWindowMs / d.LongWindowMs)) / d.ShortWindowMs;
+        double longRate = (baseline.Value.Number + d.Smoothing) / d.LongWindowMs;
+        var value = longRate > 0 ? FeatureValue.Of(shortRate / longRate) : FeatureValue.Missing;
+        return new FeatureReading(feature.Name, $"{Duration.Format(d.ShortWindowMs)}/{Duration.Format(d.LongWindowMs)}",
+            d.ShortWindowMs, value, baseline.FromMs, baseline.ToMs);
+    }
+
+    private FeatureValue[] ReadSlots(CompiledFeature feature, KeyTarget target, WindowSpan[] spans, int[] slotOfSpan, int slotCount, long now)
+    {
+        var shard = ShardFor(target);
+        if (feature.Definition.Aggregation != AggregationKind.Ratio)
+        {
+            var values = new FeatureValue[slotCount];
+            shard.ReadGrouped(feature, target.KeyId, spans, slotOfSpan, now, values);
+            return values;
+        }
+
+        var numerators = ReadSlots(feature.Numerator!, target, spans, slotOfSpan, slotCount, now);
+        var denominators = ReadSlots(feature.Denominator!, target, spans, slotOfSpan, slotCount, now);
+        double a = feature.Definition.PriorAlpha;
+        double b = feature.Definition.PriorBeta;
+        return numerators.Zip(denominators, (n, d) => d.Number + a + b > 0 ? FeatureValue.Of((n.Number + a) / (d.Number + a + b)) : FeatureValue.Missing).ToArray();
+    }
+
+    private readonly record struct KeyTarget(int KeyId, ulong RouteHash);
+
+    private Shard ShardFor(KeyTarget target) => _shards[(int)(((target.RouteHash >> 32) * (ulong)_shards.Length) >> 32)];
+
+    private long ShardNow(Shard shard)
+    {
+        long now = shard.Clock.NowMs;
+        return now == long.MinValue ? ResolveAt(null) : now;
+    }
+
+    private long ResolveAt(long? asOfMs)
+    {
+        long now = NowMs;
+        if (now == long.MinValue)
+        {
+            now = asOfMs ?? WallMs; // Nothing ingested yet: every window is empty.
+        }
+
+        if (asOfMs is not { } at)
+        {
+            return now;
+        }
+
+        if (at > now)
+        {
+            throw new QueryException(QueryError.OutOfRange, $"as-of time {TimeMath.FormatUtc(at, "?")} is after now ({TimeMath.FormatUtc(now, "?")})");
+        }
+
+        return at;
+    }
+
+    private static CompiledEntity ResolveEntity(FeatureCatalog catalog, string name) =>
+        catalog.TryGetEntity(name, out var entity)
+            ? entity
+            : throw new QueryException(QueryError.UnknownEntity,
+                $"unknown entity '{name}'; known entities: {string.Join(", ", catalog.Entities.Select(e => e.Name))}");
+
+    private static CompiledFeature ResolveFeature(FeatureCatalog catalog, string name, CompiledEntity? entity)
+    {
+        if (!catalog.TryGetFeature(name, out var feature))
+        {
+            var known = catalog.Features.Where(f => entity is null || f.Entity == entity).Select(f => f.Name);
+            throw new QueryException(QueryError.UnknownFeature, $"unknown feature '{name}'; known features{(entity is null ? "" : $" of '{entity.Name}'")}: {string.Join(", ", known)}");
+        }
+
+        if (entity is not null && feature.Entity != entity)
+        {
+            throw new QueryException(QueryError.UnknownFeature, $"feature '{name}' is keyed by '{feature.Entity.Name}', not '{entity.Name}'");
+        }
+
+        return feature;
+    }
+
+    private KeyTarget ResolveKey(CompiledEntity entity, IReadOnlyList<string> key)
+    {
+        int expected = entity.Definition.KeyFields.Length;
+        if (key.Count != expected)
+        {
+            throw new QueryException(QueryError.BadKey, expected == 0
+                ? $"entity '{entity.Name}' is global and takes no key"
+                : $"entity '{entity.Name}' is keyed by [{string.Join(", ", entity.Definition.KeyFields)}]: give {expected} key part(s), not {key.Count}");
+        }
+
+        return entity.TryResolve(key, out int keyId, out ulong hash) ? new KeyTarget(keyId, hash) : new KeyTarget(0, hash);
+    }
+
+    private static void CheckWindow(CompiledFeature feature, long windowMs)
+    {
+        long finest = feature.Ladder.FinestMs;
+        if (windowMs <= 0 || windowMs % finest != 0 || windowMs > feature.Ladder.RetentionMs)
+        {
+            throw new QueryException(QueryError.BadWindow,
+                $"window {Duration.Format(windowMs)} is not valid for feature '{feature.Name}': it must be a multiple of {Duration.Format(finest)} and at most {Duration.Format(feature.Ladder.RetentionMs)}");
+        }
+    }
+
+    private static CompiledFeature RequireSeriesSupport(CompiledFeature feature, long resolutionMs)
+    {
+        var baseFeature = feature.Definition.Aggregation switch
+        {
+            AggregationKind.Trend => throw new QueryException(QueryError.NotSupported, $"feature '{feature.Name}' is a trend (a ratio of two windows) and has no series or profile"),
+            AggregationKind.Ratio => feature.Denominator!,
+            _ => feature,
+        };
+        if (resolutionMs <= 0 || resolutionMs % baseFeature.Ladder.FinestMs != 0)
+        {
+            throw new QueryException(QueryError.BadWindow,
+                $"resolution {Duration.Format(resolutionMs)} is not a multiple of the finest tile of feature '{feature.Name}' ({Duration.Format(baseFeature.Ladder.FinestMs)})");
+        }
+
+        return baseFeature;
+    }
+
+    /// <summary>The oldest bucket start a series at <paramref name="resolutionMs"/> can still answer exactly.</summary>
+    private static long FirstAnswerable(CompiledFeature feature, long resolutionMs, long now)
+    {
+        var ladder = feature.Ladder;
+        long keep = 0;
+        for (int level = 0; level < ladder.Count && ladder.ResolutionMs(level) <= resolutionMs; level++)
+        {
+            keep = Math.Max(keep, ladder.KeepMs(level));
+        }
+
+        return TimeMath.FloorTo(now - keep, resolutionMs) + resolutionMs;
+    }
+
+    private static int CheckRange(CompiledFeature feature, long resolutionMs, long from, long to, long now)
+    {
+        long oldest = FirstAnswerable(feature, resolutionMs, now);
+        if (from < oldest)
+        {
+            throw new QueryException(QueryError.OutOfRange,
+                $"feature '{feature.Name}' keeps {Duration.Format(resolutionMs)} buckets back to {TimeMath.FormatUtc(oldest, "?")}; {TimeMath.FormatUtc(from, "?")} is older (tiles: {feature.Ladder})");
+        }
+
+        long count = to > from ? (to - from) / resolutionMs : 0;
+        if (count > MaxQueryBuckets)
+        {
+            throw new QueryException(QueryError.OutOfRange, $"{count} buckets asked; at most {MaxQueryBuckets} per query");
+        }
+
+        return (int)count;
+    }
+}

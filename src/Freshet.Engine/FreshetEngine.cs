@@ -1,0 +1,287 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Freshet.Engine.Ingest;
+using Freshet.Engine.Shards;
+using Freshet.Events;
+using Freshet.Features;
+
+namespace Freshet.Engine;
+
+/// <summary>
+/// The embedded engine: routes accepted events by entity-key hash to single-writer shards and answers queries from
+/// their tiles. <see cref="Ingest"/> is serialized (one router decides the clock, lateness and order); shards apply in
+/// parallel. A new catalog replaces the current one between two batches without stopping ingestion.
+/// </summary>
+public sealed partial class FreshetEngine : IAsyncDisposable
+{
+    private readonly Lock _ingestLock = new();
+    private readonly object _appliedSignal = new(); // Monitor: shards pulse it after each batch, Flush waits on it.
+    private readonly Shard[] _shards;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentBag<SharedBatch> _batchPool = [];
+    private readonly List<WorkItem>[] _pending;
+    private readonly long[] _rejectedByReason = new long[Enum.GetValues<EventRejectReason>().Length];
+    private readonly ConcurrentDictionary<string, long> _missingKey = new(StringComparer.Ordinal);
+    private volatile FeatureCatalog _catalog;
+    private long _nowMs = long.MinValue;
+    private long _sequence;
+    private long _accepted;
+    private long _withoutFeatures;
+    private bool _disposed;
+
+    public FreshetEngine(FeatureCatalog catalog, StringInterner strings, EntityKeySpace keys, EngineOptions? options = null)
+    {
+        options ??= new EngineOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ShardCount, 1);
+        Strings = strings;
+        Keys = keys;
+        _catalog = catalog;
+        _time = options.Time;
+        _shards = new Shard[options.ShardCount];
+        _pending = new List<WorkItem>[options.ShardCount];
+        for (int i = 0; i < _shards.Length; i++)
+        {
+            _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied);
+            _pending[i] = new List<WorkItem>(1024);
+            _shards[i].Start();
+        }
+    }
+
+    /// <summary>Compiles <paramref name="definitions"/> and starts an engine with a fresh string table.</summary>
+    public static FreshetEngine Create(FeatureSet definitions, EngineOptions? options = null)
+    {
+        var strings = new StringInterner();
+        var keys = new EntityKeySpace();
+        return new FreshetEngine(FeatureCatalog.Compile(definitions, strings, keys), strings, keys, options);
+    }
+
+    public StringInterner Strings { get; }
+
+    public EntityKeySpace Keys { get; }
+
+    /// <summary>The catalog new batches are routed with.</summary>
+    public FeatureCatalog Catalog => _catalog;
+
+    public int ShardCount => _shards.Length;
+
+    /// <summary>
+    /// Now, as the engine's clock sees it: the largest accepted event time in event-time mode, the wall clock in
+    /// wall mode. <see cref="long.MinValue"/> before the first event in event-time mode.
+    /// </summary>
+    public long NowMs => _catalog.Settings.Clock == ClockMode.Wall ? WallMs : Volatile.Read(ref _nowMs);
+
+    private long WallMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Accepts the valid events of <paramref name="batch"/> (lateness and max_future are checked here, in order)
+    /// and hands them to the shards. The caller may reuse <paramref name="batch"/> as soon as this returns.
+    /// Blocks while shard queues are full. Rejected events are reported with <paramref name="firstIndex"/> + position.
+    /// </summary>
+    public IngestResult Ingest(EventBatch batch, int firstIndex = 0)
+    {
+        List<EventError>? rejected = null;
+        lock (_ingestLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var catalog = _catalog;
+            var settings = catalog.Settings;
+            long wall = WallMs;
+            long now = settings.Clock == ClockMode.Wall ? wall : _nowMs;
+            var shared = RentBatch();
+            var events = shared.Events;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                long time = batch[i].TimeMs;
+                if (time > wall + settings.MaxFutureMs || (settings.Clock == ClockMode.Wall && time > now + settings.MaxFutureMs))
+                {
+                    Reject(ref rejected, firstIndex + i, EventRejectReason.Future,
+                        $"'time' {Time.TimeMath.FormatUtc(time, "?")} is more than {Time.Duration.Format(settings.MaxFutureMs)} ahead of now ({Time.TimeMath.FormatUtc(wall)})");
+                    continue;
+                }
+
+                if (now != long.MinValue && time < now - settings.AllowedLatenessMs)
+                {
+                    Reject(ref rejected, firstIndex + i, EventRejectReason.Late,
+                        $"'time' {Time.TimeMath.FormatUtc(time, "?")} is more than the allowed lateness ({Time.Duration.Format(settings.AllowedLatenessMs)}) behind now ({Time.TimeMath.FormatUtc(now, "?")})");
+                    continue;
+                }
+
+                if (settings.Clock == ClockMode.EventTime && time > now)
+                {
+                    now = time;
+                }
+
+                int copied = events.Count;
+                events.CopyFrom(batch, i);
+                Route(catalog, events, copied);
+            }
+
+            if (settings.Clock == ClockMode.EventTime)
+            {
+                Volatile.Write(ref _nowMs, now);
+            }
+
+            _accepted += events.Count;
+            long sequence = Dispatch(shared, catalog, now);
+            return new IngestResult(events.Count, (IReadOnlyList<EventError>?)rejected ?? [], sequence);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the catalog between two batches: features whose state fingerprint is unchanged keep their tiles,
+    /// new ones start empty, removed ones are dropped. Returns the compiled catalog with the next version number.
+    /// </summary>
+    public FeatureCatalog SwapCatalog(FeatureSet definitions)
+    {
+        lock (_ingestLock)
+        {
+            var next = FeatureCatalog.Compile(definitions, Strings, Keys, _catalog.Version + 1);
+            _catalog = next;
+            Dispatch(null, next, _catalog.Settings.Clock == ClockMode.Wall ? WallMs : _nowMs);
+            return next;
+        }
+    }
+
+    /// <summary>Waits until every shard has applied everything ingested before the call.</summary>
+    public bool Flush(TimeSpan timeout)
+    {
+        long target = Volatile.Read(ref _sequence);
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_appliedSignal)
+        {
+            while (_shards.Any(s => s.AppliedSequence < target))
+            {
+                long remaining = deadline - Environment.TickCount64;
+                if (remaining <= 0)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_appliedSignal, TimeSpan.FromMilliseconds(Math.Min(remaining, 100)));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Advances the clock of every shard without events (wall-clock mode: lets idle tiles close and expire).</summary>
+    public void Tick()
+    {
+        lock (_ingestLock)
+        {
+            if (_catalog.Settings.Clock == ClockMode.Wall)
+            {
+                Dispatch(null, _catalog, WallMs);
+            }
+        }
+    }
+
+    public EngineStats GetStats()
+    {
+        var reasons = Enum.GetValues<EventRejectReason>().ToDictionary(r => r, r => Interlocked.Read(ref _rejectedByReason[(int)r]));
+        return new EngineStats(
+            Interlocked.Read(ref _accepted),
+            reasons,
+            Interlocked.Read(ref _withoutFeatures),
+            new Dictionary<string, long>(_missingKey, StringComparer.Ordinal),
+            Volatile.Read(ref _sequence),
+            NowMs,
+            _catalog.Version,
+            _shards.Select(s => new ShardStats(s.Index, s.EventsApplied, s.AppliedSequence, s.QueueDepth)).ToArray());
+    }
+
+    /// <summary>Counts events rejected before they reached the engine (by the parser), so statistics cover every reason.</summary>
+    public void CountRejected(IEnumerable<EventError> errors)
+    {
+        foreach (var error in errors)
+        {
+            Interlocked.Increment(ref _rejectedByReason[(int)error.Reason]);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_ingestLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        await Task.WhenAll(_shards.Select(s => s.StopAsync())).ConfigureAwait(false);
+    }
+
+    private void Route(FeatureCatalog catalog, EventBatch events, int index)
+    {
+        var routes = catalog.RoutesFor(events[index].TypeId);
+        if (routes.IsEmpty)
+        {
+            _withoutFeatures++;
+            return;
+        }
+
+        for (int r = 0; r < routes.Length; r++)
+        {
+            var entity = routes[r].Entity;
+            if (!entity.TryGetKey(events, index, out int keyId, out ulong routeHash))
+            {
+                _missingKey.AddOrUpdate(entity.Name, 1, static (_, n) => n + 1);
+                continue;
+            }
+
+            int shard = (int)(((routeHash >> 32) * (ulong)_shards.Length) >> 32);
+            _pending[shard].Add(new WorkItem(index, r, keyId));
+        }
+    }
+
+    private long Dispatch(SharedBatch? shared, FeatureCatalog catalog, long nowMs)
+    {
+        long sequence = ++_sequence;
+        shared?.Retain(_shards.Length);
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            var pending = _pending[s];
+            WorkItem[]? items = null;
+            if (pending.Count > 0)
+            {
+                items = ArrayPool<WorkItem>.Shared.Rent(pending.Count);
+                pending.CopyTo(items);
+            }
+
+            _shards[s].Enqueue(new ShardWork(shared, items, pending.Count, nowMs, catalog, sequence));
+            pending.Clear();
+        }
+
+        return sequence;
+    }
+
+    private void OnApplied(ShardWork work)
+    {
+        if (work.Items is not null)
+        {
+            ArrayPool<WorkItem>.Shared.Return(work.Items);
+        }
+
+        if (work.Batch is { } shared && shared.Release())
+        {
+            shared.Events.Clear();
+            _batchPool.Add(shared);
+        }
+
+        lock (_appliedSignal)
+        {
+            Monitor.PulseAll(_appliedSignal);
+        }
+    }
+
+    private SharedBatch RentBatch() => _batchPool.TryTake(out var batch) ? batch : new SharedBatch();
+
+    private void Reject(ref List<EventError>? rejected, int index, EventRejectReason reason, string message)
+    {
+        Interlocked.Increment(ref _rejectedByReason[(int)reason]);
+        (rejected ??= []).Add(new EventError(index, reason, "time", message));
+    }
+}

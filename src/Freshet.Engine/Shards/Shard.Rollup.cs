@@ -1,0 +1,126 @@
+using Freshet.Engine.Tiles;
+using Freshet.Time;
+
+namespace Freshet.Engine.Shards;
+
+/// <summary>Closing tiles, rolling them up into coarser ones, and expiring what retention no longer keeps.</summary>
+internal sealed partial class Shard
+{
+    /// <summary>
+    /// Slots examined per feature per batch by the expiry sweep, plus two per event applied: the sweep keeps pace
+    /// with tile creation, so memory stays bounded without a stop-the-world scan.
+    /// </summary>
+    private const int SweepSlotsPerBatch = 512;
+
+    private void AdvanceClock(long nowMs, int itemsApplied)
+    {
+        if (nowMs <= _nowMs)
+        {
+            return;
+        }
+
+        _nowMs = nowMs;
+        long watermark = nowMs - _catalog.Settings.AllowedLatenessMs;
+        if (watermark > _closedThroughMs)
+        {
+            foreach (var tiles in _features)
+            {
+                if (tiles is not null)
+                {
+                    CloseTiles(tiles, watermark);
+                }
+            }
+
+            // Queries treat every tile ending at or before this time as complete at every level.
+            _closedThroughMs = watermark;
+        }
+
+        foreach (var tiles in _features)
+        {
+            if (tiles is not null)
+            {
+                SweepExpired(tiles, SweepSlotsPerBatch + (2 * itemsApplied));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Merges every tile that ended at or before the watermark into its parent one level up. Levels go finest
+    /// first, so a parent that closes in the same pass already holds all of its children when it rolls up.
+    /// </summary>
+    private static void CloseTiles(FeatureTiles tiles, long watermarkMs)
+    {
+        var ladder = tiles.Feature.Ladder;
+        var table = tiles.Table;
+        int top = ladder.Count - 1;
+        for (int level = 0; level <= top; level++)
+        {
+            var open = tiles.Open[level];
+            while (open.TryTakeClosed(watermarkMs, out var closed))
+            {
+                if (level < top)
+                {
+                    long resolution = ladder.ResolutionMs(level);
+                    long parentResolution = ladder.ResolutionMs(level + 1);
+                    foreach (var tile in closed)
+                    {
+                        long parentStart = TimeMath.FloorTo(tile.StartMs, parentResolution);
+                        int parentOffset = table.FindOrAdd(TileTable.MakeKey(tile.EntityId, level + 1, parentStart / parentResolution), out bool added);
+                        if (added)
+                        {
+                            tiles.Aggregator.Init(table.State(parentOffset));
+                            tiles.Open[level + 1].Add(parentStart + parentResolution, new OpenTile(tile.EntityId, parentStart));
+                        }
+
+                        // Look the child up after the add: adding may have grown the table and moved it.
+                        int childOffset = table.Find(TileTable.MakeKey(tile.EntityId, level, TimeMath.BucketOf(tile.StartMs, resolution)));
+                        if (childOffset >= 0)
+                        {
+                            tiles.Aggregator.Merge(table.State(parentOffset), table.State(childOffset));
+                        }
+                    }
+                }
+
+                open.Recycle(closed);
+            }
+        }
+    }
+
+    /// <summary>Examines up to <paramref name="budget"/> slots and removes tiles older than their level keeps.</summary>
+    private void SweepExpired(FeatureTiles tiles, int budget)
+    {
+        var table = tiles.Table;
+        var ladder = tiles.Feature.Ladder;
+        int slot = tiles.SweepCursor;
+        Span<long> currentBucket = stackalloc long[ladder.Count];
+        for (int level = 0; level < ladder.Count; level++)
+        {
+            currentBucket[level] = TimeMath.BucketOf(_nowMs, ladder.ResolutionMs(level));
+        }
+
+        for (int n = 0; n < budget && table.Count > 0; n++)
+        {
+            if (slot >= table.SlotCount)
+            {
+                slot = 0;
+            }
+
+            long key = table.KeyAt(slot);
+            if (key != 0)
+            {
+                int level = TileTable.LevelOf(key);
+                long start = TileTable.BucketOf(key, currentBucket[level]) * ladder.ResolutionMs(level);
+                if (!ladder.IsRetained(level, start, _nowMs))
+                {
+                    tiles.Aggregator.Release(table.StateAt(slot));
+                    table.RemoveAt(slot);
+                    continue; // The shift may have moved another entry into this slot: look again.
+                }
+            }
+
+            slot++;
+        }
+
+        tiles.SweepCursor = slot;
+    }
+}
