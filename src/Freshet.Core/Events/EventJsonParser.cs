@@ -58,7 +58,8 @@ public sealed class EventJsonParser(StringInterner strings)
             reader.Read(); // '['
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                ParseOne(ref reader, batch, errors, index++);
+                ParseOne(ref reader, batch, errors, index);
+                index++; // After the call: when it throws, the error belongs to this index.
             }
 
             if (reader.TokenType != JsonTokenType.EndArray)
