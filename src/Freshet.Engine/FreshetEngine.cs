@@ -75,7 +75,8 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     /// <summary>
     /// Accepts the valid events of <paramref name="batch"/> (lateness and max_future are checked here, in order)
     /// and hands them to the shards. The caller may reuse <paramref name="batch"/> as soon as this returns.
-    /// Blocks while shard queues are full. Rejected events are reported with <paramref name="firstIndex"/> + position.
+    /// Blocks while shard queues are full. Rejected events are reported by <paramref name="firstIndex"/> plus their
+    /// source index (their position in the request they were parsed from).
     /// </summary>
     public IngestResult Ingest(EventBatch batch, int firstIndex = 0)
     {
@@ -94,14 +95,14 @@ public sealed partial class FreshetEngine : IAsyncDisposable
                 long time = batch[i].TimeMs;
                 if (time > wall + settings.MaxFutureMs || (settings.Clock == ClockMode.Wall && time > now + settings.MaxFutureMs))
                 {
-                    Reject(ref rejected, firstIndex + i, EventRejectReason.Future,
+                    Reject(ref rejected, firstIndex + batch.SourceIndexOf(i), EventRejectReason.Future,
                         $"'time' {Time.TimeMath.FormatUtc(time, "?")} is more than {Time.Duration.Format(settings.MaxFutureMs)} ahead of now ({Time.TimeMath.FormatUtc(wall)})");
                     continue;
                 }
 
                 if (now != long.MinValue && time < now - settings.AllowedLatenessMs)
                 {
-                    Reject(ref rejected, firstIndex + i, EventRejectReason.Late,
+                    Reject(ref rejected, firstIndex + batch.SourceIndexOf(i), EventRejectReason.Late,
                         $"'time' {Time.TimeMath.FormatUtc(time, "?")} is more than the allowed lateness ({Time.Duration.Format(settings.AllowedLatenessMs)}) behind now ({Time.TimeMath.FormatUtc(now, "?")})");
                     continue;
                 }
@@ -121,9 +122,11 @@ public sealed partial class FreshetEngine : IAsyncDisposable
                 Volatile.Write(ref _nowMs, now);
             }
 
-            _accepted += events.Count;
+            // Read the count before dispatching: once the shards have the batch they may finish and recycle it.
+            int accepted = events.Count;
+            _accepted += accepted;
             long sequence = Dispatch(shared, catalog, now);
-            return new IngestResult(events.Count, (IReadOnlyList<EventError>?)rejected ?? [], sequence);
+            return new IngestResult(accepted, (IReadOnlyList<EventError>?)rejected ?? [], sequence);
         }
     }
 
@@ -188,6 +191,21 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             NowMs,
             _catalog.Version,
             _shards.Select(s => new ShardStats(s.Index, s.EventsApplied, s.AppliedSequence, s.QueueDepth)).ToArray());
+    }
+
+    /// <summary>Tiles and bytes a feature holds across all shards, and events it skipped for an absent or mistyped field.</summary>
+    public (long Tiles, long Bytes, long SkippedField) Footprint(CompiledFeature feature)
+    {
+        long tiles = 0, bytes = 0, skipped = 0;
+        foreach (var shard in _shards)
+        {
+            var (t, b, s) = shard.Footprint(feature);
+            tiles += t;
+            bytes += b;
+            skipped += s;
+        }
+
+        return (tiles, bytes, skipped);
     }
 
     /// <summary>Counts events rejected before they reached the engine (by the parser), so statistics cover every reason.</summary>

@@ -11,6 +11,7 @@ public sealed class EventBatch
     private EventRecord[] _events;
     private FieldValue[] _fields;
     private int[] _fieldEnds;
+    private int[] _sourceIndexes;
     private int _count;
     private int _fieldCount;
     private int _openStart = -1;
@@ -22,6 +23,7 @@ public sealed class EventBatch
     {
         _events = new EventRecord[eventCapacity];
         _fieldEnds = new int[eventCapacity];
+        _sourceIndexes = new int[eventCapacity];
         _fields = new FieldValue[eventCapacity * fieldsPerEvent];
     }
 
@@ -35,6 +37,9 @@ public sealed class EventBatch
     public long Tag { get; set; }
 
     public ref readonly EventRecord this[int index] => ref _events[index];
+
+    /// <summary>Position of event <paramref name="index"/> in the request it was parsed from (see <see cref="EndEvent"/>).</summary>
+    public int SourceIndexOf(int index) => _sourceIndexes[index];
 
     /// <summary>The fields of event <paramref name="index"/>.</summary>
     public ReadOnlySpan<FieldValue> FieldsOf(int index)
@@ -101,17 +106,22 @@ public sealed class EventBatch
         _fields[_fieldCount++] = field;
     }
 
-    /// <summary>Completes the open event.</summary>
-    public void EndEvent()
+    /// <summary>
+    /// Completes the open event. <paramref name="sourceIndex"/> is its position in what the client sent (the parser
+    /// skips invalid events, so positions in the batch and in the request differ); by default its batch position.
+    /// </summary>
+    public void EndEvent(int sourceIndex = -1)
     {
         if (_count == _events.Length)
         {
             Array.Resize(ref _events, _events.Length * 2);
             Array.Resize(ref _fieldEnds, _events.Length);
+            Array.Resize(ref _sourceIndexes, _events.Length);
         }
 
         _events[_count] = new EventRecord(_openType, _openTime, _openIdHash, _openStart);
         _fieldEnds[_count] = _fieldCount;
+        _sourceIndexes[_count] = sourceIndex < 0 ? _count : sourceIndex;
         _count++;
         _openStart = -1;
     }

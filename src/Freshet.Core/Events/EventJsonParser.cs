@@ -192,7 +192,7 @@ public sealed class EventJsonParser(StringInterner strings)
         }
 
         batch.SetHeader(typeId, timeMs, idHash);
-        batch.EndEvent();
+        batch.EndEvent(index);
     }
 
     private void ReadField(ref Utf8JsonReader reader, EventBatch batch, Span<byte> scratch, int index, ref int fieldCount, ref EventError? error)
