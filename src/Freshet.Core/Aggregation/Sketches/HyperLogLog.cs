@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -7,8 +6,8 @@ namespace Freshet.Aggregation.Sketches;
 /// <summary>
 /// A HyperLogLog distinct-count sketch with precision p = 14 (m = 16384 registers, ≈ 0.81 % standard error) over
 /// 64-bit hashes: the top 14 bits pick a register, the rank is one plus the leading zeros of the other 50 bits
-/// (1..51). The estimate is Otmar Ertl's improved raw estimator, which is unbiased from 1 to far beyond 1e9
-/// without empirical bias tables or a linear-counting switch.
+/// (1..51). The estimate is Otmar Ertl's improved raw estimator, which is nearly unbiased over the whole range
+/// (tiny to beyond 1e9) without empirical bias tables or a switch to linear counting.
 /// <para>
 /// Tiles are per entity per minute, hour and day, and most see a handful of values, so the sketch starts
 /// <b>sparse</b>: a sorted list of <c>index &lt;&lt; 6 | rank</c> entries (one per non-zero register, 4 bytes
@@ -43,8 +42,10 @@ public sealed partial class HyperLogLog
     internal const int SparseEntriesMax = 2048;
 
     /// <summary>
-    /// Unsorted inserts buffered at the end of the sparse array before they are sorted and merged in one O(n)
-    /// pass; inserting each one in place would shift half the list per insert.
+    /// Unsorted inserts buffered at the end of the sparse array (no extra memory) before they are sorted and merged
+    /// in one O(n) pass; inserting each in place would shift half the list per insert. Measured on fills of 200 to
+    /// 2000 distinct values: 16 and 64 merge too often, 128 and 256 are about equal; 128 keeps the stack buffers of
+    /// a compaction at 1.5 KiB.
     /// </summary>
     private const int PendingMax = 1 << PendingBits;
 

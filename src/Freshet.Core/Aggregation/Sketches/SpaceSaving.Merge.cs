@@ -7,10 +7,11 @@ namespace Freshet.Aggregation.Sketches;
 public sealed partial class SpaceSaving
 {
     /// <summary>
-    /// Folds <paramref name="other"/> in with the mergeable-summary rule (Agarwal et al., 2012, as applied to
-    /// Space-Saving by Cafaro et al.): every item of the union gets <c>count = cA + cB</c> and
-    /// <c>error = eA + eB</c>, where a summary that does not hold the item contributes its minimum count to both
-    /// if it is full (the most the item can have had there) and 0 if not (the item never occurred there).
+    /// Folds <paramref name="other"/> in with the combining rule of parallel Space-Saving (Cafaro, Pulimeno and
+    /// Tempesta, 2016; see also Agarwal et al., "Mergeable summaries", 2012): every item of the union gets
+    /// <c>count = cA + cB</c> and <c>error = eA + eB</c>, where a summary that does not hold the item contributes
+    /// its minimum count to both if it is full (the most the item can have had there) and 0 if not (the item never
+    /// occurred there).
     /// The <see cref="Capacity"/> largest by (count descending, item ascending) are kept; that order is total, so
     /// <c>a.Merge(b)</c> and <c>b.Merge(a)</c> hold the same counters. The bounds stay valid:
     /// <c>count − error ≤ true ≤ count</c>.

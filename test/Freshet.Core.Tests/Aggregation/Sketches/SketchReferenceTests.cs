@@ -104,6 +104,12 @@ public sealed class SketchReferenceTests
             if (step % 97 == 0 || step % 1_000 == 999)
             {
                 Assert.Equal(Sorted(model), Contents(summary));
+
+                // A partial read selects the same leaders in the same order.
+                int k = random.Next(1, capacity + 1);
+                var top = new (int Item, long Count, long Error)[k];
+                int n = summary.CopyTop(top, k);
+                Assert.Equal(Sorted(model).Take(k), top.Take(n));
             }
         }
     }
