@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using Freshet.Engine.Ingest;
 using Freshet.Engine.Shards;
@@ -20,6 +19,9 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentBag<SharedBatch> _batchPool = [];
     private readonly List<WorkItem>[] _pending;
+    // Work-item arrays per shard: rented by the router, returned by the shard's thread. ArrayPool.Shared's
+    // thread-local caches miss in that pattern (it allocated ~5 bytes per event), so each shard has its own free list.
+    private readonly ConcurrentQueue<WorkItem[]>[] _freeItems;
     private readonly long[] _rejectedByReason = new long[Enum.GetValues<EventRejectReason>().Length];
     private readonly ConcurrentDictionary<string, long> _missingKey = new(StringComparer.Ordinal);
     private volatile FeatureCatalog _catalog;
@@ -39,10 +41,12 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         _time = options.Time;
         _shards = new Shard[options.ShardCount];
         _pending = new List<WorkItem>[options.ShardCount];
+        _freeItems = new ConcurrentQueue<WorkItem[]>[options.ShardCount];
         for (int i = 0; i < _shards.Length; i++)
         {
             _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied);
             _pending[i] = new List<WorkItem>(1024);
+            _freeItems[i] = new ConcurrentQueue<WorkItem[]>();
             _shards[i].Start();
         }
     }
@@ -265,11 +269,15 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             WorkItem[]? items = null;
             if (pending.Count > 0)
             {
-                items = ArrayPool<WorkItem>.Shared.Rent(pending.Count);
+                if (!_freeItems[s].TryDequeue(out items) || items.Length < pending.Count)
+                {
+                    items = new WorkItem[Math.Max(pending.Count, 4096)];
+                }
+
                 pending.CopyTo(items);
             }
 
-            _shards[s].Enqueue(new ShardWork(shared, items, pending.Count, nowMs, catalog, sequence));
+            _shards[s].Enqueue(new ShardWork(shared, items, pending.Count, nowMs, catalog, sequence, s));
             pending.Clear();
         }
 
@@ -280,7 +288,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     {
         if (work.Items is not null)
         {
-            ArrayPool<WorkItem>.Shared.Return(work.Items);
+            _freeItems[work.ShardIndex].Enqueue(work.Items);
         }
 
         if (work.Batch is { } shared && shared.Release())

@@ -29,4 +29,5 @@ internal readonly record struct ShardWork(
     int Count,
     long NowMs,
     FeatureCatalog Catalog,
-    long Sequence);
+    long Sequence,
+    int ShardIndex);

@@ -1,0 +1,16 @@
+using BenchmarkDotNet.Running;
+using Freshet.Benchmarks;
+
+// dotnet run -c Release --project bench/Freshet.Benchmarks -- [--filter '*' | alloc-check | tile-memory]
+return args.FirstOrDefault() switch
+{
+    "alloc-check" => SteadyStateReport.CheckAllocations(),
+    "tile-memory" => SteadyStateReport.TileMemory(),
+    _ => RunBenchmarks(args),
+};
+
+static int RunBenchmarks(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(IngestBenchmarks).Assembly).Run(args);
+    return 0;
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Freshet.Engine;
+using Freshet.Events;
+
+namespace Freshet.Benchmarks;
+
+/// <summary>
+/// Two measurements BenchmarkDotNet does not give directly: steady-state allocations per ingested event (all threads,
+/// after warm-up; the check fails above the limit), and bytes per count tile with one million tiles.
+/// </summary>
+internal static class SteadyStateReport
+{
+    /// <summary>Allowed bytes per event: per-batch bookkeeping (a result record per 4096 events) rounds to well under this.</summary>
+    private const double AllocationLimitBytesPerEvent = 0.5;
+
+    public static int CheckAllocations()
+    {
+        using var engine = new EngineHandle(BenchStream.NewEngine(2));
+        var stream = new BenchStream(engine.Engine);
+        var batch = new EventBatch(4096);
+        // Warm-up past the longest retention (3h simulated = 10.8M events), so tables have stopped growing and tiles expire
+        // as fast as they open: what is allocated after this is per-event garbage, not growth.
+        for (int i = 0; i < 3_000; i++)
+        {
+            stream.Fill(batch, 4096);
+            engine.Engine.Ingest(batch);
+        }
+
+        engine.Engine.Flush(TimeSpan.FromMinutes(2));
+        const int measured = 500;
+        using var sampler = new AllocationSampler { Enabled = true };
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < measured; i++)
+        {
+            stream.Fill(batch, 4096);
+            engine.Engine.Ingest(batch);
+        }
+
+        engine.Engine.Flush(TimeSpan.FromMinutes(2));
+        clock.Stop();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        double perEvent = (double)allocated / (measured * 4096.0);
+        Console.WriteLine($"steady state: {measured * 4096:N0} events in {clock.Elapsed.TotalSeconds:F2} s ({measured * 4096 / clock.Elapsed.TotalSeconds:N0} events/s incl. generation), " +
+            $"{allocated:N0} bytes allocated = {perEvent:F3} bytes/event (limit {AllocationLimitBytesPerEvent})");
+        sampler.Enabled = false;
+        foreach (var (type, bytes) in sampler.Top(8))
+        {
+            Console.WriteLine($"  sampled {bytes,14:N0} bytes  {type}");
+        }
+
+        return perEvent <= AllocationLimitBytesPerEvent ? 0 : 1;
+    }
+
+    public static int TileMemory()
+    {
+        using var engine = new EngineHandle(BenchStream.NewEngine(1));
+        var strings = engine.Engine.Strings;
+        int type = strings.GetOrAdd("view"), item = strings.GetOrAdd("item"), price = strings.GetOrAdd("price");
+        var ids = Enumerable.Range(0, 1_000_000).Select(i => strings.GetOrAdd($"m{i}")).ToArray();
+        var batch = new EventBatch(4096);
+        for (int start = 0; start < ids.Length; start += 4096)
+        {
+            batch.Clear();
+            for (int i = start; i < Math.Min(ids.Length, start + 4096); i++)
+            {
+                batch.BeginEvent(type, 1_763_719_200_000);
+                batch.AddString(item, ids[i]);
+                batch.AddNumber(price, 1);
+                batch.EndEvent();
+            }
+
+            engine.Engine.Ingest(batch);
+        }
+
+        engine.Engine.Flush(TimeSpan.FromMinutes(2));
+        foreach (string name in new[] { "item_views", "item_revenue" })
+        {
+            engine.Engine.Catalog.TryGetFeature(name, out var feature);
+            var (tiles, bytes, _) = engine.Engine.Footprint(feature);
+            Console.WriteLine($"{name}: {tiles:N0} tiles, {bytes:N0} bytes in tile tables = {(double)bytes / tiles:F1} bytes per tile (all slots, including empty ones)");
+        }
+
+        return 0;
+    }
+
+    private sealed class EngineHandle(FreshetEngine engine) : IDisposable
+    {
+        public FreshetEngine Engine { get; } = engine;
+
+        public void Dispose() => Engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
