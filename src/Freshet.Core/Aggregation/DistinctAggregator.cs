@@ -7,10 +7,11 @@ using Freshet.Hashing;
 namespace Freshet.Aggregation;
 
 /// <summary>
-/// Approximate number of distinct values of a field (strings or numbers), with a HyperLogLog sketch
-/// (p = 14: about 0.8 % standard error, under 2 % at the 95th percentile). State: slot 0 holds a handle into a pool
-/// of sketches owned by this instance (0 = nothing seen yet). Values are hashed by content, so sketches written by
-/// one process merge with those of another.
+/// Number of distinct values of a field (strings or numbers), with a HyperLogLog sketch: exact up to
+/// <see cref="HyperLogLog.ExactHashesMax"/> distinct values (the sketch keeps their 64-bit hashes), approximate past
+/// that (p = 14: about 0.8 % standard error, under 2 % at the 95th percentile), hence not <see cref="IsExact"/>.
+/// State: slot 0 holds a handle into a pool of sketches owned by this instance (0 = nothing seen yet). Values are
+/// hashed by content, so sketches written by one process merge with those of another.
 /// </summary>
 public sealed class DistinctAggregator : Aggregator
 {

@@ -1,18 +1,27 @@
 namespace Freshet.Aggregation.Sketches;
 
 /// <summary>
-/// The cardinality estimate: Otmar Ertl, "New cardinality estimation algorithms for HyperLogLog sketches" (2017),
-/// the improved raw estimator (his Algorithm 6). It works on the register histogram C[0..q+1] only, so the sparse
-/// and dense forms, which describe the same registers, produce the same histogram and the same estimate bit for bit.
+/// The cardinality estimate: in the exact tier the count of the distinct hashes; past it Otmar Ertl, "New
+/// cardinality estimation algorithms for HyperLogLog sketches" (2017), the improved raw estimator (his Algorithm 6).
+/// It works on the register histogram C[0..q+1] only, so the sparse and dense forms, which describe the same
+/// registers, produce the same histogram and the same estimate bit for bit.
 /// </summary>
 public sealed partial class HyperLogLog
 {
     /// <summary>α∞ = 1 / (2 ln 2), the bias constant of the raw estimator as m → ∞.</summary>
     private const double AlphaInfinity = 0.72134752044448170367996234050095;
 
-    /// <summary>The estimated number of distinct hashes added (0 for an empty sketch).</summary>
+    /// <summary>
+    /// The number of distinct hashes added: exact up to <see cref="ExactHashesMax"/>, estimated past it (0 for an
+    /// empty sketch).
+    /// </summary>
     public double Estimate()
     {
+        if (_exactTier)
+        {
+            return _exactCount;
+        }
+
         Span<int> histogram = stackalloc int[RankMax + 1];
         histogram.Clear();
         if (_registers is { } registers)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Numerics;
 
 namespace Freshet.Aggregation.Sketches;
@@ -6,18 +7,23 @@ namespace Freshet.Aggregation.Sketches;
 /// <summary>
 /// Binary form, version 1 (process-independent, since registers depend only on content hashes):
 /// <code>
-/// byte version (1) | byte precision (14) | byte form (0 sparse, 1 dense) | payload
+/// byte version (1) | byte precision (14) | byte form (0 sparse, 1 dense, 2 exact) | payload
 /// sparse: varint n | n varint deltas between consecutive entries (the first from 0), entries strictly ascending
 ///         by register, each entry index &lt;&lt; 6 | rank
 /// dense:  m registers packed 6 bits each, four registers per three bytes, little-endian (12 KiB)
+/// exact:  varint n | n hashes strictly ascending, 8 bytes each, little-endian
 /// </code>
-/// A sparse sketch stays sparse: a tiny tile costs a few bytes per distinct value, not 12 KiB.
+/// A sparse sketch stays sparse: a tiny tile costs a few bytes per distinct value, not 12 KiB. The exact form came
+/// later within version 1: older readers reject it as an unknown form, and everything they wrote still reads.
+/// Exact hashes are stored whole because uniform 64-bit values sorted n to a list differ by about 2⁶⁴ / n, which
+/// a varint delta would spend 9 bytes on.
 /// </summary>
 public sealed partial class HyperLogLog
 {
     private const byte FormatVersion = 1;
     private const byte SparseForm = 0;
     private const byte DenseForm = 1;
+    private const byte ExactForm = 2;
     private const int HeaderBytes = 3;
     private const int DensePayloadBytes = RegisterCount * 6 / 8;
 
@@ -30,7 +36,9 @@ public sealed partial class HyperLogLog
         get
         {
             Compact();
-            return HeaderBytes + (_registers is null
+            return HeaderBytes + (_exactTier
+                ? SketchEncoding.VarIntMaxBytes + (_exactCount * sizeof(ulong))
+                : _registers is null
                 ? SketchEncoding.VarIntMaxBytes + (_sparseCount * EntryVarIntMaxBytes)
                 : DensePayloadBytes);
         }
@@ -50,6 +58,19 @@ public sealed partial class HyperLogLog
         Compact();
         destination[0] = FormatVersion;
         destination[1] = Precision;
+        if (_exactTier)
+        {
+            destination[2] = ExactForm;
+            int written = HeaderBytes + SketchEncoding.WriteVarInt(destination[HeaderBytes..], (ulong)_exactCount);
+            foreach (ulong hash in ExactHashes)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(destination[written..], hash);
+                written += sizeof(ulong);
+            }
+
+            return written;
+        }
+
         if (_registers is { } registers)
         {
             destination[2] = DenseForm;
@@ -103,13 +124,56 @@ public sealed partial class HyperLogLog
         {
             SparseForm => into.ReadSparse(source, offset),
             DenseForm => into.ReadDense(source, offset),
+            ExactForm => into.ReadExact(source, offset),
             _ => Corrupt($"HyperLogLog form {form}"),
         };
+    }
+
+    /// <summary>
+    /// Reads into a cleared (exact, empty) sketch by adding the hashes, so a list longer than this build's T (written
+    /// by a build with a larger one) turns into registers exactly as the same adds would.
+    /// </summary>
+    private int ReadExact(ReadOnlySpan<byte> source, int offset)
+    {
+        int count = (int)SketchEncoding.ReadVarInt(source, ref offset, int.MaxValue / sizeof(ulong), "HyperLogLog hash count");
+        if (source.Length - offset < count * sizeof(ulong))
+        {
+            SketchEncoding.ThrowCorrupt($"truncated HyperLogLog hashes ({count} announced)");
+        }
+
+        if (count <= ExactHashesMax)
+        {
+            EnsureExactCapacity(count);
+        }
+
+        ulong previous = 0;
+        for (int i = 0; i < count; i++, offset += sizeof(ulong))
+        {
+            ulong hash = BinaryPrimitives.ReadUInt64LittleEndian(source[offset..]);
+            if (i > 0 && hash <= previous)
+            {
+                SketchEncoding.ThrowCorrupt($"HyperLogLog hash {hash} is out of order");
+            }
+
+            Add(hash);
+            previous = hash;
+        }
+
+        return offset;
     }
 
     private int ReadSparse(ReadOnlySpan<byte> source, int offset)
     {
         int count = (int)SketchEncoding.ReadVarInt(source, ref offset, RegisterCount, "HyperLogLog entry count");
+
+        // An empty list is an empty sketch, which is exact; a non-empty one (written before the exact tier existed,
+        // or past it) holds registers, and registers cannot go back to hashes.
+        if (count == 0)
+        {
+            return offset;
+        }
+
+        _exactTier = false;
 
         // Another build may have used a larger sparse limit; such a list simply loads dense.
         bool dense = count > SparseEntriesMax;
@@ -175,6 +239,7 @@ public sealed partial class HyperLogLog
         }
 
         _registers = registers;
+        _exactTier = false;
         return offset + DensePayloadBytes;
     }
 

@@ -10,9 +10,11 @@ namespace Freshet.Aggregation.Sketches;
 /// (tiny to beyond 1e9) without empirical bias tables or a switch to linear counting.
 /// <para>
 /// Tiles are per entity per minute, hour and day, and most see a handful of values, so the sketch starts
-/// <b>sparse</b>: a sorted list of <c>index &lt;&lt; 6 | rank</c> entries (one per non-zero register, 4 bytes
-/// each) and becomes <b>dense</b> (one byte per register, 16 KiB) only when the list would pass
-/// <see cref="SparseEntriesMax"/>. Both forms describe the same registers, so they give the same estimate.
+/// <b>exact</b>: the distinct hashes themselves, counted exactly, up to <see cref="ExactHashesMax"/> of them. Past
+/// that it holds registers, first <b>sparse</b>: a sorted list of <c>index &lt;&lt; 6 | rank</c> entries (one per
+/// non-zero register, 4 bytes each), then <b>dense</b> (one byte per register, 16 KiB) only when the list would
+/// pass <see cref="SparseEntriesMax"/>. Both register forms describe the same registers, so they give the same
+/// estimate.
 /// </para>
 /// Not thread-safe: like every tile state it belongs to one shard. Reads (<see cref="Estimate"/>, merging from it,
 /// serializing it) may compact its pending buffer, which is a change of layout, never of value.
@@ -54,25 +56,30 @@ public sealed partial class HyperLogLog
     private const int SparseInitialCapacity = 4;
 
     /// <summary>
-    /// Pooled sketches are reused for whatever tile comes next, usually a tiny one, so <see cref="Clear"/> keeps a
-    /// sparse array only up to this size (1 KiB) and always drops the dense registers.
+    /// Pooled sketches are reused for whatever tile comes next, usually a tiny one, so <see cref="Clear"/> keeps the
+    /// shared buffer only up to this size (1 KiB: T exact hashes, or 256 sparse entries) and always drops the dense
+    /// registers.
     /// </summary>
-    private const int SparseKeptOnClearMax = 256;
+    private const int SparseKeptOnClearMax = ExactSlotsMax;
+
+    // Exact tier while _exactTier: _exactCount distinct hashes, ascending, stored in _sparse (two slots a hash).
+    private bool _exactTier = true;
+    private int _exactCount;
 
     // Sparse form: [0, _sortedCount) sorted ascending with one entry per register; [_sortedCount, _sparseCount)
-    // pending inserts in arrival order. Unused once dense.
+    // pending inserts in arrival order. In the exact tier the buffer holds the hashes; unused once dense.
     private uint[] _sparse = [];
     private int _sortedCount;
     private int _sparseCount;
 
-    // Dense form: one rank per register; null while sparse.
+    // Dense form: one rank per register; null in the exact tier and while sparse.
     private byte[]? _registers;
 
-    /// <summary>True while the sketch holds the sorted-list form.</summary>
-    public bool IsSparse => _registers is null;
+    /// <summary>True while the sketch holds registers as the sorted-list form (past the exact tier, not yet dense).</summary>
+    public bool IsSparse => !_exactTier && _registers is null;
 
     /// <summary>True when nothing has been added.</summary>
-    public bool IsEmpty => _registers is null && _sparseCount == 0;
+    public bool IsEmpty => _registers is null && _sparseCount == 0 && _exactCount == 0;
 
     /// <summary>Approximate heap bytes held: object header and fields plus the arrays.</summary>
     public int ByteSize =>
@@ -82,14 +89,11 @@ public sealed partial class HyperLogLog
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ulong hash)
     {
-        uint index = (uint)(hash >> RankBits);
-
-        // The sentinel bit just below the shifted-in 50 bits caps the leading-zero count at 50, so an all-zero
-        // remainder gets rank q + 1 = 51 instead of 65.
-        int rank = BitOperations.LeadingZeroCount((hash << Precision) | (1UL << (Precision - 1))) + 1;
         byte[]? registers = _registers;
         if (registers is not null)
         {
+            uint index = (uint)(hash >> RankBits);
+            int rank = RankOf(hash);
             if (rank > registers[index])
             {
                 registers[index] = (byte)rank;
@@ -98,15 +102,30 @@ public sealed partial class HyperLogLog
             return;
         }
 
-        AddSparse((index << RankFieldBits) | (uint)rank);
+        if (_exactTier)
+        {
+            AddExact(hash);
+            return;
+        }
+
+        AddSparse(EntryOf(hash));
     }
 
-    /// <summary>Takes the register-wise maximum with <paramref name="other"/>; any sparse/dense combination.</summary>
+    /// <summary>
+    /// Adds the contents of <paramref name="other"/>: the union of hashes while both are exact and it fits, else the
+    /// register-wise maximum; any combination of tiers and forms.
+    /// </summary>
     public void Merge(HyperLogLog other)
     {
         ArgumentNullException.ThrowIfNull(other);
         if (ReferenceEquals(other, this) || other.IsEmpty)
         {
+            return;
+        }
+
+        if (other._exactTier)
+        {
+            MergeExact(other);
             return;
         }
 
@@ -121,6 +140,11 @@ public sealed partial class HyperLogLog
             return;
         }
 
+        if (_exactTier)
+        {
+            ConvertExactToSparse(ExactHashes);
+        }
+
         other.Compact();
         ReadOnlySpan<uint> entries = other._sparse.AsSpan(0, other._sparseCount);
         if (_registers is { } registers)
@@ -133,7 +157,10 @@ public sealed partial class HyperLogLog
         MergeSparse(entries);
     }
 
-    /// <summary>Empties the sketch for reuse (pooling): back to sparse, keeping a small sparse buffer.</summary>
+    /// <summary>
+    /// Empties the sketch for reuse (pooling): back to the exact tier, keeping a small buffer (up to T hashes or
+    /// <see cref="SparseKeptOnClearMax"/> sparse entries, the same 1 KiB).
+    /// </summary>
     public void Clear()
     {
         _registers = null;
@@ -144,25 +171,30 @@ public sealed partial class HyperLogLog
 
         _sortedCount = 0;
         _sparseCount = 0;
+        _exactTier = true;
+        _exactCount = 0;
     }
 
-    /// <summary>True when both sketches hold the same registers, whatever their forms.</summary>
+    /// <summary>
+    /// True when both sketches describe the same registers, whatever their tiers and forms; the registers of an
+    /// exact sketch are those its hashes would set. <see cref="SameContents"/> also compares the tier.
+    /// </summary>
     public bool RegistersEqual(HyperLogLog other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        Compact();
-        other.Compact();
+        Span<uint> scratch = stackalloc uint[ExactHashesMax];
+        Span<uint> otherScratch = stackalloc uint[ExactHashesMax];
         if (_registers is { } registers)
         {
             return other._registers is { } otherRegisters
                 ? registers.AsSpan().SequenceEqual(otherRegisters)
-                : DenseEqualsSparse(registers, other._sparse.AsSpan(0, other._sparseCount));
+                : DenseEqualsSparse(registers, other.RegisterEntries(otherScratch));
         }
 
-        ReadOnlySpan<uint> entries = _sparse.AsSpan(0, _sparseCount);
+        ReadOnlySpan<uint> entries = RegisterEntries(scratch);
         return other._registers is { } denseOther
             ? DenseEqualsSparse(denseOther, entries)
-            : entries.SequenceEqual(other._sparse.AsSpan(0, other._sparseCount));
+            : entries.SequenceEqual(other.RegisterEntries(otherScratch));
     }
 
     /// <summary>Switches to the dense form now; tests use it to compare forms, merges use it past the sparse limit.</summary>
@@ -174,6 +206,18 @@ public sealed partial class HyperLogLog
         }
 
         var registers = new byte[RegisterCount];
+        if (_exactTier)
+        {
+            foreach (ulong hash in ExactHashes)
+            {
+                uint index = (uint)(hash >> RankBits);
+                registers[index] = (byte)Math.Max(registers[index], RankOf(hash));
+            }
+
+            _exactTier = false;
+            _exactCount = 0;
+        }
+
         Apply(registers, _sparse.AsSpan(0, _sparseCount));
         _registers = registers;
 
@@ -182,6 +226,17 @@ public sealed partial class HyperLogLog
         _sortedCount = 0;
         _sparseCount = 0;
     }
+
+    /// <summary>
+    /// The rank of a hash: one plus the leading zeros of its low 50 bits. The sentinel bit just below the shifted-in
+    /// 50 bits caps the count at 50, so an all-zero remainder gets rank q + 1 = 51 instead of 65.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RankOf(ulong hash) => BitOperations.LeadingZeroCount((hash << Precision) | (1UL << (Precision - 1))) + 1;
+
+    /// <summary>The sparse entry of a hash: <c>index &lt;&lt; 6 | rank</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint EntryOf(ulong hash) => ((uint)(hash >> RankBits) << RankFieldBits) | (uint)RankOf(hash);
 
     private static void Apply(byte[] registers, ReadOnlySpan<uint> entries)
     {

@@ -3,41 +3,50 @@ using Freshet.Aggregation.Sketches;
 
 namespace Freshet.Tests.Aggregation.Sketches;
 
-/// <summary>Sparse/dense equivalence, the merge laws, serialization and reuse, across the sparse → dense switch.</summary>
+/// <summary>
+/// Sparse/dense equivalence, the merge laws, serialization and reuse, across both switches: exact → sparse at
+/// <see cref="HyperLogLog.ExactHashesMax"/> distinct hashes and sparse → dense at 2048 registers.
+/// </summary>
 public sealed class HyperLogLogTests
 {
-    // Sizes on both sides of the switch (2048 registers), from empty and well past it.
-    public static TheoryData<int> Sizes => new() { 0, 1, 5, 63, 64, 65, 500, 2000, 2048, 2100, 2400, 3000, 20_000 };
+    private const int T = HyperLogLog.ExactHashesMax;
+
+    // Sizes on both sides of each switch, from empty and well past them.
+    public static TheoryData<int> Sizes => new() { 0, 1, 5, 64, T - 1, T, T + 1, T + 2, 200, 500, 2000, 2048, 2100, 2400, 3000, 20_000 };
 
     [Theory]
     [MemberData(nameof(Sizes))]
-    public void Estimate_SparseAndDenseOfSameSet_Identical(int count)
+    public void Estimate_SketchAndDenseOfSameSet_ExactUpToTThenIdentical(int count)
     {
         var hashes = RandomHashes(new Random(count + 1), count);
-        var sparse = new HyperLogLog();
+        var sketch = new HyperLogLog();
         var dense = new HyperLogLog();
         dense.ConvertToDense();
         foreach (ulong hash in hashes)
         {
-            sparse.Add(hash);
+            sketch.Add(hash);
             dense.Add(hash);
         }
 
         Assert.False(dense.IsSparse);
+        Assert.False(dense.IsExact);
+        Assert.Equal(count <= T, sketch.IsExact);
 
         // 2048 values fill at most 2048 registers, so the sketch must still be sparse; 2400 random values fill ~2230.
-        if (count <= HyperLogLog.SparseEntriesMax)
+        if (count > T && count <= HyperLogLog.SparseEntriesMax)
         {
-            Assert.True(sparse.IsSparse);
+            Assert.True(sketch.IsSparse);
         }
         else if (count >= 2400)
         {
-            Assert.False(sparse.IsSparse);
+            Assert.False(sketch.IsSparse);
         }
 
-        Assert.Equal(dense.Estimate(), sparse.Estimate());
-        Assert.True(sparse.RegistersEqual(dense));
-        Assert.True(dense.RegistersEqual(sparse));
+        // Exact counts up to T; past it both register forms give the same estimate bit for bit.
+        Assert.Equal(count <= T ? count : dense.Estimate(), sketch.Estimate());
+        Assert.True(sketch.RegistersEqual(dense));
+        Assert.True(dense.RegistersEqual(sketch));
+        Assert.Equal(count > T, sketch.SameContents(dense));
     }
 
     [Fact]
@@ -51,9 +60,10 @@ public sealed class HyperLogLogTests
             sketch.Add(hashes[random.Next(hashes.Length)]);
         }
 
-        Assert.True(sketch.IsSparse);
-        Assert.True(sketch.ByteSize < 512, $"40 distinct values took {sketch.ByteSize} bytes");
-        Assert.Equal(40, Math.Round(sketch.Estimate()));
+        // Exact: 8 bytes a hash, at most doubled by growth, plus the object.
+        Assert.True(sketch.IsExact);
+        Assert.True(sketch.ByteSize <= 64 + 24 + (2 * 40 * sizeof(ulong)), $"40 distinct values took {sketch.ByteSize} bytes");
+        Assert.Equal(40, sketch.Estimate());
     }
 
     [Theory]
@@ -82,12 +92,17 @@ public sealed class HyperLogLogTests
             merged.Merge(part);
         }
 
-        Assert.True(merged.RegistersEqual(whole));
+        // The tier depends on the set only: exact with the same hashes, or the same registers.
+        Assert.Equal(count <= T, merged.IsExact);
+        Assert.True(merged.SameContents(whole));
         Assert.Equal(whole.Estimate(), merged.Estimate());
     }
 
     [Theory]
     [InlineData(10, 20)]
+    [InlineData(60, 60)]
+    [InlineData(T, 1)]
+    [InlineData(100, 100)]
     [InlineData(1500, 1500)]
     [InlineData(100, 5000)]
     [InlineData(5000, 100)]
@@ -103,11 +118,14 @@ public sealed class HyperLogLogTests
         var ba = Copy(b);
         ba.Merge(a);
 
-        Assert.True(ab.RegistersEqual(ba));
+        Assert.True(ab.SameContents(ba));
+        Assert.Equal(ab.Estimate(), ba.Estimate());
     }
 
     [Theory]
     [InlineData(10, 20, 30)]
+    [InlineData(40, 40, 40)]
+    [InlineData(T, 1, 1)]
     [InlineData(1000, 1000, 1000)]
     [InlineData(3000, 50, 700)]
     [InlineData(50, 3000, 5)]
@@ -126,16 +144,18 @@ public sealed class HyperLogLogTests
         var right = Copy(a);
         right.Merge(bc);
 
-        Assert.True(left.RegistersEqual(right));
+        Assert.True(left.SameContents(right));
     }
 
-    [Fact]
-    public void Merge_WithItself_Unchanged()
+    [Theory]
+    [InlineData(100)]
+    [InlineData(1000)]
+    public void Merge_WithItself_Unchanged(int count)
     {
-        var sketch = SketchOf(RandomHashes(new Random(5), 100));
+        var sketch = SketchOf(RandomHashes(new Random(5), count));
         var before = Copy(sketch);
         sketch.Merge(sketch);
-        Assert.True(sketch.RegistersEqual(before));
+        Assert.True(sketch.SameContents(before));
     }
 
     [Theory]
@@ -152,18 +172,27 @@ public sealed class HyperLogLogTests
         int consumed = HyperLogLog.ReadFrom(buffer.WrittenSpan, read);
 
         Assert.Equal(buffer.WrittenCount - 2, consumed);
+        Assert.Equal(sketch.IsExact, read.IsExact);
         Assert.Equal(sketch.IsSparse, read.IsSparse);
-        Assert.True(read.RegistersEqual(sketch));
+        Assert.True(read.SameContents(sketch));
         Assert.Equal(sketch.Estimate(), read.Estimate());
+
+        // The form is canonical: writing what was read gives the same bytes.
+        var again = new ArrayBufferWriter<byte>();
+        read.WriteTo(again);
+        Assert.True(buffer.WrittenSpan[..consumed].SequenceEqual(again.WrittenSpan));
     }
 
-    [Fact]
-    public void WriteTo_SmallSparse_FewBytesPerValue()
+    [Theory]
+    [InlineData(10, 3 + 1 + (10 * 8))]
+    [InlineData(T, 3 + 2 + (T * 8))]
+    [InlineData(500, 3 + 2 + (500 * 3))]
+    public void WriteTo_ExactAndSparse_FewBytesPerValue(int count, int bytesMax)
     {
-        var sketch = SketchOf(RandomHashes(new Random(13), 10));
+        var sketch = SketchOf(RandomHashes(new Random(13), count));
         var buffer = new ArrayBufferWriter<byte>();
         sketch.WriteTo(buffer);
-        Assert.True(buffer.WrittenCount <= 3 + 1 + (10 * 3), $"10 values took {buffer.WrittenCount} bytes");
+        Assert.True(buffer.WrittenCount <= bytesMax, $"{count} values took {buffer.WrittenCount} bytes, expected ≤ {bytesMax}");
     }
 
     [Fact]
@@ -189,7 +218,7 @@ public sealed class HyperLogLogTests
         Assert.False(sketch.IsSparse);
 
         sketch.Clear();
-        Assert.True(sketch.IsSparse);
+        Assert.True(sketch.IsExact);
         Assert.True(sketch.IsEmpty);
         Assert.Equal(0, sketch.Estimate());
         Assert.True(sketch.ByteSize < 2048, $"a cleared sketch holds {sketch.ByteSize} bytes");
@@ -200,7 +229,7 @@ public sealed class HyperLogLogTests
             sketch.Add(hash);
         }
 
-        Assert.True(sketch.RegistersEqual(SketchOf(next)));
+        Assert.True(sketch.SameContents(SketchOf(next)));
     }
 
     [Fact]
@@ -210,7 +239,7 @@ public sealed class HyperLogLogTests
         var dense = SketchOf(hashes);
 
         // 200 values grow the sparse array to 256 entries; 50 more new ones and repeats must fit without growing.
-        var sparse = SketchOf(hashes.AsSpan(0, 200).ToArray());
+        var sparse = SketchOf(hashes.AsSpan(0, 200));
         sparse.Add(hashes[0]);
         dense.Add(hashes[0]);
 
@@ -233,7 +262,7 @@ public sealed class HyperLogLogTests
         return hashes;
     }
 
-    private static HyperLogLog SketchOf(ulong[] hashes)
+    internal static HyperLogLog SketchOf(ReadOnlySpan<ulong> hashes)
     {
         var sketch = new HyperLogLog();
         foreach (ulong hash in hashes)
@@ -244,7 +273,7 @@ public sealed class HyperLogLogTests
         return sketch;
     }
 
-    private static HyperLogLog Copy(HyperLogLog sketch)
+    internal static HyperLogLog Copy(HyperLogLog sketch)
     {
         var copy = new HyperLogLog();
         copy.Merge(sketch);

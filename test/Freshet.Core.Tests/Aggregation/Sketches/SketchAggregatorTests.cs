@@ -1,5 +1,6 @@
 using System.Buffers;
 using Freshet.Aggregation;
+using Freshet.Aggregation.Sketches;
 using Freshet.Events;
 
 namespace Freshet.Tests.Aggregation.Sketches;
@@ -57,7 +58,7 @@ public sealed class SketchAggregatorTests
         aggregator.Merge(into, from);
         Assert.NotEqual(0, into[0]);
         Assert.NotEqual(from[0], into[0]);
-        Assert.True(aggregator.SketchOf(into)!.RegistersEqual(aggregator.SketchOf(from)!));
+        Assert.True(aggregator.SketchOf(into)!.SameContents(aggregator.SketchOf(from)!));
 
         aggregator.Update(into, Text("c"), 0);
         Assert.Equal(3, Finish(aggregator, into).Number);
@@ -83,7 +84,34 @@ public sealed class SketchAggregatorTests
         Assert.Equal(1, aggregator.PoolAllocated);
         Assert.Equal(0, aggregator.PoolFree);
         Assert.Equal(1, Finish(aggregator, next).Number);
-        Assert.True(aggregator.SketchOf(next)!.IsSparse);
+        Assert.True(aggregator.SketchOf(next)!.IsExact);
+    }
+
+    [Fact]
+    public void DistinctFinish_ValuesSharingARegister_CountsEachValue()
+    {
+        // Find two numbers whose hashes pick the same one of the 16,384 registers (a birthday search: a few hundred
+        // tries), the case that made registers count three values as two.
+        var seen = new Dictionary<ulong, int>();
+        int first = 0;
+        int second = 0;
+        for (int i = 0; second == 0; i++)
+        {
+            ulong register = DistinctAggregator.HashNumber(i) >> (64 - HyperLogLog.Precision);
+            if (!seen.TryAdd(register, i))
+            {
+                (first, second) = (seen[register], i);
+            }
+        }
+
+        var aggregator = new DistinctAggregator(_strings);
+        var state = new long[1];
+        foreach (int value in new[] { first, second, -1, first })
+        {
+            aggregator.Update(state, FieldValue.OfNumber(_field, value), 0);
+        }
+
+        Assert.Equal(3, Finish(aggregator, state).Number);
     }
 
     [Theory]

@@ -4,30 +4,36 @@ using Freshet.Aggregation.Sketches;
 namespace Freshet.Tests.Aggregation.Sketches;
 
 /// <summary>
-/// Differential tests: random sequences of operations against a plain model. For HyperLogLog the model is a sketch
-/// forced dense from the start (one byte per register, nothing clever); for Space-Saving it is a naive O(capacity)
-/// implementation with the same eviction order. They catch what example-based tests miss in the sorted-list
-/// merging, the open-addressing deletes and the heap.
+/// Differential tests: random sequences of operations against plain models. For HyperLogLog the model is a set of the
+/// distinct hashes (the exact tier must hold exactly that set while it has at most T members) together with a sketch
+/// forced dense from the start (one byte per register, nothing clever), whose registers every form must match; for
+/// Space-Saving it is a naive O(capacity) implementation with the same eviction order. They catch what example-based
+/// tests miss in the sorted-list merging, the tier switches, the open-addressing deletes and the heap.
 /// </summary>
 public sealed class SketchReferenceTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void HyperLogLog_RandomOperations_MatchesDenseModel(int seed)
+    [InlineData(1, 700)]
+    [InlineData(2, 700)]
+    [InlineData(3, 700)]
+    [InlineData(4, 40)] // small bursts keep the sketches around T, where merges cross it
+    [InlineData(5, 40)]
+    [InlineData(6, 40)]
+    public void HyperLogLog_RandomOperations_MatchesSetAndDenseModel(int seed, int burstMax)
     {
         var random = new Random(seed);
         var sketches = new HyperLogLog[4];
         var models = new HyperLogLog[4];
+        var sets = new HashSet<ulong>[4];
         for (int i = 0; i < sketches.Length; i++)
         {
             sketches[i] = new HyperLogLog();
             models[i] = DenseModel();
+            sets[i] = [];
         }
 
         var pool = HyperLogLogTests.RandomHashes(random, 6_000);
-        for (int step = 0; step < 300; step++)
+        for (int step = 0; step < 400; step++)
         {
             int a = random.Next(4);
             int b = random.Next(4);
@@ -35,18 +41,20 @@ public sealed class SketchReferenceTests
             {
                 case < 6:
                     // A burst of adds drawn from a shared pool, so sketches overlap and repeat themselves.
-                    int burst = random.Next(1, random.Next(2) == 0 ? 20 : 700);
+                    int burst = random.Next(1, random.Next(2) == 0 ? 20 : burstMax);
                     for (int i = 0; i < burst; i++)
                     {
                         ulong hash = pool[random.Next(pool.Length)];
                         sketches[a].Add(hash);
                         models[a].Add(hash);
+                        sets[a].Add(hash);
                     }
 
                     break;
                 case < 8:
                     sketches[a].Merge(sketches[b]);
                     models[a].Merge(models[b]);
+                    sets[a].UnionWith(sets[b]);
                     break;
                 case 8:
                     var buffer = new ArrayBufferWriter<byte>();
@@ -54,22 +62,37 @@ public sealed class SketchReferenceTests
                     Assert.Equal(buffer.WrittenCount, HyperLogLog.ReadFrom(buffer.WrittenSpan, sketches[b]));
                     if (a != b)
                     {
-                        models[b].Clear();
-                        models[b].ConvertToDense();
+                        models[b] = DenseModel();
                         models[b].Merge(models[a]);
+                        sets[b] = [.. sets[a]];
                     }
 
                     break;
                 default:
                     sketches[a].Clear();
-                    models[a].Clear();
-                    models[a].ConvertToDense();
+                    models[a] = DenseModel();
+                    sets[a].Clear();
                     break;
             }
 
-            Assert.True(sketches[a].RegistersEqual(models[a]), $"step {step}");
-            Assert.True(sketches[b].RegistersEqual(models[b]), $"step {step}");
-            Assert.Equal(models[a].Estimate(), sketches[a].Estimate());
+            AssertMatches(sketches[a], models[a], sets[a], $"step {step}, sketch {a}");
+            AssertMatches(sketches[b], models[b], sets[b], $"step {step}, sketch {b}");
+        }
+    }
+
+    private static void AssertMatches(HyperLogLog sketch, HyperLogLog model, HashSet<ulong> set, string where)
+    {
+        Assert.True(sketch.RegistersEqual(model), $"{where}: registers");
+        if (set.Count <= HyperLogLog.ExactHashesMax)
+        {
+            Assert.True(sketch.IsExact, $"{where}: {set.Count} distinct values, expected the exact tier");
+            Assert.Equal(set.Order(), sketch.ExactHashes.ToArray());
+            Assert.Equal(set.Count, sketch.Estimate());
+        }
+        else
+        {
+            Assert.False(sketch.IsExact, $"{where}: {set.Count} distinct values, expected registers");
+            Assert.Equal(model.Estimate(), sketch.Estimate());
         }
     }
 
