@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Freshet.Time;
+
+namespace Freshet.Cli.Demo;
+
+/// <summary><c>freshet demo</c>: its options, their validation, and the hand-off to <see cref="DemoRunner"/>.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var features = new Option<string?>("--features", "-f")
+        {
+            Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]",
+            HelpName = "path",
+        };
+        var duration = new Option<long?>("--duration", "-d")
+        {
+            Description = "Stop after this long and print a summary, e.g. 30s, 5m [default: run until Ctrl+C]",
+            HelpName = "duration",
+            CustomParser = ParseDuration,
+        };
+        var rate = new Option<EventRate>("--rate", "-r")
+        {
+            Description = "Events per second, e.g. 50000 or 50k (a daily average: the evening peak is higher), or 'max' for as fast as the engine takes them",
+            HelpName = "n|max",
+            CustomParser = ParseRate,
+            DefaultValueFactory = _ => EventRate.Max,
+        };
+        var seed = new Option<ulong>("--seed")
+        {
+            Description = "Seed of the synthetic shop and its traffic: the same seed, the same events",
+            HelpName = "n",
+            DefaultValueFactory = _ => 42,
+        };
+        var shards = new Option<int?>("--shards")
+        {
+            Description = $"Engine shards (single-writer partitions of state) [default: one per core, {Environment.ProcessorCount} here]",
+            HelpName = "n",
+        };
+        shards.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is { } n && n is < 1 or > 256)
+            {
+                result.AddError($"--shards must be between 1 and 256, not {n}.");
+            }
+        });
+        var speed = new Option<double>("--speed")
+        {
+            Description = "Simulated seconds per real second; the default, an hour a second, shows a whole day (trough at 4am, peak in the evening) in 24s",
+            HelpName = "x",
+            DefaultValueFactory = _ => DemoSettings.DefaultSpeed,
+        };
+        speed.Validators.Add(result =>
+        {
+            double x = result.GetValueOrDefault<double>();
+            if (!double.IsFinite(x) || x <= 0 || x > 1e7)
+            {
+                result.AddError($"--speed must be a positive number of simulated seconds per real second (at most 10000000), not {x.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+
+        var command = new Command("demo",
+            "Run the engine on a live synthetic shop (100,000 items, 200,000 users) and watch features update: "
+            + "throughput, trending items with their trend and CTR next to the true CTR, and one user's feature vector. "
+            + "Ctrl+C stops it with a summary.")
+        {
+            features, duration, rate, seed, shards, speed,
+        };
+        command.SetAction((result, cancellationToken) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            string path = FeaturesFile.Resolve(result.GetValue(features));
+            if (!FeaturesFile.TryLoad(path, error, out var definitions))
+            {
+                return Task.FromResult(ExitCodes.BadDefinitions);
+            }
+
+            var settings = new DemoSettings(path, result.GetValue(duration), result.GetValue(rate).PerSecond, result.GetValue(seed),
+                result.GetValue(shards), result.GetValue(speed));
+            return DemoRunner.RunAsync(settings, definitions, output, error, cancellationToken);
+        });
+        return command;
+    }
+
+    private static long? ParseDuration(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Duration.TryParse(text, out long ms))
+        {
+            return ms;
+        }
+
+        result.AddError($"--duration: '{text}' is not {Duration.Syntax}.");
+        return null;
+    }
+
+    private static EventRate ParseRate(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (EventRate.TryParse(text, out var rate))
+        {
+            return rate;
+        }
+
+        result.AddError($"--rate: '{text}' is not a number of events per second (like 50000 or 50k) or 'max'.");
+        return EventRate.Max;
+    }
+}

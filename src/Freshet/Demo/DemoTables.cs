@@ -1,0 +1,99 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Freshet.Cli.Demo;
+
+/// <summary>The trending-items and sample-user tables, shared by the live view and the plain end-of-run report.</summary>
+internal static class DemoTables
+{
+    /// <summary>A trend at least this high (the recent rate over the long-run rate) is highlighted as rising.</summary>
+    private const double Rising = 2;
+
+    public static IRenderable Trending(TrendingItems trending, bool unicode)
+    {
+        string title = $"[bold]Trending now[/] [grey]({Markup.Escape(trending.Feature)}, last {trending.Window})[/]";
+        var table = new Table().Border(TableBorder.Rounded).BorderColor(Color.Grey).Title(title).Expand();
+        table.AddColumn(new TableColumn("#").RightAligned());
+        table.AddColumn("item");
+        table.AddColumn("category");
+        table.AddColumn(new TableColumn(trending.ViewsLabel ?? $"count {trending.Window}").RightAligned());
+        if (trending.TrendLabel is { } trendLabel)
+        {
+            table.AddColumn(new TableColumn($"trend {trendLabel}").RightAligned());
+        }
+
+        if (trending.CtrLabel is { } ctrLabel)
+        {
+            table.AddColumn(new TableColumn($"CTR {ctrLabel}").RightAligned());
+            table.AddColumn(new TableColumn("[grey]true CTR[/]").RightAligned());
+        }
+
+        foreach (var item in trending.Items)
+        {
+            var cells = new List<string>
+            {
+                item.Rank.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Markup.Escape(item.Item) + (item.Promoted ? (unicode ? " [yellow]★[/]" : " [yellow]*[/]") : ""),
+                Markup.Escape(item.Category ?? ""),
+                trending.ViewsLabel is null ? DemoFormat.Count(item.Count) : item.Views is { } views ? DemoFormat.Count(views) : "–",
+            };
+            if (trending.TrendLabel is not null)
+            {
+                cells.Add(TrendCell(item.Trend, unicode));
+            }
+
+            if (trending.CtrLabel is not null)
+            {
+                cells.Add(item.Ctr is { } ctr ? DemoFormat.Percent(ctr) : "–");
+                cells.Add(item.TrueCtr is { } truth ? $"[grey]{DemoFormat.Percent(truth)}[/]" : "");
+            }
+
+            table.AddRow([.. cells]);
+        }
+
+        if (trending.Problem is { } problem)
+        {
+            table.Caption($"[red]{Markup.Escape(problem)}[/]");
+        }
+        else if (trending.Items.Count == 0)
+        {
+            table.Caption("[grey]no events in the window yet[/]");
+        }
+        else if (trending.TrendBaselineFilled < 1 && trending.TrendLabel is { } label)
+        {
+            // With less history than the long window, the long-run rate is underestimated and every trend reads high.
+            table.Caption($"[grey]trends settle once the stream has a full {Markup.Escape(label[(label.IndexOf('/', StringComparison.Ordinal) + 1)..])} of history: "
+                + $"{DemoFormat.Percent(trending.TrendBaselineFilled)} so far[/]");
+        }
+
+        return table;
+    }
+
+    public static IRenderable User(UserVector user)
+    {
+        string title = $"[bold]One active user[/] [grey]({Markup.Escape(user.Entity)} {Markup.Escape(user.User)}, a new one every few seconds)[/]";
+        var table = new Table().Border(TableBorder.Rounded).BorderColor(Color.Grey).Title(title).Expand();
+        table.AddColumn("feature");
+        table.AddColumn(new TableColumn("window").RightAligned());
+        table.AddColumn("value");
+        foreach (var reading in user.Readings)
+        {
+            table.AddRow(Markup.Escape(reading.Feature), Markup.Escape(reading.Window), Markup.Escape(reading.Value));
+        }
+
+        if (user.Problem is { } problem)
+        {
+            table.Caption($"[red]{Markup.Escape(problem)}[/]");
+        }
+
+        return table;
+    }
+
+    private static string TrendCell(double? trend, bool unicode) => trend switch
+    {
+        null => "–",
+        >= Rising => $"[green bold]{(unicode ? "▲ " : "^ ")}{DemoFormat.Decimal(trend.Value, "0.0")}[/]",
+        <= 1 / Rising => $"[red]{(unicode ? "▼ " : "v ")}{DemoFormat.Decimal(trend.Value)}[/]",
+        _ => DemoFormat.Decimal(trend.Value),
+    };
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Freshet.Cli.Demo;
+
+namespace Freshet.Cli.Tests;
+
+/// <summary>The <c>freshet</c> command run in process, as a user would run it, with its output captured.</summary>
+public sealed partial class DemoCommandTests
+{
+    [Fact]
+    public async Task Demo_WithDuration_StopsByItselfAndPrintsASummary()
+    {
+        var (exitCode, output, error) = await RunAsync("demo", "--duration", "3s");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
+        var accepted = AcceptedLine().Match(output);
+        Assert.True(accepted.Success, $"no 'events accepted' line in:\n{output}");
+        Assert.True(long.Parse(accepted.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) > 0, accepted.Value);
+        Assert.Contains("rejected", output, StringComparison.Ordinal);
+        Assert.Contains("tiles", output, StringComparison.Ordinal);
+        Assert.Contains("Trending now", output, StringComparison.Ordinal);
+        Assert.Matches(@"\d+(\.\d)? s +[\d,]+ events/s", output); // At least one progress line.
+    }
+
+    [Fact]
+    public async Task Demo_InvalidFeaturesFile_ExitsTwoWithFileAndLine()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"freshet-bad-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(path, """
+            entities:
+              item: item
+            features:
+              item_views: { entity: item, events: [view], aggregation: count, windows: [1h] }
+              item_broken: { entity: item, events: [view], aggregation: median, windows: [1h] }
+            """);
+        try
+        {
+            var (exitCode, output, error) = await RunAsync("demo", "--features", path, "--duration", "1s");
+
+            Assert.Equal(ExitCodes.BadDefinitions, exitCode);
+            Assert.Matches($@"^{Regex.Escape(path)}:5:\d+: .*median", error);
+            Assert.DoesNotContain("events accepted", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Demo_MissingFeaturesFile_ExitsTwoNamingTheFile()
+    {
+        var (exitCode, _, error) = await RunAsync("demo", "--features", "no/such/features.yaml");
+
+        Assert.Equal(ExitCodes.BadDefinitions, exitCode);
+        Assert.Contains("no/such/features.yaml", error, StringComparison.Ordinal);
+        Assert.Contains("not found", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--duration", "soon", "--duration: 'soon' is not a positive duration")]
+    [InlineData("--rate", "fast", "--rate: 'fast' is not a number of events per second")]
+    [InlineData("--speed", "0", "--speed must be a positive number")]
+    [InlineData("--shards", "0", "--shards must be between 1 and 256")]
+    public async Task Demo_InvalidOption_ExitsOneSayingWhatIsExpected(string option, string value, string message)
+    {
+        var (exitCode, _, error) = await RunAsync("demo", option, value);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_Root_ListsTheCommandsAndWhereToStart()
+    {
+        var (exitCode, output, _) = await RunAsync("--help");
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.Contains("demo", output, StringComparison.Ordinal);
+        Assert.Contains("version", output, StringComparison.Ordinal);
+        Assert.Contains("freshet demo --duration 30s", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersionAndRuntime()
+    {
+        var (exitCode, output, _) = await RunAsync("version");
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.Matches(@"^freshet \d+\.\d+\.\d+.* \(\.NET \d+\.", output);
+    }
+
+    [Theory]
+    [InlineData("max", null)]
+    [InlineData("MAX", null)]
+    [InlineData("50000", 50_000L)]
+    [InlineData("50k", 50_000L)]
+    [InlineData("1,000", 1_000L)]
+    public void TryParse_ValidRate_ReturnsEventsPerSecond(string text, long? expected)
+    {
+        Assert.True(EventRate.TryParse(text, out var rate));
+        Assert.Equal(expected, rate.PerSecond);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("fast")]
+    [InlineData("")]
+    [InlineData("5m")]
+    public void TryParse_InvalidRate_ReturnsFalse(string text) => Assert.False(EventRate.TryParse(text, out _));
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter(CultureInfo.InvariantCulture);
+        using var error = new StringWriter(CultureInfo.InvariantCulture);
+        int exitCode = await FreshetCommand.RunAsync(args, output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    [GeneratedRegex(@"events accepted\s+([\d,]+)")]
+    private static partial Regex AcceptedLine();
+}
