@@ -18,7 +18,7 @@ namespace Freshet.Aggregation.Sketches;
 /// Exact hashes are stored whole because uniform 64-bit values sorted n to a list differ by about 2⁶⁴ / n, which
 /// a varint delta would spend 9 bytes on.
 /// </summary>
-public sealed partial class HyperLogLog
+public sealed partial class HyperLogLog : IPooledSketch<HyperLogLog>
 {
     private const byte FormatVersion = 1;
     private const byte SparseForm = 0;

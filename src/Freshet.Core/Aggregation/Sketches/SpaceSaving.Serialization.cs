@@ -11,7 +11,7 @@ namespace Freshet.Aggregation.Sketches;
 /// Items are written as the process-local interned ids they are: the bytes are only valid in the process that
 /// wrote them until checkpoints map ids to strings (a later change) — do not ship them across processes yet.
 /// </summary>
-public sealed partial class SpaceSaving
+public sealed partial class SpaceSaving : IPooledSketch<SpaceSaving>
 {
     private const byte FormatVersion = 1;
 
