@@ -17,7 +17,7 @@ internal static class DemoRunner
     /// what it shows is at most a few batches (a fraction of a second) behind the stream. At an hour per second, a
     /// full default queue would be a simulated hour behind, and every 1-hour window would look empty.
     /// </summary>
-    private const int QueueCapacity = 4;
+    private const int QueueCapacity = 8;
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
 
