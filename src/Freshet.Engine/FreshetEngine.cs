@@ -97,7 +97,8 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             for (int i = 0; i < batch.Count; i++)
             {
                 long time = batch[i].TimeMs;
-                if (time > wall + settings.MaxFutureMs || (settings.Clock == ClockMode.Wall && time > now + settings.MaxFutureMs))
+                // In wall mode now is the wall clock, so this one check covers both clock modes.
+                if (time > wall + settings.MaxFutureMs)
                 {
                     Reject(ref rejected, firstIndex + batch.SourceIndexOf(i), EventRejectReason.Future,
                         $"'time' {Time.TimeMath.FormatUtc(time, "?")} is more than {Time.Duration.Format(settings.MaxFutureMs)} ahead of now ({Time.TimeMath.FormatUtc(wall)})");

@@ -131,6 +131,13 @@ public sealed partial class SyntheticStream
 
     private void Emit(EventBatch batch, int type, int user, int item, byte device)
     {
+        BeginItemEvent(batch, type, user, item, device);
+        batch.EndEvent();
+    }
+
+    /// <summary>Starts an event with the fields every item event carries: user, item, category and device.</summary>
+    private void BeginItemEvent(EventBatch batch, int type, int user, int item, byte device)
+    {
         var world = _world;
         batch.BeginEvent(type, (long)_nowMs);
         batch.AddString(_userField, world.Users[user].NameId);
@@ -138,25 +145,18 @@ public sealed partial class SyntheticStream
         batch.AddString(_itemField, facts.NameId);
         batch.AddString(_categoryField, facts.CategoryNameId);
         batch.AddString(_deviceField, world.DeviceIds[device]);
-        batch.EndEvent();
     }
 
     /// <summary>Carts and purchases carry the price paid: the list price, or one in five times 10–30 % off.</summary>
     private void EmitWithPrice(EventBatch batch, int type, int user, int item, byte device)
     {
-        var world = _world;
-        double price = world.ItemPrice[item];
+        double price = _world.ItemPrice[item];
         if (_random.NextBool(0.2))
         {
             price = Math.Round(price * _random.NextDouble(0.7, 0.9), 2);
         }
 
-        batch.BeginEvent(type, (long)_nowMs);
-        batch.AddString(_userField, world.Users[user].NameId);
-        ref readonly var facts = ref world.Items[item];
-        batch.AddString(_itemField, facts.NameId);
-        batch.AddString(_categoryField, facts.CategoryNameId);
-        batch.AddString(_deviceField, world.DeviceIds[device]);
+        BeginItemEvent(batch, type, user, item, device);
         batch.AddNumber(_priceField, price);
         batch.EndEvent();
     }
