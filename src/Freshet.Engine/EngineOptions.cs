@@ -11,4 +11,16 @@ public sealed record EngineOptions
 
     /// <summary>Wall clock, used for max_future checks and as now in wall-clock mode. Tests pass a fake.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// How long an event id is remembered (on the engine's clock) so a retried event is counted once; 0 turns
+    /// deduplication off. Events without an id are never deduplicated.
+    /// </summary>
+    public long DedupHorizonMs { get; init; } = 10 * 60 * 1000;
+
+    /// <summary>
+    /// Most new ids remembered per horizon (memory: about 16 bytes each at most, twice over for the two
+    /// generations). Past it the horizon is shortened rather than memory grown; the stats count it.
+    /// </summary>
+    public int DedupCapacity { get; init; } = 1 << 20;
 }

@@ -28,6 +28,10 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     private long _nowMs = long.MinValue;
     private long _sequence;
     private long _accepted;
+    private long _duplicates;
+    private readonly DedupWindow _dedup;
+    private readonly long _dedupHorizonMs;
+    private readonly int _queueCapacity;
     private long _withoutFeatures;
     private bool _disposed;
 
@@ -39,6 +43,9 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         Keys = keys;
         _catalog = catalog;
         _time = options.Time;
+        _dedupHorizonMs = options.DedupHorizonMs;
+        _dedup = new DedupWindow(options.DedupHorizonMs, options.DedupCapacity);
+        _queueCapacity = options.QueueCapacity;
         _shards = new Shard[options.ShardCount];
         _pending = new List<WorkItem>[options.ShardCount];
         _freeItems = new ConcurrentQueue<WorkItem[]>[options.ShardCount];
@@ -94,6 +101,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             long now = settings.Clock == ClockMode.Wall ? wall : _nowMs;
             var shared = RentBatch();
             var events = shared.Events;
+            int duplicates = 0;
             for (int i = 0; i < batch.Count; i++)
             {
                 long time = batch[i].TimeMs;
@@ -117,6 +125,13 @@ public sealed partial class FreshetEngine : IAsyncDisposable
                     now = time;
                 }
 
+                // After the time checks: a rejected event is not remembered, so its corrected retry is accepted.
+                if (!_dedup.TryAdd(batch[i].IdHash, now == long.MinValue ? time : now))
+                {
+                    duplicates++;
+                    continue;
+                }
+
                 int copied = events.Count;
                 events.CopyFrom(batch, i);
                 Route(catalog, events, copied);
@@ -130,8 +145,9 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             // Read the count before dispatching: once the shards have the batch they may finish and recycle it.
             int accepted = events.Count;
             _accepted += accepted;
+            _duplicates += duplicates;
             long sequence = Dispatch(shared, catalog, now);
-            return new IngestResult(accepted, (IReadOnlyList<EventError>?)rejected ?? [], sequence);
+            return new IngestResult(accepted, duplicates, (IReadOnlyList<EventError>?)rejected ?? [], sequence);
         }
     }
 
@@ -151,9 +167,15 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     }
 
     /// <summary>Waits until every shard has applied everything ingested before the call.</summary>
-    public bool Flush(TimeSpan timeout)
+    public bool Flush(TimeSpan timeout) => WaitApplied(Volatile.Read(ref _sequence), timeout);
+
+    /// <summary>
+    /// Waits until every shard has applied the batch numbered <paramref name="sequence"/> (see
+    /// <see cref="IngestResult.Sequence"/>) and everything before it, so queries see those events.
+    /// </summary>
+    public bool WaitApplied(long sequence, TimeSpan timeout)
     {
-        long target = Volatile.Read(ref _sequence);
+        long target = sequence;
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_appliedSignal)
         {
@@ -184,17 +206,45 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Batches each shard queues before <see cref="Ingest"/> blocks.</summary>
+    public int QueueCapacity => _queueCapacity;
+
+    /// <summary>
+    /// True while some shard's queue is full, so the next <see cref="Ingest"/> would block until that shard catches
+    /// up. Servers use it to answer "overloaded, retry later" instead of holding requests.
+    /// </summary>
+    public bool IsSaturated
+    {
+        get
+        {
+            foreach (var shard in _shards)
+            {
+                if (shard.QueueDepth >= _queueCapacity)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     public EngineStats GetStats()
     {
         var reasons = Enum.GetValues<EventRejectReason>().ToDictionary(r => r, r => Interlocked.Read(ref _rejectedByReason[(int)r]));
+        // Read without the ingest lock (which an ingest blocked on a full queue holds): the figures are only advisory.
+        var dedup = new DedupStats(_dedupHorizonMs, _dedup.Count, _dedup.Bytes, _dedup.EarlyTurns);
+
         return new EngineStats(
             Interlocked.Read(ref _accepted),
+            Interlocked.Read(ref _duplicates),
             reasons,
             Interlocked.Read(ref _withoutFeatures),
             new Dictionary<string, long>(_missingKey, StringComparer.Ordinal),
             Volatile.Read(ref _sequence),
             NowMs,
             _catalog.Version,
+            dedup,
             _shards.Select(s => new ShardStats(s.Index, s.EventsApplied, s.AppliedSequence, s.QueueDepth)).ToArray());
     }
 

@@ -160,7 +160,8 @@ public sealed class EventJsonParser(StringInterner strings)
                 if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
                 {
                     // Hash the raw text so "id": 5 and "id": "5" are the same event id.
-                    idHash = XxHash64.Hash(reader.ValueIsEscaped ? Unescape(ref reader, scratch) : reader.ValueSpan);
+                    // 0 means "no id" downstream, so the one id that hashes to 0 is moved to 1.
+                    idHash = Math.Max(1UL, XxHash64.Hash(reader.ValueIsEscaped ? Unescape(ref reader, scratch) : reader.ValueSpan));
                 }
                 else
                 {
