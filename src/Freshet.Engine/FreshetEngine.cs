@@ -15,6 +15,8 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 {
     private readonly Lock _ingestLock = new();
     private readonly object _appliedSignal = new(); // Monitor: shards pulse it after each batch, Flush waits on it.
+    // Async waiters for a batch to become visible (HTTP ?wait=true), completed by OnApplied under _appliedSignal.
+    private readonly List<(long Sequence, TaskCompletionSource Done)> _visibleWaiters = [];
     private readonly Shard[] _shards;
     private readonly TimeProvider _time;
     private readonly ConcurrentBag<SharedBatch> _batchPool = [];
@@ -173,6 +175,37 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     /// Waits until every shard has applied the batch numbered <paramref name="sequence"/> (see
     /// <see cref="IngestResult.Sequence"/>) and everything before it, so queries see those events.
     /// </summary>
+    public async Task<bool> WaitAppliedAsync(long sequence, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        TaskCompletionSource done;
+        lock (_appliedSignal)
+        {
+            if (MinAppliedSequence() >= sequence)
+            {
+                return true;
+            }
+
+            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _visibleWaiters.Add((sequence, done));
+        }
+
+        try
+        {
+            await done.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            lock (_appliedSignal)
+            {
+                _visibleWaiters.RemoveAll(w => w.Done == done);
+            }
+
+            return false;
+        }
+    }
+
+    /// <inheritdoc cref="WaitAppliedAsync"/>
     public bool WaitApplied(long sequence, TimeSpan timeout)
     {
         long target = sequence;
@@ -351,7 +384,30 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         lock (_appliedSignal)
         {
             Monitor.PulseAll(_appliedSignal);
+            if (_visibleWaiters.Count > 0)
+            {
+                long applied = MinAppliedSequence();
+                for (int i = _visibleWaiters.Count - 1; i >= 0; i--)
+                {
+                    if (_visibleWaiters[i].Sequence <= applied)
+                    {
+                        _visibleWaiters[i].Done.TrySetResult();
+                        _visibleWaiters.RemoveAt(i);
+                    }
+                }
+            }
         }
+    }
+
+    private long MinAppliedSequence()
+    {
+        long min = long.MaxValue;
+        foreach (var shard in _shards)
+        {
+            min = Math.Min(min, shard.AppliedSequence);
+        }
+
+        return min;
     }
 
     private SharedBatch RentBatch() => _batchPool.TryTake(out var batch) ? batch : new SharedBatch();

@@ -1,0 +1,51 @@
+using Freshet.Engine;
+using Freshet.Server.Ingest;
+using Freshet.Server.Json;
+using Freshet.Time;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+
+namespace Freshet.Server.Health;
+
+/// <summary>
+/// <c>/healthz</c> (the process answers), <c>/readyz</c> (it takes traffic now: not stopping, shard queues not full)
+/// and <c>/v1/stats</c> (counters since start).
+/// </summary>
+internal sealed class HealthEndpoints(FreshetEngine engine, IHostApplicationLifetime lifetime)
+{
+    public static IResult Live() => TypedResults.Json(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse);
+
+    public IResult Ready()
+    {
+        var stats = engine.GetStats();
+        string? reason = lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
+            : engine.IsSaturated ? "overloaded: shard queues are full"
+            : null;
+        var response = new ReadyResponse(reason is null ? "ready" : "not_ready", reason, stats.CatalogVersion, engine.QueueCapacity, Shards(stats));
+        return TypedResults.Json(response, ServerJsonContext.Default.ReadyResponse,
+            statusCode: reason is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    public IResult Stats()
+    {
+        var stats = engine.GetStats();
+        bool hasNow = stats.NowMs != long.MinValue;
+        var response = new StatsResponse(
+            stats.Accepted,
+            stats.Duplicates,
+            stats.Rejected,
+            stats.RejectedByReason.Where(r => r.Value > 0).ToDictionary(r => EventsEndpoint.ReasonCode(r.Key), r => r.Value, StringComparer.Ordinal),
+            stats.EventsWithoutFeatures,
+            stats.MissingKeyByEntity,
+            stats.Batches,
+            hasNow ? stats.NowMs : null,
+            hasNow ? TimeMath.FormatUtc(stats.NowMs, "?") : null,
+            stats.CatalogVersion,
+            new DedupDto(Duration.Format(stats.Dedup.HorizonMs), stats.Dedup.Ids, stats.Dedup.Bytes, stats.Dedup.EarlyTurns),
+            Shards(stats));
+        return TypedResults.Json(response, ServerJsonContext.Default.StatsResponse);
+    }
+
+    private static ShardDto[] Shards(Engine.Ingest.EngineStats stats) =>
+        stats.Shards.Select(s => new ShardDto(s.Index, s.EventsApplied, s.AppliedSequence, s.QueueDepth)).ToArray();
+}

@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Freshet.Engine;
+using Freshet.Events;
+using Freshet.Server.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Freshet.Server.Ingest;
+
+/// <summary>
+/// <c>POST /v1/events</c>: reads the body (JSON array or NDJSON, optionally gzip) into a pooled buffer, parses it
+/// straight into an event batch and hands the batch to the engine. Every valid event is kept; each rejected one is
+/// reported by its position in the request. Status: 200 when nothing was rejected; 400 when some of the body is not
+/// JSON; 422 when it is JSON but some events break a rule (the valid events of the same request are accepted either
+/// way, and the response says how many); 413, 415, 429 and 503 refuse the whole request before anything is taken.
+/// </summary>
+internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options)
+{
+    /// <summary>Rejections listed one by one in a response; the count covers the rest.</summary>
+    private const int MaxListedRejections = 1000;
+
+    private static readonly string[] AcceptedMediaTypes = ["application/json", "application/x-ndjson", "application/jsonl", "application/ndjson", "application/x-jsonlines", "text/plain"];
+
+    // Parsers and batches are reused across requests (a parser is single-threaded; a batch keeps its arrays).
+    private readonly ConcurrentBag<Scratch> _scratch = [];
+
+    // At most MaxConcurrentIngests requests read and ingest at once and as many wait for a turn; the rest get 429.
+    // With MaxBodyBytes this bounds the memory ingest holds. (A SemaphoreSlim rather than ASP.NET Core's rate-limiting
+    // middleware: the endpoint then decides, and answers with its own problem document.)
+    private readonly SemaphoreSlim _permits = new(options.MaxConcurrentIngests, options.MaxConcurrentIngests);
+    private int _waiting;
+
+    public async Task<IResult> HandleAsync(HttpContext http, bool wait, CancellationToken cancellationToken)
+    {
+        if (!_permits.Wait(0, CancellationToken.None))
+        {
+            if (Interlocked.Increment(ref _waiting) > options.MaxConcurrentIngests)
+            {
+                Interlocked.Decrement(ref _waiting);
+                return Problems.Problems.Overloaded(http, StatusCodes.Status429TooManyRequests,
+                    $"{options.MaxConcurrentIngests} ingest requests are in progress and as many are waiting; retry after the Retry-After delay",
+                    options.RetryAfterSeconds);
+            }
+
+            try
+            {
+                await _permits.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+
+        try
+        {
+            return await IngestAsync(http, wait, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _permits.Release();
+        }
+    }
+
+    private async Task<IResult> IngestAsync(HttpContext http, bool wait, CancellationToken cancellationToken)
+    {
+        var request = http.Request;
+        if (!IsAcceptedMediaType(request.ContentType))
+        {
+            return Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+                $"Content-Type '{request.ContentType}' is not accepted; send events as application/json (an array or NDJSON) or application/x-ndjson",
+                [new("accepted_media_types", AcceptedMediaTypes)]);
+        }
+
+        // Shed load before reading the body: a full shard queue means the engine is behind, and holding the request
+        // would only hold its memory too.
+        if (engine.IsSaturated)
+        {
+            return Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable,
+                "the engine's shard queues are full; retry after the Retry-After delay (events with ids are safe to resend)", options.RetryAfterSeconds);
+        }
+
+        var (body, error, detail) = await RequestBodyReader.ReadAsync(request, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        switch (error)
+        {
+            case BodyError.TooLarge:
+                return Problems.Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Body too large", detail!,
+                    [new("max_bytes", options.MaxBodyBytes)]);
+            case BodyError.UnsupportedEncoding:
+                return Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Unsupported content encoding", detail!);
+            case BodyError.BadGzip:
+                return Problems.Problems.Of(StatusCodes.Status400BadRequest, "bad-gzip", "Body is not valid gzip", detail!);
+        }
+
+        var scratch = _scratch.TryTake(out var s) ? s : new Scratch(engine.Strings);
+        try
+        {
+            using (body)
+            {
+                if (IsBlank(body.Span))
+                {
+                    return Problems.Problems.Of(StatusCodes.Status400BadRequest, "empty-body", "Empty body",
+                        "the body has no events; send a JSON array of event objects or one object per line (NDJSON)");
+                }
+
+                scratch.Parser.Parse(body.Span, scratch.Batch, scratch.Errors);
+            }
+
+            var result = engine.Ingest(scratch.Batch);
+            engine.CountRejected(scratch.Errors);
+            var rejected = Merge(scratch.Errors, result.Rejected);
+            if (wait && result.Accepted > 0
+                && !await engine.WaitAppliedAsync(result.Sequence, options.VisibleTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                return Problems.Problems.Of(StatusCodes.Status504GatewayTimeout, "not-yet-visible", "Accepted, not yet visible",
+                    $"the {result.Accepted} accepted events were not visible to queries within {options.VisibleTimeout.TotalSeconds:0} s; they are kept and will be",
+                    [new("accepted", result.Accepted), new("duplicates", result.Duplicates), new("sequence", result.Sequence)]);
+            }
+
+            if (rejected.Count == 0)
+            {
+                return TypedResults.Json(new IngestResponse(result.Accepted, result.Duplicates, [], result.Sequence), ServerJsonContext.Default.IngestResponse);
+            }
+
+            return Rejected(result.Accepted, result.Duplicates, result.Sequence, rejected);
+        }
+        finally
+        {
+            scratch.Reset();
+            _scratch.Add(scratch);
+        }
+    }
+
+    private static IResult Rejected(int accepted, int duplicates, long sequence, List<RejectedEvent> rejected)
+    {
+        bool malformed = rejected.Any(r => r.Reason is "malformed_json" or "not_an_object");
+        int total = accepted + duplicates + rejected.Count;
+        var listed = rejected.Count > MaxListedRejections ? rejected.GetRange(0, MaxListedRejections) : rejected;
+        string first = rejected[0].Message;
+        string detail = accepted + duplicates == 0
+            ? $"none of the {total} events was accepted; the first problem: event {rejected[0].Index}: {first}"
+            : $"{rejected.Count} of {total} events were rejected and the other {accepted + duplicates} were accepted; the first problem: event {rejected[0].Index}: {first}";
+        return Problems.Problems.Of(
+            malformed ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity,
+            "rejected-events",
+            malformed ? "Some of the body is not valid JSON" : "Some events were rejected",
+            detail,
+            [
+                new("accepted", accepted),
+                new("duplicates", duplicates),
+                new("rejected_count", rejected.Count),
+                new("rejected", listed),
+                new("sequence", sequence),
+            ]);
+    }
+
+    private static List<RejectedEvent> Merge(List<EventError> parsed, IReadOnlyList<EventError> ingested)
+    {
+        var all = new List<RejectedEvent>(parsed.Count + ingested.Count);
+        foreach (var e in parsed)
+        {
+            all.Add(ToDto(e));
+        }
+
+        foreach (var e in ingested)
+        {
+            all.Add(ToDto(e));
+        }
+
+        all.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        return all;
+    }
+
+    private static RejectedEvent ToDto(EventError e) => new(e.Index, ReasonCode(e.Reason), e.Field, e.Message);
+
+    /// <summary>The reason's code in responses and stats: <c>MissingType</c> → <c>missing_type</c>.</summary>
+    public static string ReasonCode(EventRejectReason reason) => JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString());
+
+    private static bool IsAcceptedMediaType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return true; // A bare `curl --data-binary @events.json` without -H still works.
+        }
+
+        string mediaType = contentType.Split(';', 2)[0].Trim();
+        return AcceptedMediaTypes.Any(t => t.Equals(mediaType, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> utf8)
+    {
+        foreach (byte b in utf8)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class Scratch(StringInterner strings)
+    {
+        public EventJsonParser Parser { get; } = new(strings);
+
+        public EventBatch Batch { get; } = new(4096);
+
+        public List<EventError> Errors { get; } = [];
+
+        public void Reset()
+        {
+            Batch.Clear();
+            Errors.Clear();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Freshet.Aggregation;
+
+namespace Freshet.Server.Json;
+
+// The shapes of the HTTP API's JSON bodies. Property names are written snake_case; times are epoch milliseconds
+// (UTC) with an ISO-8601 twin where a person reads them; windows and durations use the definitions' syntax (1h, 7d).
+
+/// <summary>The answer to <c>POST /v1/events</c> when every event was accepted (or was a retry of one that was).</summary>
+public sealed record IngestResponse(int Accepted, int Duplicates, IReadOnlyList<RejectedEvent> Rejected, long Sequence);
+
+/// <summary>One event the server did not take: its 0-based position in the request, a reason code and a message.</summary>
+public sealed record RejectedEvent(int Index, string Reason, string? Field, string Message);
+
+/// <summary>One feature value for one window and the interval <c>[from, to)</c> actually summed (see "Windows" in the docs).</summary>
+public sealed record ReadingDto(FeatureValue Value, long From, long To);
+
+/// <summary>The features of one key: feature → window → reading.</summary>
+public sealed record VectorResponse(
+    string Entity,
+    IReadOnlyList<string> Key,
+    long At,
+    string AtUtc,
+    bool KnownKey,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, ReadingDto>> Features);
+
+/// <summary>
+/// <c>POST /v1/vectors/{entity}</c>: keys (a string for a one-field key, an array of parts for a composite key),
+/// optionally the features, the windows and an as-of time shared by every key.
+/// </summary>
+public sealed record VectorBatchRequest(IReadOnlyList<JsonElement>? Keys, IReadOnlyList<string>? Features, IReadOnlyList<string>? Windows, JsonElement? AsOf);
+
+/// <summary>The vectors of a batch of keys, in the order asked.</summary>
+public sealed record VectorBatchResponse(string Entity, long At, string AtUtc, IReadOnlyList<VectorResponse> Vectors);
+
+public sealed record SeriesPointDto(long Start, FeatureValue Value);
+
+/// <summary>A feature bucket by bucket, oldest first, over <c>[from, to)</c>.</summary>
+public sealed record SeriesResponse(string Feature, IReadOnlyList<string> Key, string Resolution, long From, long To, IReadOnlyList<SeriesPointDto> Points);
+
+public sealed record ProfileSlotDto(string Slot, FeatureValue Value);
+
+/// <summary>A feature folded by hour of day (slots "00".."23", UTC) or day of week ("mon".."sun").</summary>
+public sealed record ProfileResponse(string Feature, IReadOnlyList<string> Key, string Kind, long From, long To, IReadOnlyList<ProfileSlotDto> Slots);
+
+/// <summary>One item of a top-k list, with the features asked for with <c>with=</c> (keyed by the item).</summary>
+public sealed record TopItemDto(string? Item, double Value, double? Error, IReadOnlyDictionary<string, IReadOnlyDictionary<string, ReadingDto>>? Features);
+
+/// <summary>The top items of a top_k feature over one window, heaviest first (or ordered by <c>order_by</c>).</summary>
+public sealed record TopResponse(string Feature, IReadOnlyList<string> Key, string Window, long At, string AtUtc, long From, long To, string? OrderBy, IReadOnlyList<TopItemDto> Items);
+
+public sealed record TileLevelDto(string Resolution, string Keep);
+
+public sealed record EntityDto(string Name, IReadOnlyList<string> Key);
+
+public sealed record PriorDto(double Alpha, double Beta);
+
+/// <summary>One feature as declared, with its version: the fingerprint of its definition (changes when any part of it does).</summary>
+public sealed record FeatureDto(
+    string Name,
+    string Entity,
+    string Aggregation,
+    string? Description,
+    IReadOnlyList<string>? Events,
+    IReadOnlyList<string>? Filter,
+    string? Field,
+    IReadOnlyList<string>? Windows,
+    int? K,
+    string? HalfLife,
+    string? Numerator,
+    string? Denominator,
+    PriorDto? Prior,
+    string? Source,
+    string? Short,
+    string? Long,
+    IReadOnlyList<TileLevelDto> Tiles,
+    string Version,
+    string StateVersion);
+
+/// <summary>The loaded catalog: where it came from, its version, settings, entities and features.</summary>
+public sealed record CatalogResponse(
+    string Source,
+    string? DeclaredVersion,
+    long CatalogVersion,
+    string Fingerprint,
+    string Clock,
+    string AllowedLateness,
+    string MaxFuture,
+    long? Now,
+    string? NowUtc,
+    IReadOnlyList<EntityDto> Entities,
+    IReadOnlyList<FeatureDto> Features);
+
+public sealed record HealthResponse(string Status);
+
+public sealed record ShardDto(int Index, long EventsApplied, long AppliedSequence, int QueueDepth);
+
+public sealed record DedupDto(string Horizon, int Ids, long Bytes, long EarlyTurns);
+
+/// <summary>Readiness: whether the server takes traffic now, and why not.</summary>
+public sealed record ReadyResponse(string Status, string? Reason, long CatalogVersion, int QueueCapacity, IReadOnlyList<ShardDto> Shards);
+
+/// <summary>Counters since the server started.</summary>
+public sealed record StatsResponse(
+    long Accepted,
+    long Duplicates,
+    long Rejected,
+    IReadOnlyDictionary<string, long> RejectedByReason,
+    long EventsWithoutFeatures,
+    IReadOnlyDictionary<string, long> MissingKeyByEntity,
+    long Batches,
+    long? Now,
+    string? NowUtc,
+    long CatalogVersion,
+    DedupDto Dedup,
+    IReadOnlyList<ShardDto> Shards);

@@ -1,0 +1,55 @@
+using Freshet.Engine.Query;
+using Freshet.Features;
+using Microsoft.AspNetCore.Http;
+
+namespace Freshet.Server.Problems;
+
+/// <summary>
+/// RFC 7807 problem details for every error the API returns. Each kind has a stable <c>type</c> URI ending in a short
+/// code (clients switch on it), a title, and a <c>detail</c> that names what was wrong and what is allowed.
+/// </summary>
+internal static class Problems
+{
+    public const string TypeBase = "https://freshet.dev/problems/";
+
+    public static IResult Of(int status, string code, string title, string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null) =>
+        TypedResults.Problem(detail, instance: null, status, title, TypeBase + code, extensions);
+
+    /// <summary>A query the engine refused, with the names it does know where that helps.</summary>
+    public static IResult FromQuery(QueryException e, FeatureCatalog catalog, string? entity = null) => e.Error switch
+    {
+        QueryError.UnknownEntity => Of(StatusCodes.Status404NotFound, "unknown-entity", "Unknown entity", e.Message,
+            [new("known_entities", catalog.Entities.Select(x => x.Name).ToArray())]),
+        QueryError.UnknownFeature => Of(StatusCodes.Status404NotFound, "unknown-feature", "Unknown feature", e.Message,
+            [new("known_features", KnownFeatures(catalog, entity))]),
+        QueryError.BadKey => Of(StatusCodes.Status400BadRequest, "bad-key", "Bad key", e.Message),
+        QueryError.BadWindow => Of(StatusCodes.Status400BadRequest, "bad-window", "Bad window", e.Message),
+        QueryError.OutOfRange => Of(StatusCodes.Status422UnprocessableEntity, "out-of-range", "Time out of range", e.Message),
+        QueryError.NotSupported => Of(StatusCodes.Status422UnprocessableEntity, "not-supported", "Not supported for this feature", e.Message),
+        _ => Of(StatusCodes.Status400BadRequest, "bad-query", "Bad query", e.Message),
+    };
+
+    /// <summary>A query parameter (or body member) that could not be read.</summary>
+    public static IResult BadParameter(string parameter, string detail) =>
+        Of(StatusCodes.Status400BadRequest, "bad-parameter", $"Bad parameter '{parameter}'", detail, [new("parameter", parameter)]);
+
+    public static IResult UnknownFeature(string name, FeatureCatalog catalog, string? entity = null)
+    {
+        var known = KnownFeatures(catalog, entity);
+        return Of(StatusCodes.Status404NotFound, "unknown-feature", "Unknown feature",
+            $"unknown feature '{name}'; known features{(entity is null ? "" : $" of '{entity}'")}: {string.Join(", ", known)}",
+            [new("known_features", known)]);
+    }
+
+    /// <summary>Too much load: the client should retry after <paramref name="retryAfterSeconds"/>.</summary>
+    public static IResult Overloaded(HttpContext http, int status, string detail, int retryAfterSeconds)
+    {
+        http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Of(status, "overloaded", status == StatusCodes.Status429TooManyRequests ? "Too many requests" : "Overloaded", detail,
+            [new("retry_after_seconds", retryAfterSeconds)]);
+    }
+
+    private static string[] KnownFeatures(FeatureCatalog catalog, string? entity) =>
+        catalog.Features.Where(f => entity is null || f.Entity.Name == entity || !catalog.TryGetEntity(entity, out _))
+            .Select(f => f.Name).ToArray();
+}

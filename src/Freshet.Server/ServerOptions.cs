@@ -1,0 +1,32 @@
+namespace Freshet.Server;
+
+/// <summary>How the HTTP server listens and the limits it enforces.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The address <c>freshet serve</c> listens on unless told otherwise: loopback only.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:7700";
+
+    /// <summary>Where to listen; port 0 picks a free port (see <see cref="RunningServer.BaseAddress"/>).</summary>
+    public string Url { get; init; } = DefaultUrl;
+
+    /// <summary>Largest request body, after gzip decompression, that <c>POST /v1/events</c> takes (413 beyond it).</summary>
+    public long MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Ingest requests processed at once, and as many more that may wait for a turn; beyond that the server answers
+    /// 429 with <c>Retry-After</c>. Together with <see cref="MaxBodyBytes"/> this bounds the memory ingest can hold.
+    /// </summary>
+    public int MaxConcurrentIngests { get; init; } = Math.Max(4, 2 * Environment.ProcessorCount);
+
+    /// <summary>Most keys one <c>POST /v1/vectors</c> request may ask for.</summary>
+    public int MaxBatchKeys { get; init; } = 1000;
+
+    /// <summary>How long <c>?wait=true</c> waits for the events to be visible before answering 504.</summary>
+    public TimeSpan VisibleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Seconds a client is told to wait (<c>Retry-After</c>) when the server is overloaded.</summary>
+    public int RetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>Write ASP.NET Core's own log lines (requests failing, shutdown) to the console.</summary>
+    public bool FrameworkLogging { get; init; } = true;
+}

@@ -1,0 +1,76 @@
+using Freshet.Engine;
+using Freshet.Engine.Query;
+using Freshet.Server.Json;
+using Freshet.Time;
+using Microsoft.AspNetCore.Http;
+
+namespace Freshet.Server.Serving;
+
+/// <summary>A feature over time: <c>GET /v1/series/{feature}</c> (bucket by bucket) and <c>GET /v1/profile/{feature}</c> (folded by hour of day or day of week).</summary>
+internal sealed class SeriesEndpoints(FreshetEngine engine)
+{
+    private static readonly string[] Weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+    public IResult GetSeries(string feature, HttpRequest request)
+    {
+        var query = request.Query;
+        if (!QueryArgs.TryWindow("resolution", query["resolution"].FirstOrDefault(), out long? resolution, out var problem)
+            || !QueryArgs.TryTime("from", query["from"].ToString(), out long? from, out problem)
+            || !QueryArgs.TryTime("to", query["to"].ToString(), out long? to, out problem))
+        {
+            return problem;
+        }
+
+        var key = QueryArgs.Key(request);
+        try
+        {
+            var series = engine.GetSeries(feature, key, resolution ?? Duration.Hour, from, to);
+            var points = series.Points.Select(p => new SeriesPointDto(p.StartMs, p.Value)).ToArray();
+            long first = points.Length > 0 ? points[0].Start : from ?? 0;
+            long end = points.Length > 0 ? points[^1].Start + series.ResolutionMs : to ?? 0;
+            return TypedResults.Json(new SeriesResponse(series.Feature, key, Duration.Format(series.ResolutionMs), first, end, points),
+                ServerJsonContext.Default.SeriesResponse);
+        }
+        catch (QueryException e)
+        {
+            return Problems.Problems.FromQuery(e, engine.Catalog);
+        }
+    }
+
+    public IResult GetProfile(string feature, HttpRequest request)
+    {
+        var query = request.Query;
+        string kindText = query["kind"].FirstOrDefault() ?? "hour_of_day";
+        ProfileKind kind;
+        switch (kindText)
+        {
+            case "hour_of_day":
+                kind = ProfileKind.HourOfDay;
+                break;
+            case "day_of_week":
+                kind = ProfileKind.DayOfWeek;
+                break;
+            default:
+                return Problems.Problems.BadParameter("kind", $"kind: '{kindText}' is not a profile; use hour_of_day or day_of_week");
+        }
+
+        if (!QueryArgs.TryInt("days", query["days"].FirstOrDefault(), 1, 366, out int? days, out var problem))
+        {
+            return problem;
+        }
+
+        var key = QueryArgs.Key(request);
+        try
+        {
+            var profile = engine.GetProfile(feature, key, kind, days);
+            var slots = profile.Slots.Select((value, i) => new ProfileSlotDto(
+                kind == ProfileKind.HourOfDay ? i.ToString("00", System.Globalization.CultureInfo.InvariantCulture) : Weekdays[i], value)).ToArray();
+            return TypedResults.Json(new ProfileResponse(profile.Feature, key, kindText, profile.FromMs, profile.ToMs, slots),
+                ServerJsonContext.Default.ProfileResponse);
+        }
+        catch (QueryException e)
+        {
+            return Problems.Problems.FromQuery(e, engine.Catalog);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Freshet.Engine;
+using Freshet.Engine.Query;
+using Freshet.Server.Json;
+using Freshet.Time;
+using Microsoft.AspNetCore.Http;
+
+namespace Freshet.Server.Serving;
+
+/// <summary>Feature vectors: <c>GET /v1/vector/{entity}</c> for one key and <c>POST /v1/vectors/{entity}</c> for many.</summary>
+internal sealed class VectorEndpoints(FreshetEngine engine, ServerOptions options)
+{
+    public IResult GetOne(string entity, HttpRequest request)
+    {
+        var query = request.Query;
+        if (!QueryArgs.TryWindows("windows", QueryArgs.List(query["windows"]), out var windows, out var problem)
+            || !QueryArgs.TryTime("as_of", query["as_of"].ToString(), out long? asOf, out problem))
+        {
+            return problem;
+        }
+
+        var key = QueryArgs.Key(request);
+        var vectorQuery = new VectorQuery { Features = QueryArgs.List(query["features"]), WindowsMs = windows, AsOfMs = asOf };
+        try
+        {
+            return TypedResults.Json(ToDto(engine.GetVector(entity, key, vectorQuery), key), ServerJsonContext.Default.VectorResponse);
+        }
+        catch (QueryException e)
+        {
+            return Problems.Problems.FromQuery(e, engine.Catalog, entity);
+        }
+    }
+
+    public async Task<IResult> PostBatchAsync(string entity, HttpRequest request, CancellationToken cancellationToken)
+    {
+        VectorBatchRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync(request.Body, ServerJsonContext.Default.VectorBatchRequest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            return Problems.Problems.Of(StatusCodes.Status400BadRequest, "malformed-json", "Malformed JSON",
+                $"the body is not a valid batch request ({e.Message}); send {{\"keys\": [\"k1\", [\"part1\", \"part2\"]], \"features\": [...], \"windows\": [\"1h\"], \"as_of\": ...}}");
+        }
+
+        if (body?.Keys is not { Count: > 0 } keys)
+        {
+            return Problems.Problems.BadParameter("keys", "keys: give at least one key, e.g. {\"keys\": [\"i1\", \"i2\"]} (a composite key is an array of its parts)");
+        }
+
+        if (keys.Count > options.MaxBatchKeys)
+        {
+            return Problems.Problems.BadParameter("keys", $"keys: {keys.Count} keys asked; at most {options.MaxBatchKeys} per request");
+        }
+
+        if (!QueryArgs.TryWindows("windows", body.Windows, out var windows, out var problem)
+            || !QueryArgs.TryTime("as_of", body.AsOf, out long? asOf, out problem))
+        {
+            return problem;
+        }
+
+        var parsedKeys = new string[keys.Count][];
+        for (int i = 0; i < keys.Count; i++)
+        {
+            if (!TryKey(keys[i], out parsedKeys[i]))
+            {
+                return Problems.Problems.BadParameter("keys", $"keys[{i}] is {keys[i].ValueKind}; a key is a string (or number) or an array of strings for a composite key");
+            }
+        }
+
+        try
+        {
+            // One as-of time for the whole batch, so every key is read at the same instant.
+            long at = asOf ?? engine.GetVector(entity, parsedKeys[0], new VectorQuery { Features = body.Features, WindowsMs = windows }).AtMs;
+            var query = new VectorQuery { Features = body.Features, WindowsMs = windows, AsOfMs = at };
+            var vectors = new VectorResponse[parsedKeys.Length];
+            for (int i = 0; i < parsedKeys.Length; i++)
+            {
+                vectors[i] = ToDto(engine.GetVector(entity, parsedKeys[i], query), parsedKeys[i]);
+            }
+
+            return TypedResults.Json(new VectorBatchResponse(entity, at, TimeMath.FormatUtc(at, "?"), vectors), ServerJsonContext.Default.VectorBatchResponse);
+        }
+        catch (QueryException e)
+        {
+            return Problems.Problems.FromQuery(e, engine.Catalog, entity);
+        }
+    }
+
+    public static VectorResponse ToDto(FeatureVector vector, IReadOnlyList<string> key) =>
+        new(vector.Entity, key, vector.AtMs, TimeMath.FormatUtc(vector.AtMs, "?"), vector.KnownKey, Readings(vector.Readings));
+
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, ReadingDto>> Readings(IReadOnlyList<FeatureReading> readings)
+    {
+        var features = new Dictionary<string, IReadOnlyDictionary<string, ReadingDto>>(StringComparer.Ordinal);
+        foreach (var reading in readings)
+        {
+            if (!features.TryGetValue(reading.Feature, out var windows))
+            {
+                features[reading.Feature] = windows = new Dictionary<string, ReadingDto>(StringComparer.Ordinal);
+            }
+
+            ((Dictionary<string, ReadingDto>)windows)[reading.Window] = new ReadingDto(reading.Value, reading.FromMs, reading.ToMs);
+        }
+
+        return features;
+    }
+
+    private static bool TryKey(JsonElement element, out string[] key)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                key = [element.GetString()!];
+                return true;
+            case JsonValueKind.Number:
+                key = [element.GetRawText()];
+                return true;
+            case JsonValueKind.Array when element.EnumerateArray().All(p => p.ValueKind is JsonValueKind.String or JsonValueKind.Number):
+                key = element.EnumerateArray().Select(p => p.ValueKind == JsonValueKind.String ? p.GetString()! : p.GetRawText()).ToArray();
+                return true;
+            default:
+                key = [];
+                return false;
+        }
+    }
+}

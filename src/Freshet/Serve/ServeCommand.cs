@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Globalization;
+using Freshet.Engine;
+using Freshet.Features;
+using Freshet.Server;
+using Freshet.Time;
+
+namespace Freshet.Cli.Serve;
+
+/// <summary><c>freshet serve</c>: the HTTP server on an embedded engine, until Ctrl+C.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var features = new Option<string?>("--features", "-f")
+        {
+            Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]",
+            HelpName = "path",
+        };
+        var url = new Option<string>("--url", "-u")
+        {
+            Description = "Address to listen on; port 0 picks a free port. Use http://0.0.0.0:PORT to listen beyond this machine",
+            HelpName = "url",
+            DefaultValueFactory = _ => ServerOptions.DefaultUrl,
+        };
+        url.Validators.Add(result =>
+        {
+            string text = result.GetValueOrDefault<string>() ?? "";
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+            {
+                result.AddError($"--url: '{text}' is not an http:// address like {ServerOptions.DefaultUrl}.");
+            }
+        });
+        var shards = ServeOptions.Shards();
+        var maxBody = new Option<long>("--max-body")
+        {
+            Description = "Largest request body (after gzip), e.g. 16MiB, 512KiB or a number of bytes; larger requests get 413",
+            HelpName = "size",
+            CustomParser = ServeOptions.ParseSize,
+            DefaultValueFactory = _ => new ServerOptions().MaxBodyBytes,
+        };
+        var dedupHorizon = new Option<long>("--dedup-horizon")
+        {
+            Description = "How long event ids are remembered so a retried event counts once (on the engine's clock), e.g. 10m, 1h; 0 turns it off",
+            HelpName = "duration",
+            CustomParser = r => ServeOptions.ParseDuration(r, allowZero: true),
+            DefaultValueFactory = _ => new EngineOptions().DedupHorizonMs,
+        };
+
+        var command = new Command("serve",
+            "Run the Freshet HTTP server on an embedded engine: POST events to /v1/events, read vectors, series, profiles and "
+            + "top-k lists from /v1/…, the catalog from /v1/features, the OpenAPI document from /openapi/v1.json. Ctrl+C stops it.")
+        {
+            features, url, shards, maxBody, dedupHorizon,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var error = result.InvocationConfiguration.Error;
+            string path = FeaturesFile.Resolve(result.GetValue(features));
+            if (!FeaturesFile.TryLoad(path, error, out var definitions))
+            {
+                return ExitCodes.BadDefinitions;
+            }
+
+            var engineOptions = new EngineOptions { DedupHorizonMs = result.GetValue(dedupHorizon) };
+            if (result.GetValue(shards) is { } n)
+            {
+                engineOptions = engineOptions with { ShardCount = n };
+            }
+
+            var serverOptions = new ServerOptions { Url = result.GetValue(url)!, MaxBodyBytes = result.GetValue(maxBody) };
+            await using var engine = FreshetEngine.Create(definitions, engineOptions);
+            WriteLoaded(output, path, engine);
+            var server = await ServeOptions.TryStartAsync(engine, serverOptions, error, cancellationToken);
+            if (server is null)
+            {
+                return ExitCodes.Failure;
+            }
+
+            await using (server)
+            {
+                output.WriteLine($"Listening on {server.BaseAddress} ({engine.ShardCount} shards, bodies up to {ServeOptions.FormatSize(serverOptions.MaxBodyBytes)}, "
+                    + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : Duration.Format(engineOptions.DedupHorizonMs))}). "
+                    + $"Try: curl {server.BaseAddress}v1/features   Ctrl+C stops.");
+                output.Flush();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C or SIGTERM: stop taking requests, let the ones in flight finish, then report.
+                }
+            }
+
+            engine.Flush(TimeSpan.FromSeconds(10));
+            var stats = engine.GetStats();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Stopped. {stats.Accepted:N0} events accepted, {stats.Duplicates:N0} duplicates, {stats.Rejected:N0} rejected."));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The start-up lines: what was loaded, so an operator can tell which catalog a server runs.</summary>
+    public static void WriteLoaded(TextWriter output, string path, FreshetEngine engine)
+    {
+        var catalog = engine.Catalog;
+        var settings = catalog.Settings;
+        output.WriteLine($"Loaded {catalog.Features.Length} features on {catalog.Entities.Length} entities from {path}"
+            + $"{(catalog.Definitions.DeclaredVersion is { } v ? $" (version {v})" : "")}; clock {(settings.Clock == ClockMode.Wall ? "wall" : "event_time")}, "
+            + $"allowed lateness {Duration.Format(settings.AllowedLatenessMs)}, max future {Duration.Format(settings.MaxFutureMs)}.");
+        int width = catalog.Features.Max(f => f.Name.Length);
+        foreach (var feature in catalog.Features)
+        {
+            var d = feature.Definition;
+            string windows = d.Aggregation == AggregationKind.Trend
+                ? $"{Duration.Format(d.ShortWindowMs)}/{Duration.Format(d.LongWindowMs)}"
+                : string.Join(",", d.WindowsMs.Select(Duration.Format));
+            string events = d.EventTypes.IsEmpty ? "" : $" on {string.Join(",", d.EventTypes)}";
+            output.WriteLine($"  {d.Name.PadRight(width)}  {feature.Entity.Name}: {System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(d.Aggregation.ToString())}{(d.Field is null ? "" : $"({d.Field})")}{events} [{windows}]");
+        }
+    }
+}
