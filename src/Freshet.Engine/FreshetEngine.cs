@@ -232,7 +232,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     {
         lock (_ingestLock)
         {
-            if (_catalog.Settings.Clock == ClockMode.Wall)
+            if (!_disposed && _catalog.Settings.Clock == ClockMode.Wall)
             {
                 Dispatch(null, _catalog, WallMs);
             }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Freshet.Engine;
 using Freshet.Server.Catalog;
 using Freshet.Server.Health;
+using Freshet.Server.Hosting;
 using Freshet.Server.Ingest;
 using Freshet.Server.Json;
 using Freshet.Server.Serving;
@@ -65,6 +66,7 @@ public static class FreshetServer
         builder.Services.AddSingleton<TopEndpoint>();
         builder.Services.AddSingleton<CatalogEndpoints>();
         builder.Services.AddSingleton<HealthEndpoints>();
+        builder.Services.AddHostedService<WallClockTicker>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
