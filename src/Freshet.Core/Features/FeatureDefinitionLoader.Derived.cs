@@ -161,7 +161,7 @@ public static partial class FeatureDefinitionLoader
             if (kind is not (AggregationKind.Count or AggregationKind.Sum))
             {
                 string self = ReferenceEquals(target, d) ? " (it names itself)" : "";
-                Error(r.Node, d.Name, $"{role} '{r.Name}' is a {YamlName(kind)} feature{self}; the {role} of a {YamlName(d.Aggregation!.Value)} must be a count or sum feature");
+                Error(r.Node, d.Name, $"{role} '{r.Name}' is a {AggregationName(kind)} feature{self}; the {role} of a {AggregationName(d.Aggregation!.Value)} must be a count or sum feature");
                 return null;
             }
 

@@ -23,8 +23,8 @@ public static partial class FeatureDefinitionLoader
         ["trend"] = AggregationKind.Trend,
     };
 
-    /// <summary>The YAML name of an aggregation (<c>last_k</c> for <see cref="AggregationKind.LastK"/>).</summary>
-    private static string YamlName(AggregationKind kind) => AggregationNames.First(pair => pair.Value == kind).Key;
+    /// <summary>The YAML name of an aggregation (<c>last_k</c> for <see cref="AggregationKind.LastK"/>), as users write it.</summary>
+    public static string AggregationName(AggregationKind kind) => AggregationNames.First(pair => pair.Value == kind).Key;
 
     /// <summary>A duration as written, kept with its node so messages can quote and point at it.</summary>
     private readonly record struct Window(long Ms, YamlNode Node)

@@ -158,7 +158,7 @@ public static partial class FeatureDefinitionLoader
         /// <summary>Why <paramref name="key"/> may not appear in a feature of <paramref name="kind"/>, or null when it may.</summary>
         private static string? WhyNotApplicable(string key, AggregationKind kind)
         {
-            string name = YamlName(kind);
+            string name = AggregationName(kind);
             bool derived = kind is AggregationKind.Ratio or AggregationKind.Trend;
             return key switch
             {
@@ -195,7 +195,7 @@ public static partial class FeatureDefinitionLoader
 
             if (!d.IsDerived && Missing("events"))
             {
-                Error(d.NameNode, name, $"missing 'events': list the event types {YamlName(kind)} reads, e.g. events: [view]");
+                Error(d.NameNode, name, $"missing 'events': list the event types {AggregationName(kind)} reads, e.g. events: [view]");
             }
 
             if (FieldHint(kind) is { } fieldHint && Missing("field"))
@@ -205,7 +205,7 @@ public static partial class FeatureDefinitionLoader
 
             if (kind is AggregationKind.LastK or AggregationKind.TopK && Missing("k"))
             {
-                Error(d.NameNode, name, $"missing 'k': {YamlName(kind)} needs how many values to keep, from 1 to {MaxK}, e.g. k: 20");
+                Error(d.NameNode, name, $"missing 'k': {AggregationName(kind)} needs how many values to keep, from 1 to {MaxK}, e.g. k: 20");
             }
 
             if (kind == AggregationKind.DecayedSum && Missing("half_life"))
@@ -223,7 +223,7 @@ public static partial class FeatureDefinitionLoader
                 Error(d.NameNode, name, key switch
                 {
                     "short" or "long" => $"missing '{key}': a trend compares the rate over a short window with the rate over a long one, e.g. short: 1h, long: 24h",
-                    _ => $"missing '{key}': a {YamlName(kind)} names the count or sum feature it is computed from, e.g. {key}: item_views",
+                    _ => $"missing '{key}': a {AggregationName(kind)} names the count or sum feature it is computed from, e.g. {key}: item_views",
                 });
             }
 
@@ -252,8 +252,8 @@ public static partial class FeatureDefinitionLoader
         {
             AggregationKind.Sum => "sum adds up a numeric event field, e.g. field: price",
             AggregationKind.Mean or AggregationKind.Min or AggregationKind.Max or AggregationKind.Variance or AggregationKind.StdDev =>
-                $"{YamlName(kind)} summarises a numeric event field, e.g. field: price",
-            AggregationKind.Last or AggregationKind.LastK => $"{YamlName(kind)} keeps the latest value(s) of an event field, e.g. field: item",
+                $"{AggregationName(kind)} summarises a numeric event field, e.g. field: price",
+            AggregationKind.Last or AggregationKind.LastK => $"{AggregationName(kind)} keeps the latest value(s) of an event field, e.g. field: item",
             AggregationKind.Distinct => "distinct counts the distinct values of an event field, e.g. field: user",
             AggregationKind.TopK => "top_k ranks the most frequent values of an event field, e.g. field: item",
             _ => null,

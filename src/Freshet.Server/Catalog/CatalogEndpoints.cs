@@ -47,7 +47,7 @@ internal sealed class CatalogEndpoints(FreshetEngine engine)
         return new FeatureDto(
             d.Name,
             d.Entity,
-            Code(d.Aggregation.ToString()),
+            FeatureDefinitionLoader.AggregationName(d.Aggregation),
             d.Description,
             d.EventTypes.IsEmpty ? null : d.EventTypes,
             d.Filter.IsEmpty ? null : d.Filter.Select(Describe).ToArray(),
@@ -70,9 +70,15 @@ internal sealed class CatalogEndpoints(FreshetEngine engine)
     private static string Describe(FilterCondition condition) => condition.Op switch
     {
         FilterOp.Exists => $"{condition.Field} exists",
-        FilterOp.In or FilterOp.NotIn => $"{condition.Field} {Code(condition.Op.ToString())} [{string.Join(", ", condition.Values)}]",
-        _ => $"{condition.Field} {Code(condition.Op.ToString())} {string.Join(", ", condition.Values)}",
+        FilterOp.In or FilterOp.NotIn => $"{condition.Field} {Code(condition.Op.ToString())} [{string.Join(", ", condition.Values.Select(Literal))}]",
+        _ => $"{condition.Field} {Code(condition.Op.ToString())} {string.Join(", ", condition.Values.Select(Literal))}",
     };
+
+    /// <summary>A literal as YAML would need it: strings quoted when empty or when they could read as something else.</summary>
+    private static string Literal(FilterLiteral literal) =>
+        literal.Text is { } text && (text.Length == 0 || text.Any(c => c is ',' or '[' or ']' or '"' or ':' or '#' || char.IsWhiteSpace(c)) || double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out _))
+            ? JsonSerializer.Serialize(text)
+            : literal.ToString();
 
     private static string Code(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
 }

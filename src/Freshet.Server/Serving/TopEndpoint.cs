@@ -28,7 +28,7 @@ internal sealed class TopEndpoint(FreshetEngine engine)
         {
             var topK = catalog.Features.Where(f => f.Definition.Aggregation == AggregationKind.TopK).Select(f => f.Name).ToArray();
             return Problems.Problems.Of(StatusCodes.Status422UnprocessableEntity, "not-supported", "Not a top_k feature",
-                $"feature '{feature}' is {System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(compiled.Definition.Aggregation.ToString())}, not top_k; top_k features: {(topK.Length == 0 ? "none" : string.Join(", ", topK))}",
+                $"feature '{feature}' is {FeatureDefinitionLoader.AggregationName(compiled.Definition.Aggregation)}, not top_k; top_k features: {(topK.Length == 0 ? "none" : string.Join(", ", topK))}",
                 [new("top_k_features", topK)]);
         }
 

@@ -119,7 +119,7 @@ internal static class ServeCommand
                 ? $"{Duration.Format(d.ShortWindowMs)}/{Duration.Format(d.LongWindowMs)}"
                 : string.Join(",", d.WindowsMs.Select(Duration.Format));
             string events = d.EventTypes.IsEmpty ? "" : $" on {string.Join(",", d.EventTypes)}";
-            output.WriteLine($"  {d.Name.PadRight(width)}  {feature.Entity.Name}: {System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(d.Aggregation.ToString())}{(d.Field is null ? "" : $"({d.Field})")}{events} [{windows}]");
+            output.WriteLine($"  {d.Name.PadRight(width)}  {feature.Entity.Name}: {FeatureDefinitionLoader.AggregationName(d.Aggregation)}{(d.Field is null ? "" : $"({d.Field})")}{events} [{windows}]");
         }
     }
 }

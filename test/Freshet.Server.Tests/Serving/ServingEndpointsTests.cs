@@ -193,6 +193,8 @@ public sealed class ServingEndpointsTests : IAsyncLifetime
         var features = catalog.GetProperty("features").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
         Assert.Equal(8, features.Count);
         Assert.Equal("count", features["item_views"].GetProperty("aggregation").GetString());
+        Assert.Equal("last_k", features["user_recent_items"].GetProperty("aggregation").GetString()); // as written in YAML
+        Assert.Equal("top_k", features["site_top_items"].GetProperty("aggregation").GetString());
         Assert.Equal(["1h", "1d"], features["item_views"].GetProperty("windows").EnumerateArray().Select(w => w.GetString()!).ToArray());
         Assert.Equal("item_clicks", features["item_ctr"].GetProperty("numerator").GetString());
         Assert.Equal(9, features["item_ctr"].GetProperty("prior").GetProperty("beta").GetDouble());
