@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Freshet.Cli.Demo;
+using Freshet.Cli.Replay;
 using Freshet.Cli.Serve;
 
 namespace Freshet.Cli;
@@ -21,6 +22,7 @@ internal static class FreshetCommand
             + "  freshet demo --rate 50k          at 50,000 events a second instead of as fast as it goes");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         return root;
     }

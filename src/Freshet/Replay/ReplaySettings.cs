@@ -1,0 +1,41 @@
+namespace Freshet.Cli.Replay;
+
+/// <summary>Everything <c>freshet replay</c> was asked to do, after parsing and validating the command line.</summary>
+internal sealed record ReplaySettings
+{
+    public const int DefaultBatchSize = 5000;
+    public const int DefaultMaxInFlight = 4;
+    public const int DefaultSortLimit = 2_000_000;
+
+    public required string Path { get; init; }
+
+    /// <summary>The options given on the command line (a preset's are laid under them when the replay starts).</summary>
+    public required MappingSpec Spec { get; init; }
+
+    public string? Preset { get; init; }
+
+    /// <summary>The server to post to; null replays into an embedded engine.</summary>
+    public Uri? Server { get; init; }
+
+    /// <summary>Feature definitions of the embedded engine (null: the shipped sample).</summary>
+    public string? FeaturesPath { get; init; }
+
+    public int? Shards { get; init; }
+
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    public int MaxInFlight { get; init; } = DefaultMaxInFlight;
+
+    public bool Gzip { get; init; }
+
+    /// <summary>Do not give events without an id of their own one made of the file name and line.</summary>
+    public bool NoIds { get; init; }
+
+    /// <summary>N× real time; null for as fast as possible.</summary>
+    public double? Speed { get; init; }
+
+    public int SortLimit { get; init; } = DefaultSortLimit;
+
+    /// <summary>Rows to read at most (header not counted).</summary>
+    public long RowLimit { get; init; } = long.MaxValue;
+}

@@ -1,0 +1,69 @@
+namespace Freshet.Cli.Replay;
+
+/// <summary>How a replay went, for the summary.</summary>
+internal sealed record ReplayRun(string Path, IReplayTarget Target, ReplayCounters Counters, TimeSpan Elapsed, bool Sorted, bool Stopped,
+    string? Failure, string? NotVisible);
+
+/// <summary>
+/// The end-of-replay summary: rows read, events sent, accepted, duplicates, rejected by reason and where (while reading
+/// the file, or by the server or engine), elapsed time and events per second, then the first rejections with their
+/// line numbers, and what the target says about itself.
+/// </summary>
+internal static class ReplaySummary
+{
+    public static void Write(TextWriter output, ReplayRun run)
+    {
+        var c = run.Counters;
+        string how = run.Failure is not null ? "Replay failed after" : run.Stopped ? "Replay stopped after" : "Replayed";
+        output.WriteLine();
+        output.WriteLine($"{how} {ReplayFormat.Plural(c.RowsRead, "row", "rows")} of {System.IO.Path.GetFileName(run.Path)} into {run.Target.Description} "
+            + $"in {ReplayFormat.Seconds(run.Elapsed)}");
+        Row(output, "events sent", $"{ReplayFormat.Count(c.EventsSent)}  ({ReplayFormat.Rate(c.EventsSent, run.Elapsed)})");
+        if (c.EventsMapped > c.EventsSent)
+        {
+            Row(output, "not sent", $"{ReplayFormat.Count(c.EventsMapped - c.EventsSent)}  (read from the file, never answered for)");
+        }
+
+        Row(output, "accepted", ReplayFormat.Count(c.Accepted));
+        Row(output, "duplicates", c.Duplicates == 0
+            ? "0"
+            : $"{ReplayFormat.Count(c.Duplicates)}  (ids the server had already seen: retries, or a replay of the same file; counted once)");
+        Row(output, "rejected", c.Rejected == 0 ? "0" : $"{ReplayFormat.Count(c.Rejected)}  (rejections alone do not fail a replay)");
+        foreach (var (reason, local, count) in c.ByReason())
+        {
+            output.WriteLine($"    {reason,-18} {ReplayFormat.Count(count),10}  {(local ? "while reading the file" : "by the target")}");
+        }
+
+        Row(output, "requests", c.Retries == 0 ? ReplayFormat.Count(c.Requests) : $"{ReplayFormat.Count(c.Requests)}  ({ReplayFormat.Count(c.Retries)} retried)");
+        var first = c.FirstRejections();
+        if (first.Count > 0)
+        {
+            output.WriteLine($"first rejections{(c.Rejected > first.Count ? $" (of {ReplayFormat.Count(c.Rejected)})" : "")}:");
+            foreach (var r in first)
+            {
+                output.WriteLine($"  line {r.Line}: {r.Reason}: {r.Message}");
+            }
+        }
+
+        long late = c.CountOf("late");
+        if (late > 0 && !run.Sorted)
+        {
+            output.WriteLine($"hint: {ReplayFormat.Plural(late, "event was", "events were")} late; if the file is not in time order, --sort sends it in time order");
+        }
+
+        if (run.NotVisible is { } notVisible)
+        {
+            output.WriteLine($"note: the server took the events but could not say they were visible to queries in time: {notVisible}");
+        }
+
+        if (run.Failure is null)
+        {
+            foreach (string line in run.Target.Report())
+            {
+                output.WriteLine(line);
+            }
+        }
+    }
+
+    private static void Row(TextWriter output, string label, string value) => output.WriteLine($"  {label,-12} {value}");
+}
