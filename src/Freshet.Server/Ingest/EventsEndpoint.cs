@@ -19,6 +19,9 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     /// <summary>Rejections listed one by one in a response; the count covers the rest.</summary>
     private const int MaxListedRejections = 1000;
 
+    /// <summary>Largest batch (in events) whose scratch is returned to the pool.</summary>
+    private const int PooledBatchEventsMax = 64 * 1024;
+
     private static readonly string[] AcceptedMediaTypes = ["application/json", "application/x-ndjson", "application/jsonl", "application/ndjson", "application/x-jsonlines", "text/plain"];
 
     // Parsers and batches are reused across requests (a parser is single-threaded; a batch keeps its arrays).
@@ -126,8 +129,13 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
         }
         finally
         {
-            scratch.Reset();
-            _scratch.Add(scratch);
+            // A scratch that grew for an unusually large request is left to the GC rather than pooled, so the pool
+            // holds typical requests' worth of memory, not the largest ever seen.
+            if (scratch.Batch.Count <= PooledBatchEventsMax)
+            {
+                scratch.Reset();
+                _scratch.Add(scratch);
+            }
         }
     }
 
