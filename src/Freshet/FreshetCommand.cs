@@ -22,6 +22,7 @@ internal static class FreshetCommand
             + "  freshet demo --rate 50k          at 50,000 events a second instead of as fast as it goes");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(Query.QueryCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         return root;
