@@ -262,6 +262,23 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Tests only: every shard stops applying after the batch in hand, so queues fill up.</summary>
+    internal void PauseShards()
+    {
+        foreach (var shard in _shards)
+        {
+            shard.Pause();
+        }
+    }
+
+    internal void ResumeShards()
+    {
+        foreach (var shard in _shards)
+        {
+            shard.Resume();
+        }
+    }
+
     public EngineStats GetStats()
     {
         var reasons = Enum.GetValues<EventRejectReason>().ToDictionary(r => r, r => Interlocked.Read(ref _rejectedByReason[(int)r]));

@@ -20,6 +20,7 @@ internal sealed partial class Shard
 
     private readonly Lock _lock = new();
     private readonly Channel<ShardWork> _queue;
+    private volatile TaskCompletionSource? _paused; // Tests only: see Pause.
     private readonly StringInterner _strings;
     private readonly Action<ShardWork> _done;
     private FeatureCatalog _catalog;
@@ -75,12 +76,25 @@ internal sealed partial class Shard
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            if (_paused is { } paused)
+            {
+                await paused.Task.ConfigureAwait(false);
+            }
+
             while (reader.TryRead(out var work))
             {
                 Apply(work);
             }
         }
     }
+
+    /// <summary>
+    /// Stops taking work from the queue until <see cref="Resume"/> (after the work in hand), so tests can fill the
+    /// queue and see backpressure deterministically.
+    /// </summary>
+    internal void Pause() => _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal void Resume() => Interlocked.Exchange(ref _paused, null)?.TrySetResult();
 
     /// <summary>Applies one unit of work. Public to the engine so tests and benchmarks can drive a shard inline.</summary>
     internal void Apply(in ShardWork work)

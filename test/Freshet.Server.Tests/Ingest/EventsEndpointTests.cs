@@ -269,6 +269,46 @@ public sealed class EventsEndpointTests
         }
     }
 
+    [Fact]
+    public async Task PostEvents_WhileShardQueuesAreFull_Is503WithRetryAfter_AndReadyzSaysWhy_ThenRecovers()
+    {
+        await using var server = await StartAsync(engineOptions: new Freshet.Engine.EngineOptions { ShardCount = 1, QueueCapacity = 1 });
+        server.Engine.PauseShards();
+        try
+        {
+            // The shard applies at most the batch in hand; the next one fills its one-batch queue.
+            HttpResponseMessage? refused = null;
+            for (int i = 0; i < 5 && refused is null; i++)
+            {
+                var response = await server.PostEventsAsync(Event("view", T0, "a", id: $"e{i}"), wait: false);
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                {
+                    refused = response;
+                }
+                else
+                {
+                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                }
+            }
+
+            Assert.True(refused is not null, "expected 503 once the paused shard's one-batch queue was full");
+            var problem = await ReadAsync(refused, 503);
+            Assert.Equal("https://freshet.dev/problems/overloaded", problem.GetProperty("type").GetString());
+            Assert.Equal("1", refused.Headers.GetValues("Retry-After").Single());
+            var ready = await server.GetJsonAsync("readyz", 503);
+            Assert.Contains("shard queues are full", ready.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            server.Engine.ResumeShards();
+        }
+
+        Assert.True(server.Engine.Flush(TimeSpan.FromSeconds(10)), "the shard did not drain within 10 s after resuming");
+        await server.GetJsonAsync("readyz", 200);
+        var retried = await ReadAsync(await server.PostEventsAsync(Event("view", T0, "a", id: "late-retry")), 200);
+        Assert.Equal(1, retried.GetProperty("accepted").GetInt32());
+    }
+
     private static async Task<(System.Net.Sockets.TcpClient Client, Stream Stream, string Remainder)> StallAsync(TestServer server)
     {
         string body = Event("view", T0, "a");
