@@ -10,6 +10,9 @@ internal sealed class ReplayCounters
     /// <summary>Rejections listed in the summary (the lowest line numbers).</summary>
     public const int Samples = 10;
 
+    /// <summary>The reason of rejections the server counted without listing them.</summary>
+    public const string Unlisted = "unlisted";
+
     private readonly Lock _lock = new();
     private readonly Dictionary<(string Reason, bool Local), long> _byReason = [];
     private readonly List<Rejection> _samples = [];
@@ -50,7 +53,14 @@ internal sealed class ReplayCounters
 
     public void RowRead() => _rowsRead++;
 
-    public void EventMapped() => _eventsMapped++;
+    /// <summary>The earliest time of the events read, for hints in the summary.</summary>
+    public long EarliestEventMs { get; private set; } = long.MaxValue;
+
+    public void EventMapped(long timeMs)
+    {
+        _eventsMapped++;
+        EarliestEventMs = Math.Min(EarliestEventMs, timeMs);
+    }
 
     public void SetBytesRead(long bytes) => Volatile.Write(ref _bytesRead, bytes);
 
@@ -91,7 +101,7 @@ internal sealed class ReplayCounters
         Interlocked.Add(ref _rejectedByTarget, count);
         lock (_lock)
         {
-            var key = ("not_listed", false);
+            var key = (Unlisted, false);
             _byReason[key] = _byReason.GetValueOrDefault(key) + count;
         }
     }

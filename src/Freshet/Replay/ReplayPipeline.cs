@@ -117,7 +117,7 @@ internal sealed class ReplayPipeline(IRowSource source, RowMapper mapper, IRepla
 
         if (mapper.EndRow(out var rejection))
         {
-            counters.EventMapped();
+            counters.EventMapped(mapper.CurrentTimeMs);
             isEvent = true;
         }
         else

@@ -97,7 +97,7 @@ internal static class ReplayRunner
 
         stopwatch.Stop();
         var run = new ReplayRun(settings.Path, target, counters, stopwatch.Elapsed, spec.Sort, stopped, failure,
-            (target as ServerTarget)?.NotVisible);
+            (target as ServerTarget)?.NotVisible, counters.EarliestEventMs);
         ReplaySummary.Write(output, run);
         if (failure is not null)
         {

@@ -2,7 +2,7 @@ namespace Freshet.Cli.Replay;
 
 /// <summary>How a replay went, for the summary.</summary>
 internal sealed record ReplayRun(string Path, IReplayTarget Target, ReplayCounters Counters, TimeSpan Elapsed, bool Sorted, bool Stopped,
-    string? Failure, string? NotVisible);
+    string? Failure, string? NotVisible, long EarliestEventMs);
 
 /// <summary>
 /// The end-of-replay summary: rows read, events sent, accepted, duplicates, rejected by reason and where (while reading
@@ -31,7 +31,8 @@ internal static class ReplaySummary
         Row(output, "rejected", c.Rejected == 0 ? "0" : $"{ReplayFormat.Count(c.Rejected)}  (rejections alone do not fail a replay)");
         foreach (var (reason, local, count) in c.ByReason())
         {
-            output.WriteLine($"    {reason,-18} {ReplayFormat.Count(count),10}  {(local ? "while reading the file" : "by the target")}");
+            string where = local ? "while reading the file" : reason == ReplayCounters.Unlisted ? "by the server, which lists only so many a request" : "by the target";
+            output.WriteLine($"    {reason,-18} {ReplayFormat.Count(count),10}  {where}");
         }
 
         Row(output, "requests", c.Retries == 0 ? ReplayFormat.Count(c.Requests) : $"{ReplayFormat.Count(c.Requests)}  ({ReplayFormat.Count(c.Retries)} retried)");
@@ -46,7 +47,13 @@ internal static class ReplaySummary
         }
 
         long late = c.CountOf("late");
-        if (late > 0 && !run.Sorted)
+        if (late > 0 && run.Target is ServerTarget { Info: { WallClock: false, NowMs: { } serverNowMs } info }
+            && run.EarliestEventMs < serverNowMs - info.AllowedLatenessMs)
+        {
+            output.WriteLine($"hint: the server's clock was already at {ReplayFormat.Time(serverNowMs)} when the replay started, past this file's "
+                + $"earliest events ({ReplayFormat.Time(run.EarliestEventMs)}); replay into a fresh server, or one whose clock is behind the file");
+        }
+        else if (late > 0 && !run.Sorted)
         {
             output.WriteLine($"hint: {ReplayFormat.Plural(late, "event was", "events were")} late; if the file is not in time order, --sort sends it in time order");
         }
