@@ -1,0 +1,120 @@
+using System.Globalization;
+using Freshet.Cli.Replay;
+using Freshet.Engine;
+using Freshet.Engine.Query;
+using Freshet.Features;
+using Freshet.Time;
+
+namespace Freshet.Cli.Tests.Replay;
+
+/// <summary>The two targets end to end: an engine in process, and the server with retried ids, gzip and requests in flight.</summary>
+public sealed class ReplayTargetsTests
+{
+    private const string Taobao = "taobao_userbehavior";
+
+    private sealed record TaobaoRow(string User, string Item, string Behavior, long TimeMs);
+
+    [DataFact(Taobao)]
+    public async Task Replay_TaobaoIntoEmbeddedEngine_CountsMatchTheFile()
+    {
+        string path = ReplayTestData.PathOf($"{Taobao}/UserBehavior.csv");
+        var rows = File.ReadLines(path).Select(line => line.Split(','))
+            .Select(p => new TaobaoRow(p[0], p[1], p[3], long.Parse(p[4], CultureInfo.InvariantCulture) * 1000)).ToList();
+        var spec = ReplayPresets.Find("taobao")!.Spec;
+        Assert.True(ReplayInput.TryOpen(path, spec, out var source, out _, out _));
+        var names = new FieldNameTable();
+        Assert.True(FieldMapping.TryCreate(spec, names, source.Columns, out var mapping, out _));
+        source.Bind(mapping);
+        var counters = new ReplayCounters();
+        var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(ReplayServer.Yaml, "replay-test.yaml"), new EngineOptions { ShardCount = 2 });
+        await using var target = new EngineTarget(engine, names, counters, 5000, "replay-test.yaml");
+        using (source)
+        {
+            var mapper = new RowMapper(mapping, new EventTimeParser(spec.TimeUnit, null), names);
+            await new ReplayPipeline(source, mapper, target, counters, null, null, long.MaxValue).RunAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(110_300, counters.Accepted);
+        Assert.Equal(0, counters.Rejected);
+        long maxMs = rows.Max(r => r.TimeMs);
+        var query = new VectorQuery { Features = ["item_views", "item_purchases"], WindowsMs = [Duration.Day], AsOfMs = maxMs };
+        // Every item that was bought and every tenth of the others (85k items in all): the engine's reads are the point, not their number.
+        foreach (var item in rows.GroupBy(r => r.Item).Where((g, i) => i % 10 == 0 || g.Any(r => r.Behavior == "buy")))
+        {
+            var readings = engine.GetVector("item", [item.Key], query).Readings;
+            Assert.Equal(item.Count(r => r.Behavior == "pv"), readings.Single(r => r.Feature == "item_views").Value.Number);
+            Assert.Equal(item.Count(r => r.Behavior == "buy"), readings.Single(r => r.Feature == "item_purchases").Value.Number);
+        }
+    }
+
+    [DataFact(Taobao)]
+    public async Task Replay_ManyRequestsInFlightWithoutLateness_NoneIsMadeLate()
+    {
+        // With allowed_lateness 0, two batches applied out of order make the older one's events late: the replay must
+        // keep such batches apart, while the server still gets gzip bodies and several requests at once where it can.
+        const string yaml = """
+            settings: { clock: event_time, allowed_lateness: 0 }
+            entities: { item: item }
+            features:
+              item_views: { entity: item, events: [view], aggregation: count, windows: [1h] }
+            """;
+        await using var server = await ReplayServer.StartAsync(yaml);
+        string path = ReplayTestData.PathOf($"{Taobao}/UserBehavior.csv");
+
+        var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", path, "--preset", "taobao", "--server", server.Url,
+            "--batch-size", "700", "--in-flight", "8", "--gzip");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit {exitCode}: {error}\n{output}");
+        Assert.Contains("  accepted     110,300\n", output, StringComparison.Ordinal);
+        Assert.Contains("  rejected     0\n", output, StringComparison.Ordinal);
+        Assert.Contains("up to 8 in flight, gzip", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_SameFileTwice_SecondTimeIsAllDuplicates()
+    {
+        await using var server = await ReplayServer.StartAsync();
+        string path = ReplayFiles.Write("type,time,item\n" + string.Concat(Enumerable.Range(0, 50).Select(i => $"view,{1_700_000_000_000 + (i * 1000)},i{i % 7}\n")), ".csv");
+
+        var first = await ReplayFiles.RunAsync("replay", path, "--server", server.Url);
+        var second = await ReplayFiles.RunAsync("replay", path, "--server", server.Url);
+
+        Assert.True(first.ExitCode == ExitCodes.Success, first.Error);
+        Assert.Contains("  accepted     50\n", first.Output, StringComparison.Ordinal);
+        Assert.True(second.ExitCode == ExitCodes.Success, second.Error);
+        Assert.Contains("  accepted     0\n", second.Output, StringComparison.Ordinal);
+        Assert.Contains("  duplicates   50  (ids the server had already seen", second.Output, StringComparison.Ordinal);
+        var views = await server.ReadAsync("item", ["i0"], ["item_views"], "1h", 1_700_000_049_000);
+        Assert.Equal(8, views["i0"]["item_views"].Value); // i0 at seconds 0, 7, …, 49: counted once despite two replays.
+    }
+
+    [Fact]
+    public async Task Replay_ServerClockPastTheFile_HintsAtAFreshServer()
+    {
+        await using var server = await ReplayServer.StartAsync();
+        string later = ReplayFiles.Write("type,time,item\nview,1750000000000,a\n", ".csv");
+        string earlier = ReplayFiles.Write("type,time,item\nview,1700000000000,a\n", ".csv");
+        Assert.Equal(ExitCodes.Success, (await ReplayFiles.RunAsync("replay", later, "--server", server.Url)).ExitCode);
+
+        var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", earlier, "--server", server.Url);
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Contains("nothing was accepted", error, StringComparison.Ordinal);
+        Assert.Contains("line 2: late:", output, StringComparison.Ordinal);
+        Assert.Contains("hint: the server's clock was already at 2025-06-15 15:06:40 UTC", output, StringComparison.Ordinal);
+    }
+
+    [DataFact("rees46_ecommerce_sample")]
+    public async Task Replay_Rees46Embedded_SummarySaysWhatTheEngineTook()
+    {
+        string features = ReplayFiles.Write(ReplayServer.Yaml, ".yaml");
+
+        var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", ReplayTestData.PathOf("rees46_ecommerce_sample/2019-Oct.csv"),
+            "--preset", "rees46", "--features", features);
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit {exitCode}: {error}\n{output}");
+        Assert.Contains("  accepted     17,434\n", output, StringComparison.Ordinal);
+        Assert.Contains("line 17436: bad_row", output, StringComparison.Ordinal);
+        Assert.Contains("engine: 17,434 events accepted, clock at 2019-10-01 02:50:00 UTC", output, StringComparison.Ordinal);
+    }
+}
