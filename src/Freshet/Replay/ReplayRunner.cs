@@ -82,13 +82,13 @@ internal static class ReplayRunner
         {
             await ReplayProgress.RunAsync(output, pipeline, counters, source.Length, () => pipeline.RunAsync(cancellationToken));
         }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            stopped = true; // Ctrl+C: whatever was in flight was cut short; the summary counts what was answered.
+        }
         catch (ReplayFailedException e)
         {
             failure = e.Message;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            stopped = true;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException || e.GetType().Namespace == "CsvHelper")
         {
