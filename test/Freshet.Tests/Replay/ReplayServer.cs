@@ -49,9 +49,9 @@ internal sealed class ReplayServer : IAsyncDisposable
 
     public string Url => Server.BaseAddress.ToString();
 
-    public static async Task<ReplayServer> StartAsync(string yaml = Yaml)
+    public static async Task<ReplayServer> StartAsync(string yaml = Yaml, EngineOptions? engineOptions = null)
     {
-        var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(yaml, "replay-test.yaml"), new EngineOptions { ShardCount = 2 });
+        var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(yaml, "replay-test.yaml"), engineOptions ?? new EngineOptions { ShardCount = 2 });
         var server = await FreshetServer.StartAsync(engine, new ServerOptions { Url = "http://127.0.0.1:0", FrameworkLogging = false });
         return new ReplayServer(engine, server);
     }
