@@ -17,7 +17,7 @@ internal static class FreshetCommand
             "Freshet keeps fresh behaviour signals: declare windowed features in YAML, stream user activity in, read "
             + "feature vectors, trends and top-k lists out in microseconds.\n\n"
             + "New here? Start with:\n"
-            + "  freshet demo                     the engine on a live synthetic shop, until Ctrl+C\n"
+            + "  freshet demo                     the engine on a live synthetic shop, served over HTTP, until Ctrl+C\n"
             + "  freshet demo --duration 30s      the same for 30 seconds, then a summary\n"
             + "  freshet demo --rate 50k          at 50,000 events a second instead of as fast as it goes");
         root.Subcommands.Add(DemoCommand.Create());

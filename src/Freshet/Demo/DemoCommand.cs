@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Freshet.Server;
 using Freshet.Time;
 
 namespace Freshet.Cli.Demo;
@@ -61,12 +62,26 @@ internal static class DemoCommand
             }
         });
 
-        var command = new Command("demo",
-            "Run the engine on a live synthetic shop (100,000 items, 200,000 users) and watch features update: "
-            + "throughput, trending items with their trend and CTR next to the true CTR, and one user's feature vector. "
-            + "Ctrl+C stops it with a summary.")
+        var url = new Option<string?>("--url", "-u")
         {
-            features, duration, rate, seed, shards, speed,
+            Description = $"Address the HTTP server listens on; port 0 picks a free port [default: {ServerOptions.DefaultUrl}, or a free port when that one is taken]",
+            HelpName = "url",
+        };
+        url.Validators.Add(result =>
+        {
+            string? text = result.GetValueOrDefault<string?>();
+            if (text is not null && (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp))
+            {
+                result.AddError($"--url: '{text}' is not an http:// address like {ServerOptions.DefaultUrl}.");
+            }
+        });
+
+        var command = new Command("demo",
+            "Run the engine on a live synthetic shop (100,000 items, 200,000 users), serve it over HTTP, and watch features update: "
+            + "throughput, trending items with their trend and CTR next to the true CTR, one user's feature vector, and curl "
+            + "commands to paste that read the same features from the server. Ctrl+C stops it with a summary.")
+        {
+            features, duration, rate, seed, shards, speed, url,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -79,7 +94,7 @@ internal static class DemoCommand
             }
 
             var settings = new DemoSettings(path, result.GetValue(duration), result.GetValue(rate).PerSecond, result.GetValue(seed),
-                result.GetValue(shards), result.GetValue(speed));
+                result.GetValue(shards), result.GetValue(speed), result.GetValue(url));
             return DemoRunner.RunAsync(settings, definitions, output, error, cancellationToken);
         });
         return command;

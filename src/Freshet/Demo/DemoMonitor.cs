@@ -9,11 +9,12 @@ using Freshet.Time;
 namespace Freshet.Cli.Demo;
 
 /// <summary>
-/// Reads the running demo into <see cref="DemoSnapshot"/>s: engine statistics and throughput, the trending items with
-/// their features next to the generator's ground truth, and the feature vector of a recently active user (a new one
-/// every few seconds). Called from the view's thread only.
+/// Reads the running demo into <see cref="DemoSnapshot"/>s: engine statistics and throughput, HTTP requests served,
+/// the trending items with their features next to the generator's ground truth, and the feature vector of a recently
+/// active user (a new one every few seconds). Called from the view's thread only.
 /// </summary>
-internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, DemoProducer producer, SimulatedClock clock, long simulatedStartMs)
+internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, DemoProducer producer, SimulatedClock clock, long simulatedStartMs,
+    RequestCounter requests)
 {
     private const int TrendingRows = 10;
 
@@ -28,6 +29,7 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
 
     private readonly DemoFeatures _features = DemoFeatures.Discover(engine.Catalog);
     private readonly ThroughputMeter _meter = new(historyLength: 40, simulatedStartMs);
+    private readonly ThroughputMeter _requestMeter = new(historyLength: 1, simulatedStartMs);
     private readonly long _startTicks = Stopwatch.GetTimestamp();
     private string? _user;
     private TimeSpan _userPickedAt;
@@ -40,6 +42,13 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
     /// <summary>False once the producer has failed or the demo has reached its memory limit.</summary>
     public bool KeepRunning => producer.IsRunning && StopReason is null;
 
+    /// <summary>Shows <paramref name="user"/> for the next few seconds (the user the printed examples ask about).</summary>
+    public void Follow(string user)
+    {
+        _user = user;
+        _userPickedAt = Elapsed;
+    }
+
     /// <summary>Takes a snapshot; <paramref name="withFeatures"/> false skips the feature queries (progress lines).</summary>
     public DemoSnapshot Take(bool withFeatures)
     {
@@ -47,6 +56,8 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
         var stats = engine.GetStats();
         long simulatedNow = clock.NowMs;
         _meter.Record(elapsed, stats.Accepted, simulatedNow);
+        long requestCount = requests.Count;
+        _requestMeter.Record(elapsed, requestCount, simulatedNow);
         if (_user is null || elapsed - _userPickedAt >= UserTenure)
         {
             _user = stream.RecentUser ?? _user;
@@ -56,7 +67,7 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
         var footprint = ReadFootprint();
         CheckMemory(footprint);
         return new DemoSnapshot(elapsed, stats, _meter.Current, _meter.Average, _meter.Peak, _meter.History,
-            simulatedStartMs, simulatedNow, _meter.SimulatedSpeed, stream.Counts, footprint,
+            simulatedStartMs, simulatedNow, _meter.SimulatedSpeed, stream.Counts, footprint, requestCount, _requestMeter.Current,
             withFeatures ? ReadTrending() : null, withFeatures ? ReadUser() : null);
     }
 

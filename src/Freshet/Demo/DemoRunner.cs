@@ -7,8 +7,9 @@ using Spectre.Console;
 namespace Freshet.Cli.Demo;
 
 /// <summary>
-/// Runs <c>freshet demo</c>: builds the engine and the synthetic shop, starts the producer, shows the live view (or
-/// progress lines) until the duration is up or Ctrl+C, then stops cleanly and prints the summary.
+/// Runs <c>freshet demo</c>: builds the engine and the synthetic shop, starts the HTTP server on that engine and the
+/// producer, prints curl examples with keys that have data, shows the live view (or progress lines) until the duration
+/// is up or Ctrl+C, then stops the server (letting requests in flight finish) and the producer, and prints the summary.
 /// </summary>
 internal static class DemoRunner
 {
@@ -25,6 +26,12 @@ internal static class DemoRunner
 
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long to wait for the stream to reach a hot item and an active user before printing the examples without
+    /// them. At the default speed it takes a fraction of a second; a very low --rate can take longer.
+    /// </summary>
+    private static readonly TimeSpan KeysTimeout = TimeSpan.FromSeconds(20);
+
     public static async Task<int> RunAsync(DemoSettings settings, FeatureSet definitions, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         bool live = DemoConsole.IsLiveTerminal(output);
@@ -39,35 +46,61 @@ internal static class DemoRunner
             engineOptions = engineOptions with { ShardCount = shards };
         }
 
-        var shop = new SyntheticOptions { Seed = settings.Seed, StartTimeMs = startMs }; // The producer sets the density.
-        console.MarkupLine($"[grey]Features from {Markup.Escape(ShortPath(settings.FeaturesPath))}; building a synthetic shop of "
-            + $"{DemoFormat.Count(shop.ItemCount)} items in {DemoFormat.Count(shop.CategoryCount)} categories and {DemoFormat.Count(shop.UserCount)} users (seed {settings.Seed})…[/]");
-
         await using var engine = FreshetEngine.Create(definitions, engineOptions);
-        var stream = new SyntheticStream(shop, engine.Strings);
-        var producer = new DemoProducer(engine, stream, clock, settings);
-        var monitor = new DemoMonitor(engine, stream, producer, clock, startMs);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (settings.DurationMs is { } durationMs)
+
+        // Before building the shop, which takes seconds: an address that is taken fails at once.
+        var (server, note) = await DemoServer.StartAsync(engine, settings.Url, error, cancellationToken);
+        if (server is null)
         {
-            stop.CancelAfter(TimeSpan.FromMilliseconds(durationMs));
+            return ExitCodes.Failure;
         }
 
-        producer.Start();
+        var baseAddress = server.BaseAddress;
+        using var requests = new RequestCounter(server);
+        DemoProducer producer;
+        DemoMonitor monitor;
         try
         {
-            if (live)
+            if (note is not null)
             {
-                await LiveView.RunAsync(console, monitor, settings, stop.Token);
+                WriteNote(console, output, live, note);
             }
-            else
+
+            var shop = new SyntheticOptions { Seed = settings.Seed, StartTimeMs = startMs }; // The producer sets the density.
+            console.MarkupLine($"[grey]Features from {Markup.Escape(ShortPath(settings.FeaturesPath))}; building a synthetic shop of "
+                + $"{DemoFormat.Count(shop.ItemCount)} items in {DemoFormat.Count(shop.CategoryCount)} categories and {DemoFormat.Count(shop.UserCount)} users (seed {settings.Seed})…[/]");
+            var stream = new SyntheticStream(shop, engine.Strings);
+            producer = new DemoProducer(engine, stream, clock, settings);
+            monitor = new DemoMonitor(engine, stream, producer, clock, startMs, requests);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (settings.DurationMs is { } durationMs)
             {
-                await ProgressLines.RunAsync(output, monitor, stop.Token);
+                stop.CancelAfter(TimeSpan.FromMilliseconds(durationMs));
+            }
+
+            producer.Start();
+            try
+            {
+                var endpoint = await PrepareExamplesAsync(engine, stream, producer, monitor, baseAddress, console, output, live, stop.Token);
+                if (live)
+                {
+                    await LiveView.RunAsync(console, monitor, settings, endpoint, stop.Token);
+                }
+                else
+                {
+                    await ProgressLines.RunAsync(output, monitor, stop.Token);
+                }
+            }
+            finally
+            {
+                producer.Stop();
             }
         }
         finally
         {
-            producer.Stop();
+            // Stop taking requests and let those in flight finish (the engine still answers them); the summary then
+            // counts every request served.
+            await server.DisposeAsync();
         }
 
         if (!engine.Flush(DrainTimeout))
@@ -90,7 +123,7 @@ internal static class DemoRunner
             }
         }
 
-        DemoSummary.Write(console, final);
+        DemoSummary.Write(console, final, baseAddress);
         if (monitor.StopReason is { } reason)
         {
             console.MarkupLine($"[yellow]{Markup.Escape(reason)}[/]");
@@ -103,6 +136,52 @@ internal static class DemoRunner
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Waits for keys with data, builds the examples and, without a live view (or when the terminal is too narrow for
+    /// the live view to show a command whole), prints them as plain lines. The live view starts by following the
+    /// examples' user.
+    /// </summary>
+    private static async Task<DemoEndpoint> PrepareExamplesAsync(FreshetEngine engine, SyntheticStream stream, DemoProducer producer, DemoMonitor monitor,
+        Uri baseAddress, IAnsiConsole console, TextWriter output, bool live, CancellationToken stop)
+    {
+        var features = DemoFeatures.Discover(engine.Catalog);
+        var keys = await DemoExamples.WaitForKeysAsync(engine, stream, features, () => producer.IsRunning, KeysTimeout, stop);
+        if (!DemoExamples.IsComplete(keys, features) && !stop.IsCancellationRequested)
+        {
+            string missing = string.Join(" and ", new[] { keys.Item is null ? "a trending item" : null, keys.User is null ? "an active user" : null }.OfType<string>());
+            WriteNote(console, output, live, $"The stream produced no data for {missing} within {KeysTimeout.TotalSeconds:0} s; the examples leave those out.");
+        }
+
+        if (keys.User is { } user)
+        {
+            monitor.Follow(user);
+        }
+
+        var endpoint = new DemoEndpoint(baseAddress, DemoExamples.Build(baseAddress, features, keys));
+        if (!live || console.Profile.Width <= endpoint.Examples.Max(e => e.Command.Length) + 1)
+        {
+            DemoExamples.WritePlain(output, endpoint);
+        }
+
+        return endpoint;
+    }
+
+    /// <summary>
+    /// A line worth noticing: yellow in a terminal; in a log written as is, since the plain console's fixed width
+    /// would break it inside a URL.
+    /// </summary>
+    private static void WriteNote(IAnsiConsole console, TextWriter output, bool live, string note)
+    {
+        if (live)
+        {
+            console.MarkupLine($"[yellow]{Markup.Escape(note)}[/]");
+        }
+        else
+        {
+            output.WriteLine(note);
+        }
     }
 
     /// <summary>The path relative to the current directory when that is shorter (it usually is).</summary>

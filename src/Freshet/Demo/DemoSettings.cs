@@ -9,7 +9,11 @@ namespace Freshet.Cli.Demo;
 /// <param name="Seed">Seeds the synthetic shop and its traffic.</param>
 /// <param name="ShardCount">Engine shards; null for the engine's default (one per core).</param>
 /// <param name="Speed">Simulated seconds per real second.</param>
-internal sealed record DemoSettings(string FeaturesPath, long? DurationMs, long? RatePerSecond, ulong Seed, int? ShardCount, double Speed)
+/// <param name="Url">
+/// Where the HTTP server listens as the user gave it with --url; null means <see cref="Freshet.Server.ServerOptions.DefaultUrl"/>,
+/// or any free port when that one is taken.
+/// </param>
+internal sealed record DemoSettings(string FeaturesPath, long? DurationMs, long? RatePerSecond, ulong Seed, int? ShardCount, double Speed, string? Url)
 {
     /// <summary>
     /// One simulated hour per real second. At this speed the 1-hour windows turn over every second and a whole day,

@@ -16,6 +16,8 @@ internal sealed record DemoSnapshot(
     double SimulatedSpeed,
     SyntheticCounts Generated,
     EngineFootprint Footprint,
+    long HttpRequests,
+    double HttpRequestsPerSecond,
     TrendingItems? Trending,
     UserVector? User);
 

@@ -3,10 +3,10 @@ using Spectre.Console;
 
 namespace Freshet.Cli.Demo;
 
-/// <summary>The end-of-run summary: events, rates, rejections by reason, state kept, and the simulated span.</summary>
+/// <summary>The end-of-run summary: events, rates, rejections by reason, state kept, HTTP requests served, and the simulated span.</summary>
 internal static class DemoSummary
 {
-    public static void Write(IAnsiConsole console, DemoSnapshot s)
+    public static void Write(IAnsiConsole console, DemoSnapshot s, Uri baseAddress)
     {
         var footprint = s.Footprint;
         var rejected = s.Stats.RejectedByReason.Where(r => r.Value > 0).Select(r => $"{Reason(r.Key)} {DemoFormat.Count(r.Value)}").ToList();
@@ -20,6 +20,7 @@ internal static class DemoSummary
         grid.AddRow("rejected", rejected.Count == 0 ? "0" : $"{DemoFormat.Count(s.Stats.Rejected)} ({string.Join(", ", rejected)})");
         grid.AddRow("tiles", $"{DemoFormat.Count(footprint.Tiles)} in {footprint.StatefulFeatures} stateful features ({DemoFormat.Bytes(footprint.TileBytes)}; "
             + $"process {DemoFormat.Bytes(footprint.ProcessBytes)})");
+        grid.AddRow("http", $"{DemoFormat.Count(s.HttpRequests)} request{(s.HttpRequests == 1 ? "" : "s")} served at {Markup.Escape(baseAddress.ToString())}");
         grid.AddRow("elapsed", DemoFormat.Seconds(s.Elapsed));
         grid.AddRow("simulated", $"{DemoFormat.SimulatedTime(s.SimulatedStartMs)} → {DemoFormat.SimulatedTime(s.SimulatedNowMs)} UTC "
             + $"({DemoFormat.Span(simulatedMs)}, ×{DemoFormat.Count(speed)} real time)");
