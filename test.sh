@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test of the solution in Release and ends with the line "tests: N passed, N failed".
-# Needs only the .NET SDK. Tests that read ../shared/data skip, saying why, when it is absent.
+# Needs the .NET SDK and curl (installed here when missing: the demo test pastes its printed curl commands into a
+# shell). Tests that read ../shared/data skip, saying why, when it is absent.
 set -uo pipefail
 cd "$(dirname "$0")"
+
+command -v curl > /dev/null || (apt-get update && apt-get install -y curl)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -10,7 +10,7 @@ public sealed partial class DemoCommandTests
     [Fact]
     public async Task Demo_WithDuration_StopsByItselfAndPrintsASummary()
     {
-        var (exitCode, output, error) = await RunAsync("demo", "--duration", "3s");
+        var (exitCode, output, error) = await RunAsync("demo", "--duration", "3s", "--url", "http://127.0.0.1:0");
 
         Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
         var accepted = AcceptedLine().Match(output);
@@ -20,6 +20,42 @@ public sealed partial class DemoCommandTests
         Assert.Contains("tiles", output, StringComparison.Ordinal);
         Assert.Contains("Trending now", output, StringComparison.Ordinal);
         Assert.Matches(@"\d+(\.\d)? s +[\d,]+ events/s", output); // At least one progress line.
+        Assert.Matches(@"(?m)^Serving at http://127\.0\.0\.1:\d+/ ", output);
+        Assert.Matches(@"(?m)^  curl -s 'http://127\.0\.0\.1:\d+/v1/vector/item\?key=i\d+&features=", output);
+        Assert.Matches(@"http +0 requests served at http://127\.0\.0\.1:\d+/", output);
+        Assert.True(output.IndexOf("curl -s", StringComparison.Ordinal) < output.IndexOf("events/s", StringComparison.Ordinal),
+            $"the examples should come before the progress lines:\n{output}");
+    }
+
+    [Fact]
+    public async Task Demo_DefaultPortTaken_ListensOnAFreePortAndSaysSo()
+    {
+        // Hold the default port; if something else already holds it, it is taken all the same.
+        var defaultUrl = new Uri(Freshet.Server.ServerOptions.DefaultUrl);
+        using var holder = TryListen(defaultUrl.Port);
+
+        var (exitCode, output, error) = await RunAsync("demo", "--duration", "1s");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
+        Assert.Contains($"{Freshet.Server.ServerOptions.DefaultUrl} is already in use (another freshet?), so the demo listens on a free port instead: http://127.0.0.1:",
+            output, StringComparison.Ordinal);
+        var serving = Regex.Match(output, @"(?m)^Serving at http://127\.0\.0\.1:(\d+)/ ");
+        Assert.True(serving.Success, $"no 'Serving at' line in:\n{output}");
+        Assert.NotEqual(defaultUrl.Port.ToString(CultureInfo.InvariantCulture), serving.Groups[1].Value);
+    }
+
+    [Fact]
+    public async Task Demo_GivenUrlTaken_ExitsWithOneLineSayingSo()
+    {
+        using var holder = TryListen(0)!;
+        int port = ((System.Net.IPEndPoint)holder.Server.LocalEndPoint!).Port;
+
+        var (exitCode, output, error) = await RunAsync("demo", "--duration", "1s", "--url", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Equal($"Cannot listen on http://127.0.0.1:{port}: the address is already in use (another freshet?). Pass --url with another port, or port 0 for any free one.",
+            error.Trim());
+        Assert.DoesNotContain("events accepted", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -62,6 +98,7 @@ public sealed partial class DemoCommandTests
     [InlineData("--rate", "fast", "--rate: 'fast' is not a number of events per second")]
     [InlineData("--speed", "0", "--speed must be a positive number")]
     [InlineData("--shards", "0", "--shards must be between 1 and 256")]
+    [InlineData("--url", "ftp://127.0.0.1:7700", "--url: 'ftp://127.0.0.1:7700' is not an http:// address")]
     public async Task Demo_InvalidOption_ExitsOneSayingWhatIsExpected(string option, string value, string message)
     {
         var (exitCode, _, error) = await RunAsync("demo", option, value);
@@ -109,6 +146,22 @@ public sealed partial class DemoCommandTests
     [InlineData("")]
     [InlineData("5m")]
     public void TryParse_InvalidRate_ReturnsFalse(string text) => Assert.False(EventRate.TryParse(text, out _));
+
+    /// <summary>A listener on a loopback port, or null when the port is already taken by someone else.</summary>
+    private static System.Net.Sockets.TcpListener? TryListen(int port)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse)
+        {
+            listener.Dispose();
+            return null;
+        }
+    }
 
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
     {
