@@ -191,9 +191,9 @@ internal sealed class FieldMapping
         }
 
         string list = string.Join(", ", columns);
-        foreach (var map in _spec.Maps.Where(m => !known.Contains(m.Source)))
+        if (_spec.Maps.FirstOrDefault(m => !known.Contains(m.Source)) is { Source: not null } missing)
         {
-            return $"--map {map.Target}={map.Source}: the file has no column '{map.Source}'; its columns are: {list}";
+            return $"--map {missing.Target}={missing.Source}: the file has no column '{missing.Source}'; its columns are: {list}";
         }
 
         if (_spec.TimeOffset is { } offset && !known.Contains(offset))
@@ -237,7 +237,7 @@ internal sealed class FieldMapping
             return $"no column gives the event time: add --map time=COLUMN (the columns are: {list})";
         }
 
-        foreach (string number in _spec.Numbers.Where(n => !fields.Contains(n)))
+        if (_spec.Numbers.FirstOrDefault(n => !fields.Contains(n)) is { } number)
         {
             return $"--numbers {number}: no field of the events is called '{number}' (they are: {string.Join(", ", fields.Order(StringComparer.Ordinal))})";
         }

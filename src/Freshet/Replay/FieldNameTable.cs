@@ -5,27 +5,23 @@ namespace Freshet.Cli.Replay;
 
 /// <summary>
 /// The names of the fields a replay sends, each given a small dense id once so that mapped events carry ints and
-/// every target can cache what it needs per name (its JSON-encoded form, the engine's interned id).
+/// every target can cache what it needs per name (its JSON member prefix here, the engine's interned id there).
 /// </summary>
 internal sealed class FieldNameTable
 {
     /// <summary>Most distinct field names one replay may produce; a file with more is almost surely not event data.</summary>
     public const int MaxNames = 4096;
 
-    // Field values and names are written unescaped where JSON allows it: the body goes to our own server, not a page.
+    // Names are escaped only where JSON requires it: the body goes to a Freshet server, not into a web page.
     private static readonly JavaScriptEncoder Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
 
     private readonly List<string> _names = [];
-    private readonly List<JsonEncodedText> _json = [];
     private readonly List<byte[]> _members = [];
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
 
     public int Count => _names.Count;
 
     public string this[int id] => _names[id];
-
-    /// <summary>The name ready for <see cref="Utf8JsonWriter"/>, escaped once.</summary>
-    public JsonEncodedText JsonName(int id) => _json[id];
 
     /// <summary>The bytes that start the name's member in a JSON object after another member: <c>,"name":</c>.</summary>
     public ReadOnlySpan<byte> JsonMember(int id) => _members[id];
@@ -46,11 +42,8 @@ internal sealed class FieldNameTable
         id = _names.Count;
         _names.Add(name);
         var json = JsonEncodedText.Encode(name, Encoder);
-        _json.Add(json);
         _members.Add([(byte)',', (byte)'"', .. json.EncodedUtf8Bytes, (byte)'"', (byte)':']);
         _ids.Add(name, id);
         return id;
     }
-
-    public static JavaScriptEncoder JsonEncoder => Encoder;
 }

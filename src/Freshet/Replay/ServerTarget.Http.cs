@@ -123,17 +123,26 @@ internal sealed partial class ServerTarget
         }
     }
 
-    /// <summary>Counts what the server said about the events it was sent.</summary>
+    /// <summary>
+    /// Counts what the server said about the events it was sent: 200 took them all; 400 and 422 list the rejected ones
+    /// (the others were taken); 504 took them but could not show them in time; 413 for a single event rejects that
+    /// event. Anything else means the server will not take these events at all, and the replay stops.
+    /// </summary>
     private void Answer(OutgoingBatch batch, int first, int count, HttpStatusCode status, byte[] body)
     {
         var reply = IngestReply.TryParse(body);
-        bool partial = status is HttpStatusCode.OK or HttpStatusCode.BadRequest or (HttpStatusCode)422 or HttpStatusCode.GatewayTimeout;
-        if (!partial || reply is null || (status != HttpStatusCode.OK && reply.Rejected is null && status != HttpStatusCode.GatewayTimeout))
+        bool answered = status switch
+        {
+            HttpStatusCode.OK or HttpStatusCode.GatewayTimeout => reply is not null,
+            HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => reply?.Rejected is not null,
+            _ => false,
+        };
+        if (!answered || reply is null)
         {
             if (status == HttpStatusCode.RequestEntityTooLarge)
             {
                 _counters.Answered(count, 0, 0);
-                _counters.RejectByTarget(new Rejection(batch.LineOf(first), "too_large", $"the event alone is larger than the server's body limit: {reply?.Detail}"));
+                _counters.RejectByTarget(new Rejection(batch.LineOf(first), "too_large", $"the event alone is larger than the server takes: {reply?.Detail}"));
                 return;
             }
 
@@ -150,7 +159,7 @@ internal sealed partial class ServerTarget
             listed++;
         }
 
-        _counters.RejectUnlisted(Math.Max(reply.RejectedCount - listed, 0));
+        _counters.RejectUnlisted(reply.RejectedCount - listed);
         if (status == HttpStatusCode.GatewayTimeout)
         {
             NotVisible = reply.Detail;

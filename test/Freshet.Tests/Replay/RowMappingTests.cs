@@ -241,6 +241,19 @@ public sealed class RowMappingTests
     }
 
     [Fact]
+    public void Map_ByteOrderMarkAndCrlf_AreNotPartOfNamesOrValues()
+    {
+        string path = ReplayFiles.Write("\uFEFFtype,time,item\r\nview,1700000000000,a\r\nview,1700000000001,b\r\n", ".csv");
+
+        var (events, rejections, error) = ReplayFiles.Map(path, new MappingSpec());
+
+        Assert.Null(error);
+        Assert.Empty(rejections);
+        Assert.Equal(["a", "b"], events.Select(e => e.Text("item")));
+        Assert.All(events, e => Assert.Equal("view", e.Type));
+    }
+
+    [Fact]
     public void Map_NotUtf8_IsRejectedSayingSo()
     {
         string path = Path.ChangeExtension(ReplayFiles.Write("", ".csv"), ".csv");
