@@ -72,12 +72,18 @@ internal sealed partial class ServerTarget
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            HttpResponseMessage response;
+            HttpStatusCode status;
+            TimeSpan retryAfter;
+            byte[] answer;
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, wait ? "v1/events?wait=true" : "v1/events") { Content = Content(body) };
                 _counters.Request();
-                response = await _http.SendAsync(request, cancellationToken);
+                using var response = await _http.SendAsync(request, cancellationToken);
+                status = response.StatusCode;
+                retryAfter = RetryAfter(response);
+                // Reading the answer is part of the exchange: a connection lost here is retried like one lost sending.
+                answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -91,35 +97,30 @@ internal sealed partial class ServerTarget
                 continue;
             }
 
-            using (response)
+            failures = 0;
+            if (status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
             {
-                failures = 0;
-                var status = response.StatusCode;
-                if (status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+                if (DateTime.UtcNow - overloadedSince > MaxOverloaded)
                 {
-                    if (DateTime.UtcNow - overloadedSince > MaxOverloaded)
-                    {
-                        throw new ReplayFailedException($"the server stayed overloaded ({(int)status}) for {MaxOverloaded.TotalMinutes:0} minutes");
-                    }
-
-                    _counters.Retry();
-                    await Task.Delay(RetryAfter(response), cancellationToken);
-                    continue;
+                    throw new ReplayFailedException($"the server stayed overloaded ({(int)status}) for {MaxOverloaded.TotalMinutes:0} minutes");
                 }
 
-                if (status == HttpStatusCode.RequestEntityTooLarge && count > 1)
-                {
-                    // Too big for this server's limit: send the halves, each answered for its own events.
-                    int half = count / 2;
-                    await PostAsync(batch, first, half, wait: false, cancellationToken);
-                    await PostAsync(batch, first + half, count - half, wait, cancellationToken);
-                    return;
-                }
+                _counters.Retry();
+                await Task.Delay(retryAfter, cancellationToken);
+                continue;
+            }
 
-                byte[] answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-                Answer(batch, first, count, status, answer);
+            if (status == HttpStatusCode.RequestEntityTooLarge && count > 1)
+            {
+                // Too big for this server's limit: send the halves, each answered for its own events.
+                int half = count / 2;
+                await PostAsync(batch, first, half, wait: false, cancellationToken);
+                await PostAsync(batch, first + half, count - half, wait, cancellationToken);
                 return;
             }
+
+            Answer(batch, first, count, status, answer);
+            return;
         }
     }
 

@@ -55,7 +55,7 @@ internal sealed partial class ServerTarget : IReplayTarget
     {
         if (_current.Count == 0)
         {
-            ThrowIfFailed();
+            await ThrowIfFailedAsync(cancellationToken);
             return;
         }
 
@@ -68,23 +68,8 @@ internal sealed partial class ServerTarget : IReplayTarget
     public async ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         // Everything else first: the last batch's ?wait=true then covers every event sent before it.
-        while (true)
-        {
-            Task changed;
-            lock (_gate)
-            {
-                if (_inFlight.Count == 0)
-                {
-                    break;
-                }
-
-                changed = _changed.Task;
-            }
-
-            await changed.WaitAsync(cancellationToken);
-        }
-
-        ThrowIfFailed();
+        await DrainAsync(cancellationToken);
+        await ThrowIfFailedAsync(cancellationToken);
         if (_current.Count > 0)
         {
             var batch = _current;
@@ -97,7 +82,7 @@ internal sealed partial class ServerTarget : IReplayTarget
             await SendAsync(batch, wait: true, cancellationToken);
         }
 
-        ThrowIfFailed();
+        await ThrowIfFailedAsync(cancellationToken);
     }
 
     public IReadOnlyList<string> Report() => [];
@@ -112,10 +97,10 @@ internal sealed partial class ServerTarget : IReplayTarget
     {
         while (true)
         {
+            await ThrowIfFailedAsync(cancellationToken);
             Task changed;
             lock (_gate)
             {
-                ThrowIfFailed();
                 if (_inFlight.Count == 0 || (_inFlight.Count < _options.MaxInFlight && _inFlight.TrueForAll(earlier => CanOvertake(earlier, batch))))
                 {
                     _inFlight.Add(batch);
@@ -151,6 +136,10 @@ internal sealed partial class ServerTarget : IReplayTarget
         {
             Fail(e.Message);
         }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException)
+        {
+            Fail($"sending failed: {e.Message}");
+        }
         finally
         {
             lock (_gate)
@@ -174,11 +163,38 @@ internal sealed partial class ServerTarget : IReplayTarget
         }
     }
 
-    private void ThrowIfFailed()
+    /// <summary>
+    /// After a request failed for good: waits for the others in flight to be answered (so the summary counts them),
+    /// then stops the replay with the reason.
+    /// </summary>
+    private async ValueTask ThrowIfFailedAsync(CancellationToken cancellationToken)
     {
-        if (_failure is { } failure)
+        if (Volatile.Read(ref _failure) is null)
         {
-            throw new ReplayFailedException(failure);
+            return;
+        }
+
+        await DrainAsync(cancellationToken);
+        throw new ReplayFailedException(_failure!);
+    }
+
+    /// <summary>Waits until no request is in flight.</summary>
+    private async ValueTask DrainAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_inFlight.Count == 0)
+                {
+                    return;
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken);
         }
     }
 

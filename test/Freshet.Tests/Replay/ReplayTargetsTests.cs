@@ -122,6 +122,18 @@ public sealed class ReplayTargetsTests
     }
 
     [Fact]
+    public async Task Replay_UrlThatIsNotAFreshetServer_ExitsThreeSayingSo()
+    {
+        await using var server = await ReplayServer.StartAsync();
+        string path = ReplayFiles.Write("type,time,item\nview,1700000000000,a\n", ".csv");
+
+        var (exitCode, _, error) = await ReplayFiles.RunAsync("replay", path, "--server", server.Url + "not/freshet");
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Contains("answered GET /v1/features with 404 Not Found: is it a Freshet server?", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Replay_ServerClockPastTheFile_HintsAtAFreshServer()
     {
         await using var server = await ReplayServer.StartAsync();
