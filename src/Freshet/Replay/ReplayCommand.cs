@@ -8,7 +8,7 @@ internal static partial class ReplayCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "The CSV, TSV or NDJSON file to replay (.gz is read as gzip)" };
-        var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {ReplayPresets.Names} (listed below)", HelpName = "name" };
+        var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {ReplayPresets.Names} (see Presets above)", HelpName = "name" };
         var format = new Option<InputFormat?>("--format") { Description = "csv, tsv or ndjson [default: from the extension; otherwise CSV with the separator detected]", HelpName = "csv|tsv|ndjson", CustomParser = ParseFormat };
         var delimiter = new Option<char?>("--delimiter", "-d") { Description = "Field separator: one character, or tab [default: ',' for csv, tab for tsv, detected otherwise]", HelpName = "char", CustomParser = ParseDelimiter };
         var noHeader = new Option<bool>("--no-header") { Description = "The file has no header row (name the columns with --columns)" };

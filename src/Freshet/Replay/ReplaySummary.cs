@@ -35,7 +35,8 @@ internal static class ReplaySummary
             output.WriteLine($"    {reason,-18} {ReplayFormat.Count(count),10}  {where}");
         }
 
-        Row(output, "requests", c.Retries == 0 ? ReplayFormat.Count(c.Requests) : $"{ReplayFormat.Count(c.Requests)}  ({ReplayFormat.Count(c.Retries)} retried)");
+        Row(output, run.Target is ServerTarget ? "requests" : "batches",
+            c.Retries == 0 ? ReplayFormat.Count(c.Requests) : $"{ReplayFormat.Count(c.Requests)}  ({ReplayFormat.Count(c.Retries)} retried)");
         var first = c.FirstRejections();
         if (first.Count > 0)
         {
