@@ -76,7 +76,7 @@ public sealed class ReplayTargetsTests
         // One shard with a one-batch queue, paused: the server answers 503 with Retry-After until it is resumed.
         await using var server = await ReplayServer.StartAsync(engineOptions: new EngineOptions { ShardCount = 1, QueueCapacity = 1 });
         var engine = server.Engine;
-        Shards(engine, "PauseShards");
+        engine.PauseShards();
         string path = ReplayFiles.Write("type,time,item\n" + string.Concat(Enumerable.Range(0, 2000).Select(i => $"view,{1_700_000_000_000 + (i * 100)},i{i % 13}\n")), ".csv");
 
         var replay = ReplayFiles.RunAsync("replay", path, "--server", server.Url, "--batch-size", "100");
@@ -93,7 +93,7 @@ public sealed class ReplayTargetsTests
         }
         finally
         {
-            Shards(engine, "ResumeShards");
+            engine.ResumeShards();
         }
 
         var (exitCode, output, error) = await replay;
@@ -148,10 +148,6 @@ public sealed class ReplayTargetsTests
         Assert.Contains("line 2: late:", output, StringComparison.Ordinal);
         Assert.Contains("hint: the server's clock was already at 2025-06-15 15:06:40 UTC", output, StringComparison.Ordinal);
     }
-
-    /// <summary>The engine's test hooks that stop and restart its shards (internal to the engine, so called by name).</summary>
-    private static void Shards(FreshetEngine engine, string method) =>
-        typeof(FreshetEngine).GetMethod(method, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.Invoke(engine, null);
 
     [DataFact("rees46_ecommerce_sample")]
     public async Task Replay_Rees46Embedded_SummarySaysWhatTheEngineTook()
