@@ -7,9 +7,9 @@ namespace Freshet.Server.Json;
 /// <summary>
 /// Writes a feature value the way clients read it: a number, <c>null</c> when there is no value (a mean of no events,
 /// or a non-finite number), or for last-k and top-k an array of <c>{"item", "value"}</c> objects with the Space-Saving
-/// <c>error</c> bound and the <c>time</c> when they apply.
+/// <c>error</c> bound and the <c>time</c> when they apply. Reads the same shape back (clients such as <c>freshet query</c>).
 /// </summary>
-internal sealed class FeatureValueConverter : JsonConverter<FeatureValue>
+public sealed class FeatureValueConverter : JsonConverter<FeatureValue>
 {
     public override FeatureValue Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType switch
@@ -17,7 +17,7 @@ internal sealed class FeatureValueConverter : JsonConverter<FeatureValue>
             JsonTokenType.Null => FeatureValue.Missing,
             JsonTokenType.Number => FeatureValue.Of(reader.GetDouble()),
             JsonTokenType.StartArray => FeatureValue.Of(JsonSerializer.Deserialize<ItemDto[]>(ref reader, options)!
-                .Select(i => new ItemValue(i.Item, i.Value, i.Error ?? 0, i.Time ?? 0)).ToArray()),
+                .Select(i => new ItemValue(i.Item, i.Value ?? double.NaN, i.Error ?? 0, i.Time ?? 0)).ToArray()),
             _ => throw new JsonException($"a feature value is a number, null or an array of items, not {reader.TokenType}"),
         };
 
@@ -64,5 +64,5 @@ internal sealed class FeatureValueConverter : JsonConverter<FeatureValue>
         }
     }
 
-    private sealed record ItemDto(string? Item, double Value, double? Error, long? Time);
+    private sealed record ItemDto(string? Item, double? Value, double? Error, long? Time);
 }

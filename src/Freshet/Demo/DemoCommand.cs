@@ -35,18 +35,7 @@ internal static class DemoCommand
             HelpName = "n",
             DefaultValueFactory = _ => 42,
         };
-        var shards = new Option<int?>("--shards")
-        {
-            Description = $"Engine shards (single-writer partitions of state) [default: one per core, {Environment.ProcessorCount} here]",
-            HelpName = "n",
-        };
-        shards.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is { } n && n is < 1 or > 256)
-            {
-                result.AddError($"--shards must be between 1 and 256, not {n}.");
-            }
-        });
+        var shards = Serve.ServeOptions.Shards();
         var speed = new Option<double>("--speed")
         {
             Description = "Simulated seconds per real second; the default, an hour a second, shows a whole day (trough at 4am, peak in the evening) in 24s",

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Freshet.Aggregation;
+using Freshet.Server.Json;
 
 namespace Freshet.Cli.Query;
 
@@ -17,7 +17,7 @@ internal static class ApiJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new FeatureValueReader() },
+        Converters = { new FeatureValueConverter() },
     };
 
     private static readonly JsonWriterOptions IndentedWriter = new()
@@ -60,27 +60,5 @@ internal static class ApiJson
         {
             return body;
         }
-    }
-
-    /// <summary>
-    /// A feature value as the server writes it: a number, <c>null</c> (no value), or an array of
-    /// <c>{"item", "value", "error", "time"}</c> for last-k and top-k.
-    /// </summary>
-    private sealed class FeatureValueReader : JsonConverter<FeatureValue>
-    {
-        public override FeatureValue Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.TokenType switch
-            {
-                JsonTokenType.Null => FeatureValue.Missing,
-                JsonTokenType.Number => FeatureValue.Of(reader.GetDouble()),
-                JsonTokenType.StartArray => FeatureValue.Of(JsonSerializer.Deserialize<ItemJson[]>(ref reader, options)!
-                    .Select(i => new ItemValue(i.Item, i.Value ?? double.NaN, i.Error ?? 0, i.Time ?? 0)).ToArray()),
-                _ => throw new JsonException($"a feature value is a number, null or an array of items, not {reader.TokenType}"),
-            };
-
-        public override void Write(Utf8JsonWriter writer, FeatureValue value, JsonSerializerOptions options) =>
-            throw new NotSupportedException("the query command only reads feature values");
-
-        private sealed record ItemJson(string? Item, double? Value, double? Error, long? Time);
     }
 }
