@@ -37,6 +37,12 @@ public static class FreshetServer
             // the backstop for every other endpoint.
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1;
             kestrel.AddServerHeader = false;
+
+            // A client that sends a body slower than this after the grace period is cut off, so a stalled upload
+            // cannot hold an ingest permit (and its buffer) for ever.
+            kestrel.Limits.MinRequestBodyDataRate = options.BodyMinBytesPerSecond > 0
+                ? new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.BodyMinBytesPerSecond, options.BodyGracePeriod)
+                : null;
         });
         builder.Logging.ClearProviders();
         if (options.FrameworkLogging)

@@ -18,6 +18,15 @@ public sealed record ServerOptions
     /// </summary>
     public int MaxConcurrentIngests { get; init; } = Math.Max(4, 2 * Environment.ProcessorCount);
 
+    /// <summary>
+    /// Slowest upload accepted, in bytes per second averaged after <see cref="BodyGracePeriod"/>; a slower client is
+    /// disconnected so it cannot hold an ingest permit. 0 turns the check off.
+    /// </summary>
+    public double BodyMinBytesPerSecond { get; init; } = 240;
+
+    /// <summary>How long a request body may take before <see cref="BodyMinBytesPerSecond"/> is enforced; more than 1 s (Kestrel refuses less).</summary>
+    public TimeSpan BodyGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Most keys one <c>POST /v1/vectors</c> request may ask for.</summary>
     public int MaxBatchKeys { get; init; } = 1000;
 

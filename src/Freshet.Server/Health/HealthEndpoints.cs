@@ -11,7 +11,7 @@ namespace Freshet.Server.Health;
 /// <c>/healthz</c> (the process answers), <c>/readyz</c> (it takes traffic now: not stopping, shard queues not full)
 /// and <c>/v1/stats</c> (counters since start).
 /// </summary>
-internal sealed class HealthEndpoints(FreshetEngine engine, IHostApplicationLifetime lifetime)
+internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint ingest, IHostApplicationLifetime lifetime)
 {
     public static IResult Live() => TypedResults.Json(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse);
 
@@ -42,9 +42,13 @@ internal sealed class HealthEndpoints(FreshetEngine engine, IHostApplicationLife
             hasNow ? TimeMath.FormatUtc(stats.NowMs, "?") : null,
             stats.CatalogVersion,
             new DedupDto(Duration.Format(stats.Dedup.HorizonMs), stats.Dedup.Ids, stats.Dedup.Bytes, stats.Dedup.EarlyTurns),
+            Admission(ingest.Admission),
             Shards(stats));
         return TypedResults.Json(response, ServerJsonContext.Default.StatsResponse);
     }
+
+    private static IngestAdmissionDto Admission(EventsEndpoint.IngestAdmission a) =>
+        new(a.InProgress, a.Waiting, a.Limit, a.RefusedTooManyRequests, a.RefusedOverloaded);
 
     private static ShardDto[] Shards(Engine.Ingest.EngineStats stats) =>
         stats.Shards.Select(s => new ShardDto(s.Index, s.EventsApplied, s.AppliedSequence, s.QueueDepth)).ToArray();

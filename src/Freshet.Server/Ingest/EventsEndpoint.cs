@@ -32,6 +32,14 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     // middleware: the endpoint then decides, and answers with its own problem document.)
     private readonly SemaphoreSlim _permits = new(options.MaxConcurrentIngests, options.MaxConcurrentIngests);
     private int _waiting;
+    private int _inProgress;
+    private long _refusedTooMany;
+    private long _refusedOverloaded;
+
+    /// <summary>What admission is doing now and has refused since start (for <c>/v1/stats</c>).</summary>
+    public IngestAdmission Admission => new(
+        Volatile.Read(ref _inProgress), Volatile.Read(ref _waiting), options.MaxConcurrentIngests,
+        Interlocked.Read(ref _refusedTooMany), Interlocked.Read(ref _refusedOverloaded));
 
     public async Task<IResult> HandleAsync(HttpContext http, bool wait, CancellationToken cancellationToken)
     {
@@ -40,6 +48,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             if (Interlocked.Increment(ref _waiting) > options.MaxConcurrentIngests)
             {
                 Interlocked.Decrement(ref _waiting);
+                Interlocked.Increment(ref _refusedTooMany);
                 return Problems.Problems.Overloaded(http, StatusCodes.Status429TooManyRequests,
                     $"{options.MaxConcurrentIngests} ingest requests are in progress and as many are waiting; retry after the Retry-After delay",
                     options.RetryAfterSeconds);
@@ -55,12 +64,14 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             }
         }
 
+        Interlocked.Increment(ref _inProgress);
         try
         {
             return await IngestAsync(http, wait, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
+            Interlocked.Decrement(ref _inProgress);
             _permits.Release();
         }
     }
@@ -79,6 +90,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
         // would only hold its memory too.
         if (engine.IsSaturated)
         {
+            Interlocked.Increment(ref _refusedOverloaded);
             return Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable,
                 "the engine's shard queues are full; retry after the Retry-After delay (events with ids are safe to resend)", options.RetryAfterSeconds);
         }
@@ -207,6 +219,9 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
 
         return true;
     }
+
+    /// <summary>Ingest requests being read or ingested now, waiting for a turn, the limit of each, and refusals since start.</summary>
+    public readonly record struct IngestAdmission(int InProgress, int Waiting, int Limit, long RefusedTooManyRequests, long RefusedOverloaded);
 
     private sealed class Scratch(StringInterner strings)
     {

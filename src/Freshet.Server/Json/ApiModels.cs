@@ -97,6 +97,9 @@ public sealed record ShardDto(int Index, long EventsApplied, long AppliedSequenc
 
 public sealed record DedupDto(string Horizon, int Ids, long Bytes, long EarlyTurns);
 
+/// <summary>Ingest admission: requests in progress and waiting (each up to <c>Limit</c>), and requests refused since start with 429 (too many requests) and 503 (shard queues full).</summary>
+public sealed record IngestAdmissionDto(int InProgress, int Waiting, int Limit, long RefusedTooManyRequests, long RefusedOverloaded);
+
 /// <summary>Readiness: whether the server takes traffic now, and why not.</summary>
 public sealed record ReadyResponse(string Status, string? Reason, long CatalogVersion, int QueueCapacity, IReadOnlyList<ShardDto> Shards);
 
@@ -113,4 +116,5 @@ public sealed record StatsResponse(
     string? NowUtc,
     long CatalogVersion,
     DedupDto Dedup,
+    IngestAdmissionDto Ingest,
     IReadOnlyList<ShardDto> Shards);

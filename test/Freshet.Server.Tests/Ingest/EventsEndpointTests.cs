@@ -234,26 +234,22 @@ public sealed class EventsEndpointTests
     [Fact]
     public async Task PostEvents_MoreConcurrentRequestsThanAllowed_Is429WithRetryAfter_AndTheOthersComplete()
     {
-        await using var server = await StartAsync(new ServerOptions { MaxConcurrentIngests = 1, RetryAfterSeconds = 2 });
+        // The stalled uploads below must not be cut off as too slow while the test runs on a busy machine.
+        await using var server = await StartAsync(new ServerOptions { MaxConcurrentIngests = 1, RetryAfterSeconds = 2, BodyGracePeriod = TimeSpan.FromMinutes(5) });
         // Two raw connections announce a body and send only its first byte: one holds the one permit, the other the
-        // one place in the queue.
-        var held = new[] { await StallAsync(server), await StallAsync(server) };
+        // one place in the queue. Each is admitted before the next is sent (seen in /v1/stats), so the probe below
+        // cannot overtake them and take the waiting place itself.
+        var first = await StallAsync(server);
+        await WaitForAdmissionAsync(server, inProgress: 1, waiting: 0);
+        var second = await StallAsync(server);
+        await WaitForAdmissionAsync(server, inProgress: 1, waiting: 1);
+        var held = new[] { first, second };
 
-        HttpResponseMessage? refused = null;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (refused is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "expected a 429 within 20 s once two stalled requests held the permit and the queue");
-            var probe = await server.PostEventsAsync(Event("view", T0, "b"), wait: false);
-            if (probe.StatusCode == HttpStatusCode.TooManyRequests)
-            {
-                refused = probe;
-            }
-        }
-
+        var refused = await server.PostEventsAsync(Event("view", T0, "b"), wait: false);
         var problem = await ReadAsync(refused, 429);
         Assert.Equal("2", refused.Headers.GetValues("Retry-After").Single());
         Assert.Equal("https://freshet.dev/problems/overloaded", problem.GetProperty("type").GetString());
+        Assert.Equal(1, (await server.GetJsonAsync("v1/stats")).GetProperty("ingest").GetProperty("refused_too_many_requests").GetInt64());
 
         // Finishing the stalled bodies lets both through: the first held the permit, the second waited its turn.
         foreach (var connection in held)
@@ -267,6 +263,20 @@ public sealed class EventsEndpointTests
             Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
             connection.Client.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task PostEvents_UploadSlowerThanTheMinimumRate_IsCutOff_AndFreesItsPermit()
+    {
+        await using var server = await StartAsync(new ServerOptions { MaxConcurrentIngests = 1, BodyGracePeriod = TimeSpan.FromSeconds(2) });
+        var stalled = await StallAsync(server);
+        await WaitForAdmissionAsync(server, inProgress: 1, waiting: 0);
+
+        // Kestrel checks the rate on its one-second heartbeat once the grace period (at least 2 s: Kestrel refuses less) is over.
+        await WaitForAdmissionAsync(server, inProgress: 0, waiting: 0);
+        stalled.Client.Dispose();
+
+        await ReadAsync(await server.PostEventsAsync(Event("view", T0, "a")), 200);
     }
 
     [Fact]
@@ -307,6 +317,25 @@ public sealed class EventsEndpointTests
         await server.GetJsonAsync("readyz", 200);
         var retried = await ReadAsync(await server.PostEventsAsync(Event("view", T0, "a", id: "late-retry")), 200);
         Assert.Equal(1, retried.GetProperty("accepted").GetInt32());
+    }
+
+    private static async Task WaitForAdmissionAsync(TestServer server, int inProgress, int waiting)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var ingest = (await server.GetJsonAsync("v1/stats")).GetProperty("ingest");
+            int seenInProgress = ingest.GetProperty("in_progress").GetInt32();
+            int seenWaiting = ingest.GetProperty("waiting").GetInt32();
+            if (seenInProgress == inProgress && seenWaiting == waiting)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline,
+                $"expected {inProgress} ingest request(s) in progress and {waiting} waiting within 20 s; /v1/stats says {seenInProgress} and {seenWaiting}");
+            await Task.Delay(10);
+        }
     }
 
     private static async Task<(System.Net.Sockets.TcpClient Client, Stream Stream, string Remainder)> StallAsync(TestServer server)
