@@ -23,4 +23,11 @@ public sealed record EngineOptions
     /// generations). Past it the horizon is shortened rather than memory grown; the stats count it.
     /// </summary>
     public int DedupCapacity { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// The data directory and durability settings; null keeps everything in memory (lost when the process ends).
+    /// With it, accepted events go to an event log before they are acknowledged and state is checkpointed, so a
+    /// restart recovers exactly what was acknowledged.
+    /// </summary>
+    public Storage.StorageOptions? Storage { get; init; }
 }

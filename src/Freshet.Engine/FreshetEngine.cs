@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Freshet.Engine.Ingest;
 using Freshet.Engine.Shards;
+using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;
 
@@ -36,10 +37,24 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     private readonly int _queueCapacity;
     private long _withoutFeatures;
     private bool _disposed;
+    private bool _closing; // DisposeAsync has begun: no more events; the last checkpoint may still be written.
+    private readonly EngineStorage? _storage;
+    // Recovery only: per shard, the log offset its checkpoint already holds (replayed events below it skip that shard).
+    private long[]? _replayFrom;
+    // Recovery only: replayed events below this offset are already in the checkpoint's counters.
+    private long _countFromOffset = long.MinValue;
 
     public FreshetEngine(FeatureCatalog catalog, StringInterner strings, EntityKeySpace keys, EngineOptions? options = null)
+        : this(catalog, strings, keys, options ?? new EngineOptions(), storage: null)
     {
-        options ??= new EngineOptions();
+        if (options?.Storage is not null)
+        {
+            throw new ArgumentException("an engine with a data directory is opened with FreshetEngine.Open, which recovers its state", nameof(options));
+        }
+    }
+
+    private FreshetEngine(FeatureCatalog catalog, StringInterner strings, EntityKeySpace keys, EngineOptions options, EngineStorage? storage)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ShardCount, 1);
         Strings = strings;
         Keys = keys;
@@ -48,6 +63,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         _dedupHorizonMs = options.DedupHorizonMs;
         _dedup = new DedupWindow(options.DedupHorizonMs, options.DedupCapacity);
         _queueCapacity = options.QueueCapacity;
+        _storage = storage;
         _shards = new Shard[options.ShardCount];
         _pending = new List<WorkItem>[options.ShardCount];
         _freeItems = new ConcurrentQueue<WorkItem[]>[options.ShardCount];
@@ -60,9 +76,17 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>Compiles <paramref name="definitions"/> and starts an engine with a fresh string table.</summary>
+    /// <summary>
+    /// Compiles <paramref name="definitions"/> and starts an engine with a fresh string table: in memory, or, when
+    /// <see cref="EngineOptions.Storage"/> names a data directory, recovered from it (see <see cref="Open"/>).
+    /// </summary>
     public static FreshetEngine Create(FeatureSet definitions, EngineOptions? options = null)
     {
+        if (options?.Storage is not null)
+        {
+            return Open(definitions, options);
+        }
+
         var strings = new StringInterner();
         var keys = new EntityKeySpace();
         return new FreshetEngine(FeatureCatalog.Compile(definitions, strings, keys), strings, keys, options);
@@ -96,7 +120,12 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         List<EventError>? rejected = null;
         lock (_ingestLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(_disposed || _closing, this);
+            if (_storage?.Log.Failure is { } failure)
+            {
+                throw failure;
+            }
+
             var catalog = _catalog;
             var settings = catalog.Settings;
             long wall = WallMs;
@@ -136,7 +165,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
                 int copied = events.Count;
                 events.CopyFrom(batch, i);
-                Route(catalog, events, copied);
+                Route(catalog, events, copied, long.MaxValue);
             }
 
             if (settings.Clock == ClockMode.EventTime)
@@ -146,10 +175,13 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
             // Read the count before dispatching: once the shards have the batch they may finish and recycle it.
             int accepted = events.Count;
+            // Logged before the shards see them, in routing order. A duplicate's original was logged by an earlier
+            // call, so even a batch of duplicates is acknowledged only once everything logged so far is safe.
+            long durableOffset = _storage is null ? 0 : accepted > 0 ? _storage.Log.Append(events, 0, accepted) : _storage.Log.EndOffset;
             _accepted += accepted;
             _duplicates += duplicates;
             long sequence = Dispatch(shared, catalog, now);
-            return new IngestResult(accepted, duplicates, (IReadOnlyList<EventError>?)rejected ?? [], sequence);
+            return new IngestResult(accepted, duplicates, (IReadOnlyList<EventError>?)rejected ?? [], sequence, durableOffset);
         }
     }
 
@@ -223,27 +255,52 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the engine. With a data directory: no more events are taken, a last checkpoint is written (unless the
+    /// log has failed), the log is synced and closed and the directory's lock released.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         lock (_ingestLock)
         {
-            if (_disposed)
+            if (_disposed || _closing)
             {
                 return;
             }
 
+            _closing = true;
+        }
+
+        if (_storage is not null)
+        {
+            await CloseStorageAsync().ConfigureAwait(false);
+        }
+
+        lock (_ingestLock)
+        {
             _disposed = true;
         }
 
         await Task.WhenAll(_shards.Select(s => s.StopAsync())).ConfigureAwait(false);
+        _storage?.Dispose();
     }
 
-    private void Route(FeatureCatalog catalog, EventBatch events, int index)
+    /// <summary>
+    /// Queues event <paramref name="index"/> for the shards of its entities. <paramref name="offset"/> is its log offset
+    /// when recovery replays it (a shard whose checkpoint already holds it skips it; counters count it only past the
+    /// newest checkpoint), <see cref="long.MaxValue"/> for a live event.
+    /// </summary>
+    private void Route(FeatureCatalog catalog, EventBatch events, int index, long offset)
     {
+        bool count = offset >= _countFromOffset;
         var routes = catalog.RoutesFor(events[index].TypeId);
         if (routes.IsEmpty)
         {
-            _withoutFeatures++;
+            if (count)
+            {
+                _withoutFeatures++;
+            }
+
             return;
         }
 
@@ -252,16 +309,28 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             var entity = routes[r].Entity;
             if (!entity.TryGetKey(events, index, out int keyId, out ulong routeHash))
             {
-                _missingKey.AddOrUpdate(entity.Name, 1, static (_, n) => n + 1);
+                if (count)
+                {
+                    _missingKey.AddOrUpdate(entity.Name, 1, static (_, n) => n + 1);
+                }
+
                 continue;
             }
 
-            int shard = (int)(((routeHash >> 32) * (ulong)_shards.Length) >> 32);
+            int shard = ShardOf(routeHash);
+            if (_replayFrom is { } from && offset < from[shard])
+            {
+                continue;
+            }
+
             _pending[shard].Add(new WorkItem(index, r, keyId));
         }
     }
 
-    private long Dispatch(SharedBatch? shared, FeatureCatalog catalog, long nowMs)
+    /// <summary>The shard an entity key's route hash belongs to (the high 32 bits, scaled to the shard count).</summary>
+    private int ShardOf(ulong routeHash) => (int)(((routeHash >> 32) * (ulong)_shards.Length) >> 32);
+
+    private long Dispatch(SharedBatch? shared, FeatureCatalog catalog, long nowMs, CheckpointRequest? checkpoint = null)
     {
         long sequence = ++_sequence;
         shared?.Retain(_shards.Length);
@@ -279,7 +348,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
                 pending.CopyTo(items);
             }
 
-            _shards[s].Enqueue(new ShardWork(shared, items, pending.Count, nowMs, catalog, sequence, s));
+            _shards[s].Enqueue(new ShardWork(shared, items, pending.Count, nowMs, catalog, sequence, s, checkpoint));
             pending.Clear();
         }
 

@@ -17,6 +17,12 @@ public abstract class Aggregator
     /// <summary>Number of <c>long</c> slots per state.</summary>
     public abstract int Width { get; }
 
+    /// <summary>
+    /// True when a state is wholly its <see cref="Width"/> slots and <see cref="Write"/> is their raw bytes, so a
+    /// checkpoint can copy states without calling <see cref="Write"/>/<see cref="Read"/>. False for pooled sketches.
+    /// </summary>
+    public virtual bool IsInline => true;
+
     /// <summary>True when merge is exact (not a sketch or floating-point approximation).</summary>
     public virtual bool IsExact => true;
 

@@ -21,6 +21,8 @@ public abstract class PooledSketchAggregator<TSketch> : Aggregator
 
     public override bool IsExact => false;
 
+    public sealed override bool IsInline => false;
+
     /// <summary>Sketches created by this instance so far, live or free (for tests and metrics).</summary>
     internal int PoolAllocated => _pool.Allocated;
 

@@ -35,6 +35,11 @@ public sealed class TopKAggregator : PooledSketchAggregator<SpaceSaving>
         }
     }
 
+    /// <summary>
+    /// The k items with the largest counts, ties in ordinal order of the item's text. Ties are broken by text, not by
+    /// interned id, so the answer does not depend on the order this process first saw the strings in (a restarted or
+    /// another process answers the same).
+    /// </summary>
     public override FeatureValue Finish(ReadOnlySpan<long> state, in FinishContext context)
     {
         if (state[0] == 0)
@@ -42,15 +47,36 @@ public sealed class TopKAggregator : PooledSketchAggregator<SpaceSaving>
             return FeatureValue.Of([]);
         }
 
+        var sketch = SketchOf(state)!;
+        // One more than k tells whether the k-th place is tied with items beyond it; then every tied item competes.
+        int want = _k + 1;
         (int Item, long Count, long Error)[]? rented = null;
-        Span<(int Item, long Count, long Error)> top = _k <= StackTopMax
-            ? stackalloc (int, long, long)[_k]
-            : (rented = ArrayPool<(int, long, long)>.Shared.Rent(_k));
-        int n = SketchOf(state)!.CopyTop(top, _k);
+        Span<(int Item, long Count, long Error)> top = want <= StackTopMax
+            ? stackalloc (int, long, long)[want]
+            : (rented = ArrayPool<(int, long, long)>.Shared.Rent(want));
+        int n = sketch.CopyTop(top, want);
+        if (n == want && top[_k].Count == top[_k - 1].Count)
+        {
+            if (rented is not null)
+            {
+                ArrayPool<(int, long, long)>.Shared.Return(rented);
+            }
+
+            rented = ArrayPool<(int, long, long)>.Shared.Rent(sketch.Count);
+            n = sketch.CopyTop(rented, sketch.Count);
+            top = rented.AsSpan(0, n);
+            long boundary = top[_k - 1].Count;
+            while (n > _k && top[n - 1].Count < boundary)
+            {
+                n--;
+            }
+        }
+
+        var strings = context.Strings;
         var items = new ItemValue[n];
         for (int i = 0; i < n; i++)
         {
-            items[i] = new ItemValue(context.Strings[top[i].Item], top[i].Count, top[i].Error);
+            items[i] = new ItemValue(strings[top[i].Item], top[i].Count, top[i].Error);
         }
 
         if (rented is not null)
@@ -58,7 +84,8 @@ public sealed class TopKAggregator : PooledSketchAggregator<SpaceSaving>
             ArrayPool<(int, long, long)>.Shared.Return(rented);
         }
 
-        return FeatureValue.Of(items);
+        Array.Sort(items, static (a, b) => a.Value != b.Value ? b.Value.CompareTo(a.Value) : string.CompareOrdinal(a.Item, b.Item));
+        return FeatureValue.Of(n > _k ? items[.._k] : items);
     }
 
     /// <summary>The summary of a state, or null when it is empty (for tests).</summary>

@@ -61,8 +61,13 @@ public sealed class EntityKeySpace
 {
     private readonly ConcurrentDictionary<string, CompositeKeyTable> _tables = new(StringComparer.Ordinal);
 
-    public CompositeKeyTable TableFor(IReadOnlyList<string> keyFields) =>
-        _tables.GetOrAdd(string.Join('\u001f', keyFields), static _ => new CompositeKeyTable());
+    public CompositeKeyTable TableFor(IReadOnlyList<string> keyFields) => TableNamed(string.Join('\u001f', keyFields));
+
+    /// <summary>The table for a key-field list joined with U+001F (the name <see cref="Tables"/> reports).</summary>
+    public CompositeKeyTable TableNamed(string name) => _tables.GetOrAdd(name, static _ => new CompositeKeyTable());
+
+    /// <summary>Every table by name (the key fields joined with U+001F), for persisting their ids.</summary>
+    public IEnumerable<KeyValuePair<string, CompositeKeyTable>> Tables => _tables;
 }
 
 /// <summary>An entity compiled against an interner: how to find its key in an event and how to print it.</summary>
@@ -183,6 +188,28 @@ public sealed class CompiledEntity
 
         routeHash = hash;
         return _composite!.TryGet(new KeyParts(ids[0], ids[1], ids[2], ids[3]), out keyId);
+    }
+
+    /// <summary>The route hash of a key id, as <see cref="TryGetKey"/> computes it from an event (to re-shard stored tiles).</summary>
+    public ulong RouteHashOf(int keyId)
+    {
+        switch (_fieldIds.Length)
+        {
+            case 0:
+                return 0;
+            case 1:
+                return _strings.HashOf(keyId);
+            default:
+                var p = _composite![keyId];
+                ReadOnlySpan<int> ids = [p.A, p.B, p.C, p.D];
+                ulong hash = 0;
+                for (int i = 0; i < _fieldIds.Length; i++)
+                {
+                    hash = XxHash64.Hash(_strings.HashOf(ids[i]), hash);
+                }
+
+                return hash;
+        }
     }
 
     /// <summary>The key as text, parts joined with '|' (for display).</summary>

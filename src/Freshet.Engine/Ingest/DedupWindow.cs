@@ -62,6 +62,19 @@ internal sealed class DedupWindow
         return true;
     }
 
+    /// <summary>A copy of the window (both generations), taken under the ingest lock and written to a checkpoint after.</summary>
+    public DedupSnapshot Capture() =>
+        new(_currentStartMs, EarlyTurns, _current.CopySlots(), _current.Count, _previous.CopySlots(), _previous.Count);
+
+    /// <summary>Puts back a window captured by <see cref="Capture"/> (recovery, before any event is ingested).</summary>
+    public void Restore(DedupSnapshot snapshot)
+    {
+        _currentStartMs = snapshot.CurrentStartMs;
+        EarlyTurns = snapshot.EarlyTurns;
+        _current.Restore(snapshot.Current, snapshot.CurrentCount);
+        _previous.Restore(snapshot.Previous, snapshot.PreviousCount);
+    }
+
     private void Turn(long nowMs)
     {
         if (_currentStartMs == long.MinValue)
@@ -143,6 +156,19 @@ internal sealed class DedupWindow
             }
         }
 
+        public ulong[] CopySlots() => (ulong[])_slots.Clone();
+
+        public void Restore(ulong[] slots, int count)
+        {
+            if (slots.Length == 0 || (slots.Length & (slots.Length - 1)) != 0 || count > slots.Length * 3 / 4)
+            {
+                throw new InvalidDataException($"a dedup table of {slots.Length} slots holding {count} ids");
+            }
+
+            _slots = slots;
+            Count = count;
+        }
+
         /// <summary>Empties the set, keeping its table (the next generation is usually as large as this one).</summary>
         public void Clear()
         {
@@ -165,3 +191,6 @@ internal sealed class DedupWindow
         }
     }
 }
+
+/// <summary>The dedup window as it was at a checkpoint: both generations' tables and when the current one started.</summary>
+internal sealed record DedupSnapshot(long CurrentStartMs, long EarlyTurns, ulong[] Current, int CurrentCount, ulong[] Previous, int PreviousCount);

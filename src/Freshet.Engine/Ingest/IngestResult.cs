@@ -6,8 +6,11 @@ namespace Freshet.Engine.Ingest;
 /// What happened to one batch: how many events were accepted, how many were retries of events already accepted
 /// (same id inside the dedup horizon: acknowledged, not counted again), and each rejected one with its reason.
 /// <see cref="Sequence"/> is the batch's position; <see cref="FreshetEngine.WaitApplied"/> waits until it is visible.
+/// <see cref="DurableOffset"/> is the log offset everything acknowledged by this batch lies below;
+/// <see cref="FreshetEngine.WaitDurableAsync"/> waits until the durability policy says it is safe (always at once
+/// for an engine without a data directory).
 /// </summary>
-public sealed record IngestResult(int Accepted, int Duplicates, IReadOnlyList<EventError> Rejected, long Sequence)
+public sealed record IngestResult(int Accepted, int Duplicates, IReadOnlyList<EventError> Rejected, long Sequence, long DurableOffset = 0)
 {
     public int RejectedCount => Rejected.Count;
 }

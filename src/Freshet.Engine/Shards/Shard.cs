@@ -133,6 +133,7 @@ internal sealed partial class Shard
             AdvanceClock(work.NowMs, work.Count);
         }
 
+        work.Checkpoint?.WriteShard(this);
         Volatile.Write(ref _appliedSequence, work.Sequence);
         _done(work);
     }

@@ -22,7 +22,10 @@ internal sealed class SharedBatch
     public bool Release() => Interlocked.Decrement(ref _references) == 0;
 }
 
-/// <summary>What the router hands one shard per batch: its items (pooled array), the clock and the catalog in force.</summary>
+/// <summary>
+/// What the router hands one shard per batch: its items (pooled array), the clock and the catalog in force, and, on
+/// a checkpoint marker, the request to write the shard's state as it is after this work.
+/// </summary>
 internal readonly record struct ShardWork(
     SharedBatch? Batch,
     WorkItem[]? Items,
@@ -30,4 +33,51 @@ internal readonly record struct ShardWork(
     long NowMs,
     FeatureCatalog Catalog,
     long Sequence,
-    int ShardIndex);
+    int ShardIndex,
+    CheckpointRequest? Checkpoint = null);
+
+/// <summary>
+/// A checkpoint in progress: every shard writes its file into <see cref="Directory"/> when the marker reaches it, so
+/// all files reflect the same log offset; the task completes when the last shard is done.
+/// </summary>
+internal sealed class CheckpointRequest(string directory, long offset, int shardCount, Action<string>? faultPoint)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Exception> _errors = new();
+    private readonly int _shardCount = shardCount;
+    private int _remaining = shardCount;
+
+    public string Directory { get; } = directory;
+
+    public long Offset { get; } = offset;
+
+    /// <summary>Completes when every shard has written its file; faults with the first error if any failed.</summary>
+    public Task Completion => _done.Task;
+
+    public void WriteShard(Shard shard)
+    {
+        try
+        {
+            shard.WriteCheckpoint(Path.Combine(Directory, Checkpoints.CheckpointStore.ShardFileName(shard.Index)), Offset, _shardCount);
+            faultPoint?.Invoke($"checkpoint-shard-{shard.Index}");
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            _errors.Enqueue(error);
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                if (_errors.TryPeek(out var first))
+                {
+                    _done.TrySetException(first);
+                }
+                else
+                {
+                    _done.TrySetResult();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+using System.Diagnostics;
+using Freshet.Engine.Checkpoints;
+using Freshet.Engine.Log;
+using Freshet.Engine.Shards;
+using Freshet.Engine.Storage;
+using Freshet.Events;
+using Freshet.Features;
+
+namespace Freshet.Engine;
+
+/// <summary>
+/// Opening a data directory: load the ids, pick the newest valid checkpoint of every shard (falling back to an older
+/// one when the newest is damaged), replay the log from the oldest offset a shard needs, and report what was done.
+/// </summary>
+public sealed partial class FreshetEngine
+{
+    /// <summary>
+    /// Opens (creating when missing) the data directory of <see cref="EngineOptions.Storage"/> and recovers the state
+    /// it holds: the newest valid checkpoint of each shard, then every logged event after it. Throws
+    /// <see cref="StorageException"/> when the directory cannot be used or the state cannot be rebuilt exactly (a
+    /// damaged log segment, missing segments a checkpoint needs); <see cref="Recovery"/> reports what was done.
+    /// </summary>
+    public static FreshetEngine Open(FeatureSet definitions, EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        var storageOptions = options.Storage ?? throw new ArgumentException("Open needs EngineOptions.Storage", nameof(options));
+        var load = Stopwatch.StartNew();
+        var directory = DataDirectory.Open(storageOptions.Directory);
+        IdJournal? journal = null;
+        EventLog? log = null;
+        FreshetEngine? engine = null;
+        string doing = "read the id journal in";
+        string path = directory.Path;
+        try
+        {
+            var notes = new List<string>();
+            var strings = new StringInterner();
+            var keys = new EntityKeySpace();
+            journal = IdJournal.Open(directory.Path, strings, keys, out string? tornJournal);
+            if (tornJournal is not null)
+            {
+                notes.Add(tornJournal);
+            }
+
+            var catalog = FeatureCatalog.Compile(definitions, strings, keys);
+            doing = "read the checkpoints in";
+            path = directory.CheckpointsPath;
+            var store = new CheckpointStore(directory.CheckpointsPath);
+            foreach (string removed in store.RemoveIncomplete())
+            {
+                notes.Add($"removed the half-written checkpoint {removed} (a crash cut it short)");
+            }
+
+            var manifests = ReadManifests(store, journal, notes);
+            doing = "open the event log in";
+            path = directory.LogPath;
+            log = EventLog.Open(directory.LogPath, storageOptions, options.Time, strings, manifests.Count > 0 ? manifests[0].Manifest.Offset : 0, out var logReport);
+            if (logReport.TornTail is { } torn)
+            {
+                notes.Add(torn);
+            }
+
+            if (logReport.RemovedEmptySegment is { } removedSegment)
+            {
+                notes.Add(removedSegment);
+            }
+
+            manifests.RemoveAll(m =>
+            {
+                bool ahead = m.Manifest.Offset > logReport.EndOffset;
+                if (ahead)
+                {
+                    notes.Add($"skipped the checkpoint at offset {m.Manifest.Offset:N0}: the log ends before it, at {logReport.EndOffset:N0}");
+                }
+
+                return ahead;
+            });
+
+            doing = "recover the state in";
+            path = directory.Path;
+            engine = new FreshetEngine(catalog, strings, keys, options, new EngineStorage(directory, journal, log, store, storageOptions));
+            engine.Recover(manifests, logReport, directory, notes, load);
+            log.Start();
+            engine.StartCheckpointLoop();
+            return engine;
+        }
+        catch (Exception error)
+        {
+            if (engine is not null)
+            {
+                engine._disposed = true;
+                Task.WaitAll(engine._shards.Select(s => s.StopAsync()));
+            }
+
+            log?.Dispose();
+            journal?.Dispose();
+            directory.Dispose();
+            if (error is IOException io and not StorageException)
+            {
+                throw StorageException.From(io, doing, path);
+            }
+
+            if (error is UnauthorizedAccessException denied)
+            {
+                throw StorageException.From(denied, doing, path);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Committed checkpoints whose manifest reads and whose ids the journal holds, newest first.</summary>
+    private static List<(CheckpointManifest Manifest, string Path)> ReadManifests(CheckpointStore store, IdJournal journal, List<string> notes)
+    {
+        var result = new List<(CheckpointManifest, string)>();
+        foreach (var (offset, folder) in store.List())
+        {
+            string reason;
+            try
+            {
+                var manifest = CheckpointManifest.Read(Path.Combine(folder, CheckpointManifest.FileName));
+                if (manifest.Offset != offset)
+                {
+                    reason = $"its manifest says offset {manifest.Offset:N0}";
+                }
+                else if (manifest.StringCount > journal.StringCount
+                    || manifest.KeyCounts.Any(k => k.Value > journal.KeyCounts.GetValueOrDefault(k.Key)))
+                {
+                    reason = "it names ids the id journal does not hold";
+                }
+                else
+                {
+                    result.Add((manifest, folder));
+                    continue;
+                }
+            }
+            catch (StorageException error)
+            {
+                reason = error.Message;
+            }
+            catch (FileNotFoundException)
+            {
+                reason = "it has no manifest";
+            }
+
+            notes.Add($"skipped the checkpoint at offset {offset:N0}: {reason}");
+        }
+
+        return result;
+    }
+
+    private void Recover(List<(CheckpointManifest Manifest, string Path)> manifests, LogOpenReport logReport, DataDirectory directory, List<string> notes, Stopwatch load)
+    {
+        var storage = _storage!;
+        var used = LoadCheckpoints(manifests, notes);
+        long logFirst = logReport.FirstOffset;
+        var shardOffsets = new long[_shards.Length];
+        for (int s = 0; s < _shards.Length; s++)
+        {
+            shardOffsets[s] = used[s]?.Offset ?? 0;
+            if (used[s] is null && logFirst > 0)
+            {
+                throw new StorageException(StorageProblem.Missing,
+                    $"shard {s} has no usable checkpoint in {directory.CheckpointsPath} and the event log starts at offset {logFirst:N0}, not 0, "
+                    + "so its state cannot be rebuilt. Restore the data directory from a backup, or start from an empty one.");
+            }
+        }
+
+        // The engine-wide state comes from the newest checkpoint any shard uses; replay adds what followed it.
+        var newest = used.Where(m => m is not null).MaxBy(m => m!.Offset);
+        if (newest is not null)
+        {
+            _dedup.Restore(newest.Dedup);
+            _nowMs = newest.NowMs;
+            _accepted = newest.Accepted;
+            _duplicates = newest.Duplicates;
+            _withoutFeatures = newest.EventsWithoutFeatures;
+            _lastCheckpointOffset = newest.Offset;
+        }
+
+        long loaded = 0;
+        foreach (var shard in _shards)
+        {
+            loaded += shard.TileCount;
+        }
+
+        var loadTime = load.Elapsed;
+        var replay = Stopwatch.StartNew();
+        long from = shardOffsets.Min();
+        _replayFrom = shardOffsets;
+        _countFromOffset = newest?.Offset ?? 0;
+        long replayed = 0;
+        var batch = new EventBatch(4096);
+        int[] ids = [];
+        storage.Log.Read(from, (in LogRecordHeader header, ReadOnlySpan<byte> payload) =>
+        {
+            batch.Clear();
+            LogRecordCodec.Decode(payload, header, Strings, batch, ref ids);
+            replayed += ReplayBatch(batch, header.FirstOffset, from);
+        });
+        Flush(TimeSpan.FromDays(1));
+        _replayFrom = null;
+        _countFromOffset = long.MinValue;
+
+        Recovery = new RecoveryReport(directory.Path, directory.Created, newest?.Offset, from, replayed, logReport.EndOffset, logReport.Segments, logReport.Bytes,
+            loaded, loadTime, replay.Elapsed, notes);
+    }
+
+    /// <summary>
+    /// Loads, for every shard, the newest checkpoint whose file is valid; returns the manifest used per shard (null:
+    /// none, the shard starts empty). When the shard count changed since the checkpoints were written, one checkpoint
+    /// is loaded whole and its tiles are routed to the shards that now own their keys.
+    /// </summary>
+    private CheckpointManifest?[] LoadCheckpoints(List<(CheckpointManifest Manifest, string Path)> manifests, List<string> notes)
+    {
+        var used = new CheckpointManifest?[_shards.Length];
+        var same = manifests.Where(m => m.Manifest.ShardCount == _shards.Length).ToList();
+        if (manifests.Count > 0 && manifests[0].Manifest.ShardCount != _shards.Length)
+        {
+            foreach (var (manifest, folder) in manifests)
+            {
+                try
+                {
+                    Shard.CheckpointHeader header = default;
+                    for (int s = 0; s < manifest.ShardCount; s++)
+                    {
+                        header = LoadShardFile(Path.Combine(folder, CheckpointStore.ShardFileName(s)), s, manifest, reroute: true);
+                    }
+
+                    // Every shard file of one checkpoint has the same clock: the marker carried it to all of them.
+                    foreach (var shard in _shards)
+                    {
+                        shard.RestoreClock(header.NowMs, header.ClosedThroughMs, eventsApplied: 0);
+                    }
+
+                    Array.Fill(used, manifest);
+                    notes.Add($"the checkpoint at offset {manifest.Offset:N0} has {manifest.ShardCount} shards and this engine {_shards.Length}: its tiles were moved to the shards that own their keys now");
+                    return used;
+                }
+                catch (StorageException error)
+                {
+                    notes.Add($"skipped the checkpoint at offset {manifest.Offset:N0}: {error.Message}");
+                    foreach (var shard in _shards)
+                    {
+                        shard.ResetState();
+                    }
+                }
+            }
+
+            return used;
+        }
+
+        Parallel.For(0, _shards.Length, s =>
+        {
+            foreach (var (manifest, folder) in same)
+            {
+                try
+                {
+                    LoadShardFile(Path.Combine(folder, CheckpointStore.ShardFileName(s)), s, manifest, reroute: false);
+                    used[s] = manifest;
+                    return;
+                }
+                catch (Exception error) when (error is StorageException or IOException)
+                {
+                    _shards[s].ResetState();
+                    lock (notes)
+                    {
+                        notes.Add($"shard {s}: skipped the checkpoint at offset {manifest.Offset:N0} ({error.Message}); falling back to an older one");
+                    }
+                }
+            }
+        });
+        return used;
+    }
+
+    private Shard.CheckpointHeader LoadShardFile(string path, int index, CheckpointManifest manifest, bool reroute)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var reader = new BlockFileReader(stream, path, Shard.CheckpointMagic, Shard.CheckpointVersion);
+        var header = Shard.ReadCheckpointHeader(reader);
+        if (header.Index != index || header.ShardCount != manifest.ShardCount || header.Offset != manifest.Offset)
+        {
+            throw reader.Corrupt($"it is shard {header.Index} of {header.ShardCount} at offset {header.Offset:N0}, not shard {index} of {manifest.ShardCount} at {manifest.Offset:N0}");
+        }
+
+        var own = _shards[index % _shards.Length];
+        Func<CompiledFeature, int, Shard> route = reroute
+            ? (feature, keyId) => _shards[ShardOf(feature.Entity.RouteHashOf(keyId))]
+            : (_, _) => own;
+        Shard.LoadCheckpointTiles(reader, _catalog, route);
+        reader.ExpectEnd();
+        if (!reroute)
+        {
+            own.RestoreClock(header.NowMs, header.ClosedThroughMs, header.EventsApplied);
+        }
+
+        return header;
+    }
+
+    /// <summary>Routes replayed events: already accepted once, so not judged again; shards whose checkpoint holds an event skip it.</summary>
+    private int ReplayBatch(EventBatch batch, long firstOffset, long from)
+    {
+        lock (_ingestLock)
+        {
+            var catalog = _catalog;
+            bool eventTime = catalog.Settings.Clock == ClockMode.EventTime;
+            long now = eventTime ? _nowMs : WallMs;
+            var shared = RentBatch();
+            var events = shared.Events;
+            int replayed = 0;
+            for (int i = 0; i < batch.Count; i++)
+            {
+                long offset = firstOffset + i;
+                if (offset < from)
+                {
+                    continue;
+                }
+
+                long time = batch[i].TimeMs;
+                if (eventTime && time > now)
+                {
+                    now = time;
+                }
+
+                _dedup.TryAdd(batch[i].IdHash, now == long.MinValue ? time : now);
+                if (offset >= _countFromOffset)
+                {
+                    _accepted++;
+                }
+
+                int copied = events.Count;
+                events.CopyFrom(batch, i);
+                Route(catalog, events, copied, offset);
+                replayed++;
+            }
+
+            if (eventTime)
+            {
+                Volatile.Write(ref _nowMs, now);
+            }
+
+            Dispatch(shared, catalog, now);
+            return replayed;
+        }
+    }
+}

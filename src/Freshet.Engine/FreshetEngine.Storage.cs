@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using Freshet.Engine.Checkpoints;
+using Freshet.Engine.Ingest;
+using Freshet.Engine.Shards;
+using Freshet.Engine.Storage;
+using Freshet.Features;
+
+namespace Freshet.Engine;
+
+/// <summary>
+/// The durable side of the engine: waiting until acknowledged events are safe, checkpoints (on an interval and at
+/// shutdown) and log retention after each checkpoint.
+/// </summary>
+public sealed partial class FreshetEngine
+{
+    private readonly SemaphoreSlim _checkpointGate = new(1, 1);
+    private readonly CancellationTokenSource _checkpointStop = new();
+    private Task? _checkpointLoop;
+    private long _lastCheckpointOffset = -1;
+    private long _lastCheckpointMs;
+    private long _lastCheckpointDurationTicks;
+    private long _checkpoints;
+    private string? _lastCheckpointError;
+
+    /// <summary>What opening the data directory found and did; null for an in-memory engine.</summary>
+    public RecoveryReport? Recovery { get; private set; }
+
+    /// <summary>True when the engine keeps an event log and checkpoints in a data directory.</summary>
+    public bool IsDurable => _storage is not null;
+
+    /// <summary>Why the event log stopped taking events (a full disk, a vanished directory), or null while it works.</summary>
+    public StorageException? StorageFailure => _storage?.Log.Failure;
+
+    /// <summary>
+    /// Completes when every event acknowledged by <paramref name="result"/> is as safe as the durability policy promises
+    /// (at once without a data directory). Faults with the log's <see cref="StorageException"/> when it failed first.
+    /// </summary>
+    public Task WaitDurableAsync(IngestResult result) =>
+        _storage is null || result.DurableOffset == 0 ? Task.CompletedTask : _storage.Log.WaitDurableAsync(result.DurableOffset);
+
+    /// <summary>The log, checkpoint and failure figures; null for an in-memory engine.</summary>
+    public StorageStats? GetStorageStats()
+    {
+        if (_storage is not null)
+        {
+            var log = _storage.Log;
+            var (segments, bytes) = log.Size;
+            long last = Interlocked.Read(ref _lastCheckpointOffset);
+            return new StorageStats(_storage.Directory.Path, _storage.Options.Durability, log.FirstOffset, log.EndOffset, log.DurableOffset, segments, bytes,
+                last < 0 ? null : last,
+                last < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _lastCheckpointMs)),
+                last < 0 ? null : TimeSpan.FromTicks(Interlocked.Read(ref _lastCheckpointDurationTicks)),
+                Interlocked.Read(ref _checkpoints), Volatile.Read(ref _lastCheckpointError), log.Failure?.Message);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Writes a checkpoint of every shard at the current log offset (skipped when nothing was logged since the last
+    /// one), then deletes old checkpoints and the log segments no longer needed. Returns the offset checkpointed, or
+    /// null when skipped. Only one runs at a time.
+    /// </summary>
+    public async Task<long?> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        var storage = _storage ?? throw new InvalidOperationException("an in-memory engine has no checkpoints");
+        await _checkpointGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CheckpointCoreAsync(storage).ConfigureAwait(false);
+        }
+        finally
+        {
+            _checkpointGate.Release();
+        }
+    }
+
+    private async Task<long?> CheckpointCoreAsync(EngineStorage storage)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        CheckpointRequest request;
+        CheckpointManifest manifest;
+        lock (_ingestLock)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            long offset = storage.Log.EndOffset;
+            if (offset == Interlocked.Read(ref _lastCheckpointOffset))
+            {
+                return null;
+            }
+
+            var catalog = _catalog;
+            long now = catalog.Settings.Clock == ClockMode.Wall ? WallMs : _nowMs;
+            // Everything routed so far is below the offset; the marker follows it through every shard queue.
+            string folder = storage.Checkpoints.Begin(offset);
+            request = new CheckpointRequest(folder, offset, _shards.Length, storage.Options.FaultPoint);
+            manifest = new CheckpointManifest(offset, WallMs, _shards.Length, _nowMs, 0, new Dictionary<string, int>(), _accepted, _duplicates,
+                _withoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), _dedup.Capture());
+            Dispatch(null, catalog, now, request);
+        }
+
+        try
+        {
+            await request.Completion.ConfigureAwait(false);
+            // The shard files may name any id handed out before the marker: journal them all before the commit.
+            storage.Journal.Sync();
+            manifest = manifest with { StringCount = storage.Journal.StringCount, KeyCounts = new Dictionary<string, int>(storage.Journal.KeyCounts, StringComparer.Ordinal) };
+            manifest.Write(Path.Combine(request.Directory, CheckpointManifest.FileName));
+            storage.Options.FaultPoint?.Invoke("checkpoint-manifest");
+            // State must never run ahead of the log: the events the checkpoint holds are synced before it counts.
+            await storage.Log.SyncAsync(request.Offset).ConfigureAwait(false);
+            storage.Checkpoints.Commit(request.Directory, request.Offset);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            var failure = error as StorageException ?? StorageException.From(error as IOException ?? new IOException(error.Message, error), "write the checkpoint", request.Directory);
+            Volatile.Write(ref _lastCheckpointError, failure.Message);
+            TryDelete(request.Directory);
+            throw failure;
+        }
+
+        Interlocked.Exchange(ref _lastCheckpointOffset, request.Offset);
+        Interlocked.Exchange(ref _lastCheckpointMs, WallMs);
+        Interlocked.Exchange(ref _lastCheckpointDurationTicks, stopwatch.Elapsed.Ticks);
+        Interlocked.Increment(ref _checkpoints);
+        Volatile.Write(ref _lastCheckpointError, null);
+
+        long oldestKept = storage.Checkpoints.Prune(Math.Max(1, storage.Options.CheckpointsKept)) ?? request.Offset;
+        var deleted = storage.Log.ApplyRetention(oldestKept, NowMs);
+        storage.Options.Diagnostics?.Invoke($"checkpoint at offset {request.Offset:N0} written in {stopwatch.Elapsed.TotalMilliseconds:N0} ms"
+            + (deleted.Count > 0 ? $"; deleted {deleted.Count} old log segment{(deleted.Count == 1 ? "" : "s")}" : ""));
+        return request.Offset;
+    }
+
+    private void StartCheckpointLoop()
+    {
+        var storage = _storage!;
+        if (storage.Options.CheckpointInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        _checkpointLoop = Task.Run(async () =>
+        {
+            var token = _checkpointStop.Token;
+            while (!token.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(storage.Options.CheckpointInterval, token).ConfigureAwait(false);
+                    await CheckpointAsync(token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                catch (StorageException error)
+                {
+                    // Kept in the stats and readiness; the log goes on, and the next interval tries again.
+                    storage.Options.Diagnostics?.Invoke($"checkpoint failed: {error.Message}");
+                }
+            }
+        });
+    }
+
+    /// <summary>Shutdown with a data directory: stop the interval checkpoints, write a last one, let the log drain.</summary>
+    private async Task CloseStorageAsync()
+    {
+        var storage = _storage!;
+        await _checkpointStop.CancelAsync().ConfigureAwait(false);
+        if (_checkpointLoop is not null)
+        {
+            await _checkpointLoop.ConfigureAwait(false);
+        }
+
+        if (storage.Log.Failure is null)
+        {
+            try
+            {
+                await CheckpointAsync().ConfigureAwait(false);
+            }
+            catch (StorageException error)
+            {
+                // The log still holds everything acknowledged; the next start replays it.
+                storage.Options.Diagnostics?.Invoke($"the last checkpoint failed ({error.Message}); the next start replays the log instead");
+            }
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A half-written checkpoint folder is removed at the next start.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using Freshet.Engine.Storage;
+
+namespace Freshet.Engine.Log;
+
+/// <summary>Deleting old segments by age and size, never what a checkpoint or the backfill horizon still needs.</summary>
+internal sealed partial class EventLog
+{
+    /// <summary>
+    /// Deletes the oldest closed segments that are past <see cref="StorageOptions.RetentionAge"/> or over
+    /// <see cref="StorageOptions.RetentionBytes"/>, but none holding an event at or after <paramref name="neededFromOffset"/>
+    /// (the oldest checkpoint kept) and none holding events newer than <paramref name="nowMs"/> minus the backfill
+    /// horizon. Returns the segments deleted.
+    /// </summary>
+    public IReadOnlyList<string> ApplyRetention(long neededFromOffset, long nowMs)
+    {
+        long wall = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long horizonMs = (long)_options.BackfillHorizon.TotalMilliseconds;
+        var deleted = new List<string>();
+        lock (_segmentsLock)
+        {
+            long total = _segments.Sum(s => s.Bytes);
+            // Never the active segment; never one whose successor starts after an offset still needed.
+            while (_segments.Count > 1 && _segments[1].FirstOffset <= neededFromOffset)
+            {
+                var oldest = _segments[0];
+                if (horizonMs > 0 && nowMs != long.MinValue && MaxEventTime(oldest) >= nowMs - horizonMs)
+                {
+                    break;
+                }
+
+                bool tooOld = _options.RetentionAge is { } age && oldest.LastWriteMs < wall - (long)age.TotalMilliseconds;
+                bool tooBig = _options.RetentionBytes is { } limit && total > limit;
+                if (!tooOld && !tooBig)
+                {
+                    break;
+                }
+
+                File.Delete(oldest.Path);
+                total -= oldest.Bytes;
+                deleted.Add(Path.GetFileName(oldest.Path));
+                _segments.RemoveAt(0);
+            }
+        }
+
+        if (deleted.Count > 0)
+        {
+            DurableFiles.SyncDirectory(_directory);
+        }
+
+        return deleted;
+    }
+
+    /// <summary>The newest event time of a closed segment, read from its record headers the first time it is needed.</summary>
+    private static long MaxEventTime(SegmentInfo segment)
+    {
+        if (segment.MaxEventTimeMs == long.MinValue)
+        {
+            using var reader = new SegmentReader(segment.Path, segment.FirstOffset);
+            while (reader.TryRead(out var header, out _))
+            {
+                segment.MaxEventTimeMs = Math.Max(segment.MaxEventTimeMs, header.MaxTimeMs);
+            }
+        }
+
+        return segment.MaxEventTimeMs;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+
+namespace Freshet.Engine.Storage;
+
+/// <summary>
+/// The few file-system steps durability needs beyond .NET's file APIs: fsync of a directory (so a created, renamed
+/// or deleted entry survives a power cut) and the temporary-file-then-rename pattern.
+/// </summary>
+internal static partial class DurableFiles
+{
+    private const int ReadOnlyDirectoryFlags = 0x10000; // O_RDONLY | O_DIRECTORY on Linux
+
+    /// <summary>Makes the entries of <paramref name="directory"/> durable (a no-op where the OS has no directory fsync).</summary>
+    public static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // NTFS journals metadata; there is no directory handle to flush.
+        }
+
+        int fd = Open(directory, OperatingSystem.IsLinux() ? ReadOnlyDirectoryFlags : 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw StorageException.From(new IOException(Marshal.GetPInvokeErrorMessage(errno), errno), "open the directory", directory);
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw StorageException.From(new IOException(Marshal.GetPInvokeErrorMessage(errno), errno), "sync the directory", directory);
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="path"/> atomically: <paramref name="write"/> fills a temporary file beside it, which is
+    /// flushed to disk and renamed over the target, and the directory is synced.
+    /// </summary>
+    public static void WriteAtomically(string path, Action<FileStream> write)
+    {
+        string temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            write(stream);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

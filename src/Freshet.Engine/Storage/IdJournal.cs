@@ -1,0 +1,294 @@
+using System.Buffers.Binary;
+using System.Text;
+using Freshet.Events;
+using Freshet.Features;
+
+namespace Freshet.Engine.Storage;
+
+/// <summary>
+/// Makes this process's dense ids (interned strings, composite entity keys) permanent, so checkpoints can hold
+/// tile tables and sketches exactly as they are in memory. The journal is append-only: each <see cref="Sync"/>
+/// appends the ids handed out since the last one as one checksummed record, and loading replays them in order
+/// into a fresh string table and key space, which then hand out the very same ids.
+/// <code>
+/// header: "FRSHTIDS", u32 version, u32 0
+/// record: u32 length, u32 CRC-32C of the rest, u8 kind, body
+///   kind 1 (strings):   u32 first id, u32 count, then per string: u32 UTF-8 length, bytes
+///   kind 2 (composite): u32 table name length, name, u32 first id, u32 count, then count × 4 × u32 parts
+/// </code>
+/// A record cut short at the end (a crash during a sync) is cut off on load: the checkpoint it was for was never
+/// committed, and the manifest of every committed checkpoint says how many ids it needs.
+/// </summary>
+internal sealed class IdJournal : IDisposable
+{
+    public const string FileName = "ids.journal";
+    private const int Version = 1;
+    private const int HeaderSize = 16;
+    private static ReadOnlySpan<byte> Magic => "FRSHTIDS"u8;
+
+    private readonly FileStream _file;
+    private readonly StringInterner _strings;
+    private readonly EntityKeySpace _keys;
+    private readonly Dictionary<string, int> _journaledKeys = new(StringComparer.Ordinal);
+    private int _journaledStrings;
+
+    private IdJournal(FileStream file, StringInterner strings, EntityKeySpace keys)
+    {
+        _file = file;
+        _strings = strings;
+        _keys = keys;
+    }
+
+    public string Path => _file.Name;
+
+    /// <summary>Strings journaled (the interner's count, id 0 included, as of the last sync or load).</summary>
+    public int StringCount => _journaledStrings;
+
+    /// <summary>
+    /// Opens the journal in <paramref name="directory"/> and loads it into <paramref name="strings"/> and
+    /// <paramref name="keys"/>, which must be fresh. Returns what was cut from a torn end, if anything.
+    /// </summary>
+    public static IdJournal Open(string directory, StringInterner strings, EntityKeySpace keys, out string? tornTail)
+    {
+        if (strings.Count != 1)
+        {
+            throw new InvalidOperationException("the id journal loads into a fresh string table");
+        }
+
+        string path = System.IO.Path.Combine(directory, FileName);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1);
+        try
+        {
+            var journal = new IdJournal(file, strings, keys);
+            tornTail = journal.Load();
+            journal._journaledStrings = strings.Count;
+            return journal;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Composite ids journaled per table (by table name), as of the last sync or load.</summary>
+    public IReadOnlyDictionary<string, int> KeyCounts => _journaledKeys;
+
+    /// <summary>Appends every id handed out since the last sync and flushes the journal to disk.</summary>
+    public void Sync()
+    {
+        using var record = new Log.LogBuffer(1 << 16);
+        int stringCount = _strings.Count;
+        if (stringCount > _journaledStrings)
+        {
+            // Strings in chunks, so no one record grows past a few megabytes.
+            for (int first = _journaledStrings; first < stringCount; first += 65_536)
+            {
+                int count = Math.Min(65_536, stringCount - first);
+                record.Clear();
+                Begin(record, 1);
+                WriteUInt32(record, first);
+                WriteUInt32(record, count);
+                for (int id = first; id < first + count; id++)
+                {
+                    byte[] utf8 = Encoding.UTF8.GetBytes(_strings[id]);
+                    WriteUInt32(record, utf8.Length);
+                    record.Write(utf8);
+                }
+
+                Append(record);
+            }
+
+            _journaledStrings = stringCount;
+        }
+
+        foreach (var (name, table) in _keys.Tables)
+        {
+            int have = _journaledKeys.GetValueOrDefault(name);
+            int count = table.Count; // ids 1..count
+            if (count <= have)
+            {
+                continue;
+            }
+
+            record.Clear();
+            Begin(record, 2);
+            byte[] nameBytes = Encoding.UTF8.GetBytes(name);
+            WriteUInt32(record, nameBytes.Length);
+            record.Write(nameBytes);
+            WriteUInt32(record, have + 1);
+            WriteUInt32(record, count - have);
+            for (int id = have + 1; id <= count; id++)
+            {
+                var p = table[id];
+                WriteUInt32(record, p.A);
+                WriteUInt32(record, p.B);
+                WriteUInt32(record, p.C);
+                WriteUInt32(record, p.D);
+            }
+
+            Append(record);
+            _journaledKeys[name] = count;
+        }
+
+        _file.Flush(flushToDisk: true);
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    private static void Begin(Log.LogBuffer record, byte kind)
+    {
+        record.Advance(8);
+        record.WriteByte(kind);
+    }
+
+    private void Append(Log.LogBuffer record)
+    {
+        var span = record.Span(0, record.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(span, record.Length - 8);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32C.Compute(span[8..]));
+        _file.Write(span);
+    }
+
+    private static void WriteUInt32(Log.LogBuffer record, int value)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
+        record.Write(bytes);
+    }
+
+    private string? Load()
+    {
+        long length = _file.Length;
+        if (length < HeaderSize)
+        {
+            // New (or created and cut before its header was synced, in which case nothing was journaled yet).
+            _file.SetLength(0);
+            Span<byte> header = stackalloc byte[HeaderSize];
+            header.Clear();
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header[8..], Version);
+            _file.Write(header);
+            _file.Flush(flushToDisk: true);
+            DurableFiles.SyncDirectory(System.IO.Path.GetDirectoryName(_file.Name)!);
+            return null;
+        }
+
+        byte[] data = new byte[length];
+        _file.Position = 0;
+        _file.ReadExactly(data);
+        if (!data.AsSpan(0, 8).SequenceEqual(Magic) || BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(8)) != Version)
+        {
+            throw Corrupt("it does not start with a version-1 'FRSHTIDS' header");
+        }
+
+        int position = HeaderSize;
+        while (position < data.Length)
+        {
+            int bodyLength = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
+            bool complete = bodyLength > 0 && position + 8L + bodyLength <= data.Length;
+            if (!complete || Crc32C.Compute(data.AsSpan(position + 8, bodyLength)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
+            {
+                if (ValidRecordAfter(data, position + 1))
+                {
+                    throw Corrupt($"the record at byte {position:N0} is damaged and valid records follow it");
+                }
+
+                _file.SetLength(position);
+                _file.Flush(flushToDisk: true);
+                _file.Position = position;
+                return $"cut {data.Length - position:N0} bytes off the end of {FileName} (a sync cut short)";
+            }
+
+            Apply(data.AsSpan(position + 8, bodyLength), position);
+            position += 8 + bodyLength;
+        }
+
+        _file.Position = data.Length;
+        return null;
+    }
+
+    private void Apply(ReadOnlySpan<byte> body, int at)
+    {
+        int p = 1;
+        switch (body[0])
+        {
+            case 1:
+            {
+                int first = ReadInt(body, ref p);
+                int count = ReadInt(body, ref p);
+                if (first != _strings.Count)
+                {
+                    throw Corrupt($"the strings record at byte {at:N0} starts at id {first}, {_strings.Count} was expected");
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    int n = ReadInt(body, ref p);
+                    if (_strings.GetOrAddUtf8(body.Slice(p, n)) != first + i)
+                    {
+                        throw Corrupt($"the strings record at byte {at:N0} repeats a string");
+                    }
+
+                    p += n;
+                }
+
+                break;
+            }
+
+            case 2:
+            {
+                int nameLength = ReadInt(body, ref p);
+                string name = Encoding.UTF8.GetString(body.Slice(p, nameLength));
+                p += nameLength;
+                int first = ReadInt(body, ref p);
+                int count = ReadInt(body, ref p);
+                var table = _keys.TableNamed(name);
+                if (first != table.Count + 1)
+                {
+                    throw Corrupt($"the composite-key record at byte {at:N0} starts at id {first}, {table.Count + 1} was expected");
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    var parts = new KeyParts(ReadInt(body, ref p), ReadInt(body, ref p), ReadInt(body, ref p), ReadInt(body, ref p));
+                    if (table.GetOrAdd(parts) != first + i)
+                    {
+                        throw Corrupt($"the composite-key record at byte {at:N0} repeats a key");
+                    }
+                }
+
+                _journaledKeys[name] = table.Count;
+                break;
+            }
+
+            default:
+                throw Corrupt($"the record at byte {at:N0} has unknown kind {body[0]}");
+        }
+    }
+
+    private static int ReadInt(ReadOnlySpan<byte> body, ref int p)
+    {
+        int value = BinaryPrimitives.ReadInt32LittleEndian(body[p..]);
+        p += 4;
+        return value;
+    }
+
+    private static bool ValidRecordAfter(byte[] data, int from)
+    {
+        for (int i = from; i + 9 <= data.Length; i++)
+        {
+            int n = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(i));
+            if (n > 0 && i + 8L + n <= data.Length && data[i + 8] is 1 or 2
+                && Crc32C.Compute(data.AsSpan(i + 8, n)) == BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i + 4)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private StorageException Corrupt(string what) => new(StorageProblem.Corrupt,
+        $"the id journal {_file.Name} is damaged: {what}. Checkpoints cannot be read without it; restore the data directory from a backup.");
+}
