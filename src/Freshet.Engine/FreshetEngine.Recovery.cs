@@ -168,10 +168,13 @@ public sealed partial class FreshetEngine
 
         // The engine-wide state comes from the newest checkpoint any shard uses; replay adds what followed it.
         var newest = used.Where(m => m is not null).MaxBy(m => m!.Offset);
+        var oldest = used.Any(m => m is null) ? null : used.MinBy(m => m!.Offset);
         if (newest is not null)
         {
             _dedup.Restore(newest.Dedup);
-            _nowMs = newest.NowMs;
+            // The clock replays from the oldest checkpoint a shard uses, moving as it moved the first time, so a shard
+            // that fell back sees its events with the clock they had (a shard ahead ignores a clock behind its own).
+            _nowMs = oldest?.NowMs ?? long.MinValue;
             _accepted = newest.Accepted;
             _duplicates = newest.Duplicates;
             _withoutFeatures = newest.EventsWithoutFeatures;
@@ -199,6 +202,11 @@ public sealed partial class FreshetEngine
             replayed += ReplayBatch(batch, header.FirstOffset, from);
         });
         Flush(TimeSpan.FromDays(1));
+        if (newest is not null && newest.NowMs > _nowMs)
+        {
+            _nowMs = newest.NowMs;
+        }
+
         _replayFrom = null;
         _countFromOffset = long.MinValue;
 

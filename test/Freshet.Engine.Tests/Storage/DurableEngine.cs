@@ -33,8 +33,9 @@ internal static class DurableEngine
         FreshetEngine.Create(Definitions, Options(directory, shards, storage));
 
     /// <summary>Ingests the events in batches of varying size (seeded), waiting until each batch is durable.</summary>
-    public static async Task IngestAsync(FreshetEngine engine, IReadOnlyList<RawEvent> events, int seed, bool withIds = true)
+    public static async Task<List<int>> IngestAsync(FreshetEngine engine, IReadOnlyList<RawEvent> events, int seed, bool withIds = true)
     {
+        var sizes = new List<int>();
         var random = new Random(seed);
         var batch = new EventBatch();
         for (int position = 0; position < events.Count;)
@@ -44,10 +45,33 @@ internal static class DurableEngine
             Fill(batch, engine.Strings, events.Skip(position).Take(size), withIds);
             var result = engine.Ingest(batch, position);
             await engine.WaitDurableAsync(result);
+            sizes.Add(result.Accepted);
             position += size;
         }
 
         Assert.True(engine.Flush(TimeSpan.FromSeconds(60)), "the shards did not apply the stream within 60 s");
+        return sizes;
+    }
+
+    /// <summary>The answers of an in-memory engine fed the same events.</summary>
+    public static async Task<string> ReferenceAsync(IReadOnlyList<RawEvent> events)
+    {
+        await using var engine = Open(directory: null);
+        await IngestAsync(engine, events, seed: 99);
+        return Dump(engine);
+    }
+
+    /// <summary>The log segments of a data directory, oldest first.</summary>
+    public static string[] Segments(string directory) => [.. Directory.GetFiles(Path.Combine(directory, "log"), "*.log").Order(StringComparer.Ordinal)];
+
+    /// <summary>Flips one bit of a file at <paramref name="position"/> (negative: from the end).</summary>
+    public static void FlipBit(string path, long position)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = position >= 0 ? position : file.Length + position;
+        int b = file.ReadByte();
+        file.Position -= 1;
+        file.WriteByte((byte)(b ^ 0x10));
     }
 
     /// <summary>Writes the oracle's events into a batch as OracleStream.Fill does, with ids ("e{index}", hashed as the JSON parser does) when asked.</summary>

@@ -148,13 +148,7 @@ public sealed class RecoveryTests : IDisposable
         Assert.Contains("in use by another Freshet process", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>The answers of an in-memory engine fed the same stream in the same batches.</summary>
-    private static async Task<string> ReferenceAsync(List<RawEvent> events)
-    {
-        await using var engine = DurableEngine.Open(directory: null);
-        await DurableEngine.IngestAsync(engine, events, seed: 99);
-        return DurableEngine.Dump(engine);
-    }
+    private static Task<string> ReferenceAsync(List<RawEvent> events) => DurableEngine.ReferenceAsync(events);
 
     private string NewDirectory()
     {
