@@ -88,9 +88,10 @@ public sealed partial class FreshetEngine
             }
 
             long offset = storage.Log.EndOffset;
-            if (offset == Interlocked.Read(ref _lastCheckpointOffset))
+            long last = Interlocked.Read(ref _lastCheckpointOffset);
+            if (offset == last || (offset == 0 && last < 0))
             {
-                return null;
+                return null; // Nothing logged since the last checkpoint (or ever): the state on disk already says it all.
             }
 
             var catalog = _catalog;

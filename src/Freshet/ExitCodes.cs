@@ -13,4 +13,7 @@ internal static class ExitCodes
 
     /// <summary>Something failed while running.</summary>
     public const int Failure = 3;
+
+    /// <summary>The data directory cannot be used (locked, read-only, full, damaged), or <c>freshet check</c> found a problem.</summary>
+    public const int Storage = 4;
 }

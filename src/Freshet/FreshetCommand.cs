@@ -24,6 +24,7 @@ internal static class FreshetCommand
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(Query.QueryCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(Check.CheckCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         return root;
     }

@@ -232,6 +232,7 @@ internal sealed partial class EventLog : IDisposable
             UnauthorizedAccessException denied => StorageException.From(denied, doing, path),
             _ => new StorageException(StorageProblem.Io, $"could not {doing} {path}: {error.Message}", error),
         };
+        _options.Diagnostics?.Invoke($"the event log failed: {failure.Message}; no more events are accepted until a restart");
         lock (_gate)
         {
             _failure ??= failure;

@@ -19,6 +19,7 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
     {
         var stats = engine.GetStats();
         string? reason = lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
+            : engine.StorageFailure is { } failure ? $"the event log cannot be written: {failure.Message}"
             : engine.IsSaturated ? "overloaded: shard queues are full"
             : null;
         var response = new ReadyResponse(reason is null ? "ready" : "not_ready", reason, stats.CatalogVersion, engine.QueueCapacity, Shards(stats));
@@ -43,9 +44,25 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
             stats.CatalogVersion,
             new DedupDto(Duration.Format(stats.Dedup.HorizonMs), stats.Dedup.Ids, stats.Dedup.Bytes, stats.Dedup.EarlyTurns),
             Admission(ingest.Admission),
+            Storage(engine.GetStorageStats()),
             Shards(stats));
         return TypedResults.Json(response, ServerJsonContext.Default.StatsResponse);
     }
+
+    private static StorageDto? Storage(Engine.Storage.StorageStats? s) => s is null ? null : new StorageDto(
+        s.Directory,
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Durability.ToString()),
+        s.LogFirstOffset,
+        s.LogEndOffset,
+        s.DurableOffset,
+        s.Segments,
+        s.LogBytes,
+        s.LastCheckpointOffset,
+        s.LastCheckpointAt,
+        s.LastCheckpointDuration is { } d ? Math.Round(d.TotalMilliseconds, 1) : null,
+        s.Checkpoints,
+        s.LastCheckpointError,
+        s.Failure);
 
     private static IngestAdmissionDto Admission(EventsEndpoint.IngestAdmission a) =>
         new(a.InProgress, a.Waiting, a.Limit, a.RefusedTooManyRequests, a.RefusedOverloaded);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Freshet.Engine;
+using Freshet.Engine.Ingest;
 using Freshet.Events;
 using Freshet.Server.Json;
 using Microsoft.AspNetCore.Http;
@@ -86,6 +87,11 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
                 [new("accepted_media_types", AcceptedMediaTypes)]);
         }
 
+        if (engine.StorageFailure is { } failure)
+        {
+            return Problems.Problems.StorageFailed(failure);
+        }
+
         // Shed load before reading the body: a full shard queue means the engine is behind, and holding the request
         // would only hold its memory too.
         if (engine.IsSaturated)
@@ -121,7 +127,18 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
                 scratch.Parser.Parse(body.Span, scratch.Batch, scratch.Errors);
             }
 
-            var result = engine.Ingest(scratch.Batch);
+            IngestResult result;
+            try
+            {
+                result = engine.Ingest(scratch.Batch);
+                // Acknowledge only what the durability policy calls safe (immediately for an in-memory engine).
+                await engine.WaitDurableAsync(result).ConfigureAwait(false);
+            }
+            catch (Engine.Storage.StorageException storageError)
+            {
+                return Problems.Problems.StorageFailed(storageError, scratch.Batch.Count);
+            }
+
             engine.CountRejected(scratch.Errors);
             var rejected = Merge(scratch.Errors, result.Rejected);
             if (wait && result.Accepted > 0

@@ -117,4 +117,24 @@ public sealed record StatsResponse(
     long CatalogVersion,
     DedupDto Dedup,
     IngestAdmissionDto Ingest,
+    StorageDto? Storage,
     IReadOnlyList<ShardDto> Shards);
+
+/// <summary>
+/// The data directory (absent for an in-memory server): the log's offsets (events below <c>durable_offset</c> are as
+/// safe as the durability policy promises), its size, the last checkpoint and any failure.
+/// </summary>
+public sealed record StorageDto(
+    string Directory,
+    string Durability,
+    long LogFirstOffset,
+    long LogEndOffset,
+    long DurableOffset,
+    int Segments,
+    long LogBytes,
+    long? LastCheckpointOffset,
+    DateTimeOffset? LastCheckpointAt,
+    double? LastCheckpointMs,
+    long Checkpoints,
+    string? LastCheckpointError,
+    string? Failure);

@@ -29,6 +29,17 @@ internal static class Problems
         _ => Of(StatusCodes.Status400BadRequest, "bad-query", "Bad query", e.Message),
     };
 
+    /// <summary>
+    /// The event log cannot take writes (a full disk, a read-only or vanished directory): 507 when the device is full,
+    /// 503 otherwise. Nothing of the request was acknowledged; the server takes no more events until it is restarted.
+    /// </summary>
+    public static IResult StorageFailed(Engine.Storage.StorageException error, int accepted = 0) =>
+        Of(error.Problem == Engine.Storage.StorageProblem.Full ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status503ServiceUnavailable,
+            "storage-failed", "The event log cannot be written",
+            $"{error.Message}. {(accepted > 0 ? $"The {accepted} events of this request were not acknowledged; " : "")}"
+            + "no event is acknowledged until the server is restarted (it then recovers everything acknowledged before); resend the events then",
+            [new("storage_problem", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(error.Problem.ToString()))]);
+
     /// <summary>A query parameter (or body member) that could not be read.</summary>
     public static IResult BadParameter(string parameter, string detail) =>
         Of(StatusCodes.Status400BadRequest, "bad-parameter", $"Bad parameter '{parameter}'", detail, [new("parameter", parameter)]);

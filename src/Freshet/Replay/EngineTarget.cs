@@ -10,7 +10,7 @@ namespace Freshet.Cli.Replay;
 /// values interned once; no JSON in between) handed to <see cref="FreshetEngine.Ingest"/>, which blocks while the
 /// shard queues are full. Rejections come back by position in the batch and are reported by file line.
 /// </summary>
-internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, ReplayCounters counters, int batchSize, string featuresPath) : IReplayTarget
+internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, ReplayCounters counters, int batchSize, string featuresPath, byte[] idPrefix) : IReplayTarget
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
 
@@ -18,7 +18,8 @@ internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, R
     private readonly long[] _lines = new long[batchSize];
     private int[] _nameIds = [];
 
-    public string Description => $"an embedded engine (features from {featuresPath}, {engine.ShardCount} shards)";
+    public string Description => $"an embedded engine (features from {featuresPath}, {engine.ShardCount} shards, "
+        + (engine.GetStorageStats() is { } storage ? $"data in {storage.Directory})" : "in memory)");
 
     public FreshetEngine Engine => engine;
 
@@ -29,7 +30,7 @@ internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, R
     public void Add(MappedEvent e)
     {
         var strings = engine.Strings;
-        ulong idHash = e.Id.IsEmpty ? 0 : Math.Max(1UL, XxHash64.Hash(e.Id)); // As the JSON parser hashes an id.
+        ulong idHash = !e.Id.IsEmpty ? Math.Max(1UL, XxHash64.Hash(e.Id)) : idPrefix.Length > 0 ? FileLineId(e.Line) : 0; // As the JSON parser hashes an id.
         _batch.BeginEvent(strings.GetOrAddUtf8(e.Type), e.TimeMs, idHash);
         foreach (ref readonly var field in e.Fields)
         {
@@ -103,6 +104,16 @@ internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, R
 
         lines.Add($"engine: {ReplayFormat.Count(tiles)} tiles ({ReplayFormat.Bytes(bytes)}) in {engine.Catalog.Features.Length} features");
         return lines;
+    }
+
+    /// <summary>The id a server replay gives an event without one ("file:line"), hashed as the server hashes ids, so replaying a file twice counts it once.</summary>
+    private ulong FileLineId(long line)
+    {
+        Span<byte> id = stackalloc byte[idPrefix.Length + 21];
+        idPrefix.CopyTo(id);
+        id[idPrefix.Length] = (byte)':';
+        System.Buffers.Text.Utf8Formatter.TryFormat(line, id[(idPrefix.Length + 1)..], out int digits);
+        return Math.Max(1UL, XxHash64.Hash(id[..(idPrefix.Length + 1 + digits)]));
     }
 
     /// <summary>The reason's code as the server writes it: <c>Late</c> → <c>late</c>, <c>MissingType</c> → <c>missing_type</c>.</summary>

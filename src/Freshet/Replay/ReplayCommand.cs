@@ -57,11 +57,14 @@ internal static partial class ReplayCommand
             file, preset, format, delimiter, noHeader, columns, map, onlyMapped, set, renameType, numbers, nulls, timeUnit, timeFormat,
             timeOffset, sort, sortLimit, limit, server, features, shards, batchSize, inFlight, gzip, noIds, speed,
         };
+        // Nothing waits for acknowledgements in an embedded replay, and the last checkpoint syncs everything: no fsync per batch.
+        var storage = Serve.StorageArguments.Create(dataByDefault: false, Engine.Storage.Durability.None);
+        storage.AddTo(command);
         command.Validators.Add(result =>
         {
-            if (result.GetResult(server) is not null && (result.GetResult(features) is not null || result.GetResult(shards) is not null))
+            if (result.GetResult(server) is not null && (result.GetResult(features) is not null || result.GetResult(shards) is not null || result.GetResult(storage.Data) is not null))
             {
-                result.AddError("--features and --shards are for the embedded engine; with --server the server's own features apply.");
+                result.AddError("--features, --shards and --data are for the embedded engine; with --server the server's own apply.");
             }
         });
         command.SetAction((result, cancellationToken) =>
@@ -100,6 +103,7 @@ internal static partial class ReplayCommand
                 Server = result.GetValue(server),
                 FeaturesPath = result.GetValue(features),
                 Shards = result.GetValue(shards),
+                Storage = storage.Read(result, diagnostics: null),
                 BatchSize = result.GetValue(batchSize),
                 MaxInFlight = result.GetValue(inFlight),
                 Gzip = result.GetValue(gzip),
@@ -122,7 +126,8 @@ internal static partial class ReplayCommand
         + "Examples:\n"
         + "  freshet replay events.ndjson --server http://127.0.0.1:7700\n"
         + "  freshet replay 2019-Oct.csv --preset rees46 --server http://127.0.0.1:7700 --speed 3600\n"
-        + "  freshet replay clicks.tsv --map type=action --map time=ts --time-unit s --map item=sku --numbers price\n\n"
+        + "  freshet replay clicks.tsv --map type=action --map time=ts --time-unit s --map item=sku --numbers price\n"
+        + "  freshet replay events.ndjson --data ./freshet-data     (then: freshet serve --data ./freshet-data)\n\n"
         + "Presets (--preset NAME; each is just these options, and options given explicitly override them):\n"
         + ReplayPresets.Help();
 }

@@ -49,7 +49,7 @@ internal static class ReplayRunner
             source.Bind(mapping);
             var mapper = new RowMapper(mapping, new EventTimeParser(spec.TimeUnit, spec.TimeFormat), names, format == InputFormat.Ndjson ? "key" : "column");
             var counters = new ReplayCounters();
-            var (target, targetError) = await CreateTargetAsync(settings, path, names, counters, error, cancellationToken);
+            var (target, targetError) = await CreateTargetAsync(settings, path, names, counters, output, error, cancellationToken);
             if (target is null)
             {
                 return targetError;
@@ -117,7 +117,7 @@ internal static class ReplayRunner
     }
 
     private static async Task<(IReplayTarget? Target, int ExitCode)> CreateTargetAsync(ReplaySettings settings, string path, FieldNameTable names,
-        ReplayCounters counters, TextWriter error, CancellationToken cancellationToken)
+        ReplayCounters counters, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (settings.Server is { } server)
         {
@@ -139,9 +139,20 @@ internal static class ReplayRunner
             return (null, ExitCodes.BadDefinitions);
         }
 
-        var engineOptions = settings.Shards is { } shards ? new EngineOptions { ShardCount = shards } : new EngineOptions();
-        var engine = FreshetEngine.Create(definitions, engineOptions);
-        return (new EngineTarget(engine, names, counters, settings.BatchSize, ShortPath(featuresPath)), ExitCodes.Success);
+        var engineOptions = new EngineOptions { Storage = settings.Storage };
+        if (settings.Shards is { } shards)
+        {
+            engineOptions = engineOptions with { ShardCount = shards };
+        }
+
+        var engine = Serve.StorageArguments.TryOpen(definitions, engineOptions, output, error);
+        if (engine is null)
+        {
+            return (null, ExitCodes.Storage);
+        }
+
+        byte[] fileIds = settings.NoIds ? [] : OutgoingBatch.IdPrefixOf(path);
+        return (new EngineTarget(engine, names, counters, settings.BatchSize, ShortPath(featuresPath), fileIds), ExitCodes.Success);
     }
 
     private static void WriteTargetLines(TextWriter output, ReplaySettings settings, MappingSpec spec, IReplayTarget target)

@@ -22,6 +22,9 @@ internal sealed record ReplaySettings
 
     public int? Shards { get; init; }
 
+    /// <summary>The embedded engine's data directory (null: in memory, gone when the replay ends).</summary>
+    public Freshet.Engine.Storage.StorageOptions? Storage { get; init; }
+
     public int BatchSize { get; init; } = DefaultBatchSize;
 
     public int MaxInFlight { get; init; } = DefaultMaxInFlight;

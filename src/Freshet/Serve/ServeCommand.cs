@@ -47,12 +47,16 @@ internal static class ServeCommand
             DefaultValueFactory = _ => new EngineOptions().DedupHorizonMs,
         };
 
+        var storage = StorageArguments.Create(dataByDefault: true);
         var command = new Command("serve",
             "Run the Freshet HTTP server on an embedded engine: POST events to /v1/events, read vectors, series, profiles and "
-            + "top-k lists from /v1/…, the catalog from /v1/features, the OpenAPI document from /openapi/v1.json. Ctrl+C stops it.")
+            + "top-k lists from /v1/…, the catalog from /v1/features, the OpenAPI document from /openapi/v1.json. Accepted events "
+            + "go to an event log in the data directory before they are acknowledged, and state is checkpointed, so a restart "
+            + "(even after kill -9) recovers every acknowledged event exactly once. Ctrl+C stops it.")
         {
             features, url, shards, maxBody, dedupHorizon,
         };
+        storage.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var output = result.InvocationConfiguration.Output;
@@ -63,15 +67,24 @@ internal static class ServeCommand
                 return ExitCodes.BadDefinitions;
             }
 
-            var engineOptions = new EngineOptions { DedupHorizonMs = result.GetValue(dedupHorizon) };
+            var engineOptions = new EngineOptions
+            {
+                DedupHorizonMs = result.GetValue(dedupHorizon),
+                Storage = storage.Read(result, line => Log(output, line)),
+            };
             if (result.GetValue(shards) is { } n)
             {
                 engineOptions = engineOptions with { ShardCount = n };
             }
 
             var serverOptions = new ServerOptions { Url = result.GetValue(url)!, MaxBodyBytes = result.GetValue(maxBody) };
-            await using var engine = FreshetEngine.Create(definitions, engineOptions);
-            WriteLoaded(output, path, engine);
+            WriteLoaded(output, path, definitions);
+            await using var engine = StorageArguments.TryOpen(definitions, engineOptions, output, error);
+            if (engine is null)
+            {
+                return ExitCodes.Storage;
+            }
+
             var server = await ServeOptions.TryStartAsync(engine, serverOptions, error, cancellationToken);
             if (server is null)
             {
@@ -81,8 +94,8 @@ internal static class ServeCommand
             await using (server)
             {
                 output.WriteLine($"Listening on {server.BaseAddress} ({engine.ShardCount} shards, bodies up to {ServeOptions.FormatSize(serverOptions.MaxBodyBytes)}, "
-                    + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : Duration.Format(engineOptions.DedupHorizonMs))}). "
-                    + $"Try: curl {server.BaseAddress}v1/features   Ctrl+C stops.");
+                    + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : Duration.Format(engineOptions.DedupHorizonMs))}, "
+                    + $"{StorageArguments.Describe(engineOptions.Storage)}). Try: curl {server.BaseAddress}v1/features   Ctrl+C stops.");
                 output.Flush();
                 try
                 {
@@ -96,30 +109,47 @@ internal static class ServeCommand
 
             engine.Flush(TimeSpan.FromSeconds(10));
             var stats = engine.GetStats();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Stopped. {stats.Accepted:N0} events accepted, {stats.Duplicates:N0} duplicates, {stats.Rejected:N0} rejected."));
-            return ExitCodes.Success;
+            await engine.DisposeAsync(); // With a data directory: the last checkpoint, the log synced and closed.
+            var stored = engine.GetStorageStats();
+            string summary = string.Create(CultureInfo.InvariantCulture,
+                $"Stopped. {stats.Accepted:N0} events accepted, {stats.Duplicates:N0} duplicates, {stats.Rejected:N0} rejected.");
+            if (stored is not null)
+            {
+                string checkpoint = stored.LastCheckpointOffset is { } offset ? offset.ToString("N0", CultureInfo.InvariantCulture) : "none";
+                summary += string.Create(CultureInfo.InvariantCulture, $" {stored.LogEndOffset:N0} events in the log; last checkpoint at offset {checkpoint}.");
+            }
+
+            output.WriteLine(summary);
+            return stored?.Failure is null ? ExitCodes.Success : ExitCodes.Storage;
         });
         return command;
     }
 
-    /// <summary>The start-up lines: what was loaded, so an operator can tell which catalog a server runs.</summary>
-    public static void WriteLoaded(TextWriter output, string path, FreshetEngine engine)
+    /// <summary>A line of the server's own log: UTC time, then the message.</summary>
+    public static void Log(TextWriter output, string line)
     {
-        var catalog = engine.Catalog;
-        var settings = catalog.Settings;
-        output.WriteLine($"Loaded {catalog.Features.Length} features on {catalog.Entities.Length} entities from {path}"
-            + $"{(catalog.Definitions.DeclaredVersion is { } v ? $" (version {v})" : "")}; clock {(settings.Clock == ClockMode.Wall ? "wall" : "event_time")}, "
-            + $"allowed lateness {Duration.Format(settings.AllowedLatenessMs)}, max future {Duration.Format(settings.MaxFutureMs)}.");
-        int width = catalog.Features.Max(f => f.Name.Length);
-        foreach (var feature in catalog.Features)
+        lock (output)
         {
-            var d = feature.Definition;
+            output.WriteLine($"{DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} {line}");
+            output.Flush();
+        }
+    }
+
+    /// <summary>The start-up lines: what was loaded, so an operator can tell which catalog a server runs.</summary>
+    public static void WriteLoaded(TextWriter output, string path, FeatureSet definitions)
+    {
+        var settings = definitions.Settings;
+        output.WriteLine($"Loaded {definitions.Features.Length} features on {definitions.Entities.Length} entities from {path}"
+            + $"{(definitions.DeclaredVersion is { } v ? $" (version {v})" : "")}; clock {(settings.Clock == ClockMode.Wall ? "wall" : "event_time")}, "
+            + $"allowed lateness {Duration.Format(settings.AllowedLatenessMs)}, max future {Duration.Format(settings.MaxFutureMs)}.");
+        int width = definitions.Features.Max(f => f.Name.Length);
+        foreach (var d in definitions.Features)
+        {
             string windows = d.Aggregation == AggregationKind.Trend
                 ? $"{Duration.Format(d.ShortWindowMs)}/{Duration.Format(d.LongWindowMs)}"
                 : string.Join(",", d.WindowsMs.Select(Duration.Format));
             string events = d.EventTypes.IsEmpty ? "" : $" on {string.Join(",", d.EventTypes)}";
-            output.WriteLine($"  {d.Name.PadRight(width)}  {feature.Entity.Name}: {FeatureDefinitionLoader.AggregationName(d.Aggregation)}{(d.Field is null ? "" : $"({d.Field})")}{events} [{windows}]");
+            output.WriteLine($"  {d.Name.PadRight(width)}  {d.Entity}: {FeatureDefinitionLoader.AggregationName(d.Aggregation)}{(d.Field is null ? "" : $"({d.Field})")}{events} [{windows}]");
         }
     }
 }

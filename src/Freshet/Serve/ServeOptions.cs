@@ -47,11 +47,14 @@ internal static class ServeOptions
         return null;
     }
 
-    /// <summary>A byte size: <c>16MiB</c>, <c>512KiB</c>, <c>1GiB</c>, <c>16MB</c> (read as MiB) or plain bytes.</summary>
-    public static long ParseSize(ArgumentResult result)
+    /// <summary>A byte size: <c>16MiB</c>, <c>512KiB</c>, <c>1GiB</c>, <c>16MB</c> (read as MiB) or plain bytes, at most 2 GiB.</summary>
+    public static long ParseSize(ArgumentResult result) => ParseSize(result, 1L << 31);
+
+    /// <summary>A byte size up to <paramref name="max"/> bytes (<c>TiB</c> accepted too).</summary>
+    public static long ParseSize(ArgumentResult result, long max)
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : "";
-        (string Suffix, long Factor)[] units = [("kib", 1L << 10), ("mib", 1L << 20), ("gib", 1L << 30), ("kb", 1L << 10), ("mb", 1L << 20), ("gb", 1L << 30), ("k", 1L << 10), ("m", 1L << 20), ("g", 1L << 30), ("b", 1)];
+        (string Suffix, long Factor)[] units = [("tib", 1L << 40), ("tb", 1L << 40), ("kib", 1L << 10), ("mib", 1L << 20), ("gib", 1L << 30), ("kb", 1L << 10), ("mb", 1L << 20), ("gb", 1L << 30), ("k", 1L << 10), ("m", 1L << 20), ("g", 1L << 30), ("b", 1)];
         long factor = 1;
         string number = text;
         foreach (var (suffix, f) in units)
@@ -64,12 +67,12 @@ internal static class ServeOptions
             }
         }
 
-        if (long.TryParse(number, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n > 0 && n <= (1L << 31) / factor)
+        if (long.TryParse(number, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n > 0 && n <= max / factor)
         {
             return n * factor;
         }
 
-        result.AddError($"--max-body: '{text}' is not a size like 16MiB, 512KiB or a number of bytes (at most 2GiB).");
+        result.AddError($"--{result.Argument?.Name ?? "size"}: '{text}' is not a size like 16MiB, 512KiB or a number of bytes (at most {FormatSize(max)}).");
         return 0;
     }
 
@@ -92,6 +95,7 @@ internal static class ServeOptions
 
     public static string FormatSize(long bytes) => bytes switch
     {
+        >= 1L << 40 when bytes % (1L << 40) == 0 => $"{bytes >> 40} TiB",
         >= 1L << 30 when bytes % (1L << 30) == 0 => $"{bytes >> 30} GiB",
         >= 1L << 20 when bytes % (1L << 20) == 0 => $"{bytes >> 20} MiB",
         >= 1L << 10 when bytes % (1L << 10) == 0 => $"{bytes >> 10} KiB",

@@ -27,7 +27,7 @@ public sealed class ReplayTargetsTests
         source.Bind(mapping);
         var counters = new ReplayCounters();
         var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(ReplayServer.Yaml, "replay-test.yaml"), new EngineOptions { ShardCount = 2 });
-        await using var target = new EngineTarget(engine, names, counters, 5000, "replay-test.yaml");
+        await using var target = new EngineTarget(engine, names, counters, 5000, "replay-test.yaml", OutgoingBatch.IdPrefixOf(path));
         using (source)
         {
             var mapper = new RowMapper(mapping, new EventTimeParser(spec.TimeUnit, null), names);

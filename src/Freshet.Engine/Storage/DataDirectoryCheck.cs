@@ -1,0 +1,259 @@
+using System.Buffers.Binary;
+using Freshet.Engine.Checkpoints;
+using Freshet.Engine.Log;
+using Freshet.Engine.Shards;
+
+namespace Freshet.Engine.Storage;
+
+/// <summary>How serious a finding of <see cref="DataDirectoryCheck"/> is.</summary>
+public enum CheckSeverity
+{
+    /// <summary>What was found, for the record.</summary>
+    Info,
+
+    /// <summary>Recovery handles it on its own (a torn tail, a damaged checkpoint with a good older one).</summary>
+    Warning,
+
+    /// <summary>Recovery would refuse to start, or would have to give up acknowledged events.</summary>
+    Error,
+}
+
+/// <summary>One finding: what part of the directory, and what was found there.</summary>
+public sealed record CheckFinding(CheckSeverity Severity, string Part, string Message);
+
+/// <summary>
+/// Verifies a data directory without changing it (<c>freshet check</c>): the id journal, every checkpoint's manifest
+/// and shard files, and every log record of every segment (checksums, offsets in sequence, no gaps), then whether
+/// the log still covers what the checkpoints need. Says what is wrong and whether recovery would cope.
+/// </summary>
+public static class DataDirectoryCheck
+{
+    public static IReadOnlyList<CheckFinding> Run(string path)
+    {
+        var findings = new List<CheckFinding>();
+        string full = Path.GetFullPath(path);
+        if (!Directory.Exists(full))
+        {
+            findings.Add(new(CheckSeverity.Error, full, "no such directory"));
+            return findings;
+        }
+
+        CheckLock(full, findings);
+        var journal = CheckJournal(Path.Combine(full, IdJournal.FileName), findings);
+        var checkpoints = CheckCheckpoints(Path.Combine(full, "checkpoints"), journal, findings);
+        var log = CheckLog(Path.Combine(full, "log"), findings);
+        CheckCoverage(checkpoints, log, findings);
+        return findings;
+    }
+
+    private static void CheckLock(string directory, List<CheckFinding> findings)
+    {
+        string path = Path.Combine(directory, "LOCK");
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, 1);
+        }
+        catch (IOException)
+        {
+            findings.Add(new(CheckSeverity.Info, "LOCK", "a running Freshet process has this directory open; its newest files may still be changing"));
+        }
+    }
+
+    /// <summary>Strings and composite-key counts the journal holds (null when it is unreadable).</summary>
+    private static (int Strings, Dictionary<string, int> Keys)? CheckJournal(string path, List<CheckFinding> findings)
+    {
+        string part = IdJournal.FileName;
+        if (!File.Exists(path))
+        {
+            findings.Add(new(CheckSeverity.Info, part, "absent (nothing was ever checkpointed)"));
+            return (1, []);
+        }
+
+        byte[] data = File.ReadAllBytes(path);
+        if (data.Length < 16 || !data.AsSpan(0, 8).SequenceEqual("FRSHTIDS"u8))
+        {
+            findings.Add(new(CheckSeverity.Error, part, data.Length < 16 ? "shorter than its header" : "does not start with the 'FRSHTIDS' header"));
+            return null;
+        }
+
+        int strings = 1;
+        var keys = new Dictionary<string, int>(StringComparer.Ordinal);
+        int position = 16;
+        while (position < data.Length)
+        {
+            int length = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
+            if (length <= 0 || position + 8L + length > data.Length
+                || Crc32C.Compute(data.AsSpan(position + 8, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
+            {
+                findings.Add(new(CheckSeverity.Warning, part,
+                    $"the last {data.Length - position:N0} bytes (from byte {position:N0}) are not a complete record: a sync cut short; the next start cuts them off"));
+                break;
+            }
+
+            var body = data.AsSpan(position + 8, length);
+            if (body[0] == 1)
+            {
+                strings = BinaryPrimitives.ReadInt32LittleEndian(body[1..]) + BinaryPrimitives.ReadInt32LittleEndian(body[5..]);
+            }
+            else if (body[0] == 2)
+            {
+                int nameLength = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
+                string name = System.Text.Encoding.UTF8.GetString(body.Slice(5, nameLength));
+                keys[name] = BinaryPrimitives.ReadInt32LittleEndian(body[(5 + nameLength)..]) - 1 + BinaryPrimitives.ReadInt32LittleEndian(body[(9 + nameLength)..]);
+            }
+
+            position += 8 + length;
+        }
+
+        findings.Add(new(CheckSeverity.Info, part, $"{strings - 1:N0} strings and {keys.Values.Sum():N0} composite keys"));
+        return (strings, keys);
+    }
+
+    /// <summary>The offsets of the checkpoints whose every file is valid, newest first.</summary>
+    private static List<long> CheckCheckpoints(string directory, (int Strings, Dictionary<string, int> Keys)? journal, List<CheckFinding> findings)
+    {
+        var valid = new List<long>();
+        if (!Directory.Exists(directory))
+        {
+            findings.Add(new(CheckSeverity.Info, "checkpoints/", "absent"));
+            return valid;
+        }
+
+        foreach (string temporary in Directory.EnumerateDirectories(directory, "*.tmp"))
+        {
+            findings.Add(new(CheckSeverity.Warning, $"checkpoints/{Path.GetFileName(temporary)}", "a checkpoint a crash cut short; the next start removes it"));
+        }
+
+        var store = new CheckpointStore(directory);
+        foreach (var (offset, folder) in store.List())
+        {
+            string part = $"checkpoints/{Path.GetFileName(folder)}";
+            try
+            {
+                var manifest = CheckpointManifest.Read(Path.Combine(folder, CheckpointManifest.FileName));
+                if (manifest.Offset != offset)
+                {
+                    throw new StorageException(StorageProblem.Corrupt, $"the manifest says offset {manifest.Offset:N0}");
+                }
+
+                if (journal is { } ids && (manifest.StringCount > ids.Strings || manifest.KeyCounts.Any(k => k.Value > ids.Keys.GetValueOrDefault(k.Key))))
+                {
+                    throw new StorageException(StorageProblem.Corrupt, "it needs ids the id journal does not hold");
+                }
+
+                long bytes = 0;
+                for (int shard = 0; shard < manifest.ShardCount; shard++)
+                {
+                    string file = Path.Combine(folder, CheckpointStore.ShardFileName(shard));
+                    using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
+                    using var reader = new BlockFileReader(stream, file, Shard.CheckpointMagic, Shard.CheckpointVersion);
+                    while (!reader.AtEnd)
+                    {
+                        reader.Skip(reader.PeekBlock().Length);
+                    }
+
+                    bytes += stream.Length;
+                }
+
+                valid.Add(offset);
+                findings.Add(new(CheckSeverity.Info, part,
+                    $"offset {offset:N0}, {manifest.ShardCount} shards, {bytes / 1048576.0:0.0} MiB, written {DateTimeOffset.FromUnixTimeMilliseconds(manifest.CreatedMs):yyyy-MM-dd HH:mm:ss} UTC"));
+            }
+            catch (Exception error) when (error is StorageException or IOException)
+            {
+                findings.Add(new(CheckSeverity.Warning, part, $"unusable ({error.Message}); recovery falls back to an older checkpoint"));
+            }
+        }
+
+        return valid;
+    }
+
+    private sealed record LogSummary(long FirstOffset, long EndOffset, bool Readable);
+
+    private static LogSummary? CheckLog(string directory, List<CheckFinding> findings)
+    {
+        if (!Directory.Exists(directory))
+        {
+            findings.Add(new(CheckSeverity.Info, "log/", "absent"));
+            return null;
+        }
+
+        var segments = LogSegment.List(directory);
+        if (segments.Count == 0)
+        {
+            findings.Add(new(CheckSeverity.Info, "log/", "no segments"));
+            return null;
+        }
+
+        long expected = segments[0].FirstOffset;
+        long minTime = long.MaxValue, maxTime = long.MinValue, bytes = 0;
+        bool readable = true;
+        for (int s = 0; s < segments.Count; s++)
+        {
+            var (first, path) = segments[s];
+            string part = $"log/{Path.GetFileName(path)}";
+            if (first != expected)
+            {
+                findings.Add(new(CheckSeverity.Error, part, $"starts at offset {first:N0}, but the segment before it ends at {expected:N0}: events are missing"));
+                readable = false;
+            }
+
+            using var reader = new SegmentReader(path, first);
+            bytes += reader.Length;
+            while (reader.TryRead(out var header, out _))
+            {
+                minTime = Math.Min(minTime, header.MinTimeMs);
+                maxTime = Math.Max(maxTime, header.MaxTimeMs);
+            }
+
+            bool last = s == segments.Count - 1;
+            switch (reader.End)
+            {
+                case SegmentEnd.TornTail when last:
+                    findings.Add(new(CheckSeverity.Warning, part, $"{reader.Problem}; the next start cuts the last {reader.Length - reader.Position:N0} bytes off (none of it was acknowledged)"));
+                    break;
+                case SegmentEnd.TornTail:
+                case SegmentEnd.Corrupt:
+                    findings.Add(new(CheckSeverity.Error, part, $"damaged: {reader.Problem}; the server refuses to start on it"));
+                    readable = false;
+                    break;
+            }
+
+            expected = reader.NextOffset;
+        }
+
+        string range = minTime == long.MaxValue ? "" : $", event times {DateTimeOffset.FromUnixTimeMilliseconds(minTime):yyyy-MM-dd HH:mm} to {DateTimeOffset.FromUnixTimeMilliseconds(maxTime):yyyy-MM-dd HH:mm} UTC";
+        findings.Add(new(CheckSeverity.Info, "log/", $"{segments.Count} segment{(segments.Count == 1 ? "" : "s")}, {bytes / 1048576.0:0.0} MiB, offsets {segments[0].FirstOffset:N0} to {expected:N0}{range}"));
+        return new LogSummary(segments[0].FirstOffset, expected, readable);
+    }
+
+    private static void CheckCoverage(List<long> checkpoints, LogSummary? log, List<CheckFinding> findings)
+    {
+        long first = log?.FirstOffset ?? 0;
+        long end = log?.EndOffset ?? 0;
+        if (checkpoints.Count == 0)
+        {
+            if (first > 0)
+            {
+                findings.Add(new(CheckSeverity.Error, "state", $"no usable checkpoint, and the log starts at offset {first:N0}, not 0: the state cannot be rebuilt"));
+            }
+
+            return;
+        }
+
+        if (checkpoints[0] > end)
+        {
+            findings.Add(new(CheckSeverity.Warning, "state", $"the newest checkpoint (offset {checkpoints[0]:N0}) is past the end of the log ({end:N0}); recovery skips it"));
+        }
+
+        if (checkpoints.All(c => c < first || c > end))
+        {
+            findings.Add(new(CheckSeverity.Error, "state", $"no usable checkpoint lies within the log's offsets {first:N0} to {end:N0}: the state cannot be rebuilt exactly"));
+        }
+    }
+}
