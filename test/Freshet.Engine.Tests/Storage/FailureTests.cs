@@ -1,0 +1,110 @@
+using Freshet.Engine.Storage;
+using Freshet.Engine.Tests.Oracle;
+using Freshet.Events;
+
+namespace Freshet.Engine.Tests.Storage;
+
+/// <summary>
+/// A full disk, a read-only file system and a data directory deleted under a running engine: each ends in a clear
+/// error and a refusal to go on, and nothing that was already durable is damaged.
+/// </summary>
+public sealed class FailureTests
+{
+    [TmpfsFact]
+    public async Task Ingest_WhenTheDiskFills_FailsWithFullAndKeepsEverythingAcknowledgedBefore()
+    {
+        using var disk = Tmpfs.Mount(1 << 20);
+        string directory = Path.Combine(disk.Path, "data");
+        var events = OracleStream.Generate(31, 60_000, DurableEngine.Wall);
+        long acknowledged = 0;
+        StorageException? failure = null;
+        await using (var engine = DurableEngine.Open(directory, storage: new StorageOptions { Directory = directory, CheckpointInterval = TimeSpan.Zero, SegmentBytes = 128 << 10 }))
+        {
+            var batch = new EventBatch();
+            for (int position = 0; position < events.Count && failure is null; position += 200)
+            {
+                batch.Clear();
+                DurableEngine.Fill(batch, engine.Strings, events.Skip(position).Take(200), withIds: true);
+                try
+                {
+                    var result = engine.Ingest(batch);
+                    await engine.WaitDurableAsync(result);
+                    acknowledged += result.Accepted;
+                }
+                catch (StorageException error)
+                {
+                    failure = error;
+                }
+            }
+
+            Assert.NotNull(failure);
+            Assert.Equal(StorageProblem.Full, failure.Problem);
+            Assert.Contains("the device is full", failure.Message, StringComparison.Ordinal);
+            Assert.Same(failure, engine.StorageFailure);
+
+            // Nothing more is taken, with the same reason.
+            batch.Clear();
+            DurableEngine.Fill(batch, engine.Strings, events.Take(1), withIds: true);
+            var refused = Assert.Throws<StorageException>(() => engine.Ingest(batch));
+            Assert.Equal(StorageProblem.Full, refused.Problem);
+        }
+
+        // With room again, everything acknowledged is there, once.
+        disk.Remount("size=64m");
+        await using var recovered = DurableEngine.Open(directory);
+        long accepted = recovered.GetStats().Accepted;
+        Assert.True(accepted >= acknowledged && accepted <= acknowledged + 200,
+            $"{acknowledged} events were acknowledged before the disk filled; the recovered engine counts {accepted}");
+    }
+
+    [TmpfsFact]
+    public void Open_ReadOnlyFileSystem_IsRefusedSayingSo()
+    {
+        using var disk = Tmpfs.Mount(1 << 20);
+        disk.Remount("ro");
+
+        var error = Assert.Throws<StorageException>(() => DurableEngine.Open(Path.Combine(disk.Path, "data")));
+
+        Assert.Equal(StorageProblem.ReadOnly, error.Problem);
+        Assert.Contains("read-only", error.Message, StringComparison.Ordinal);
+    }
+
+    [TmpfsFact]
+    public async Task Open_ExistingDirectoryRemountedReadOnly_IsRefusedAndLeftIntact()
+    {
+        using var disk = Tmpfs.Mount(8 << 20);
+        string directory = Path.Combine(disk.Path, "data");
+        var events = OracleStream.Generate(32, 2_000, DurableEngine.Wall);
+        string expected = await DurableEngine.ReferenceAsync(events);
+        await using (var engine = DurableEngine.Open(directory))
+        {
+            await DurableEngine.IngestAsync(engine, events, seed: 1);
+        }
+
+        disk.Remount("ro");
+        var error = Assert.Throws<StorageException>(() => DurableEngine.Open(directory));
+        Assert.Equal(StorageProblem.ReadOnly, error.Problem);
+
+        disk.Remount("rw");
+        await using var reopened = DurableEngine.Open(directory);
+        Assert.Equal(expected, DurableEngine.Dump(reopened));
+    }
+
+    [Fact]
+    public async Task Ingest_AfterTheDataDirectoryIsDeleted_FailsWithMissingInsteadOfWritingIntoTheVoid()
+    {
+        string directory = DurableEngine.NewDirectory();
+        var events = OracleStream.Generate(33, 1_000, DurableEngine.Wall);
+        await using var engine = DurableEngine.Open(directory);
+        await DurableEngine.IngestAsync(engine, events.Take(500).ToList(), seed: 1);
+
+        Directory.Delete(directory, recursive: true);
+        var batch = new EventBatch();
+        DurableEngine.Fill(batch, engine.Strings, events.Skip(500).Take(10), withIds: true);
+        var error = await Assert.ThrowsAsync<StorageException>(() => engine.WaitDurableAsync(engine.Ingest(batch)));
+
+        Assert.Equal(StorageProblem.Missing, error.Problem);
+        Assert.Contains("is gone", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(engine.StorageFailure);
+    }
+}
