@@ -51,10 +51,13 @@ public sealed partial class FreshetEngine
                 notes.Add($"removed the half-written checkpoint {removed} (a crash cut it short)");
             }
 
+            var committed = store.List();
             var manifests = ReadManifests(store, journal, notes);
             doing = "open the event log in";
             path = directory.LogPath;
-            log = EventLog.Open(directory.LogPath, storageOptions, options.Time, strings, manifests.Count > 0 ? manifests[0].Manifest.Offset : 0, out var logReport);
+            // A committed checkpoint's offset was synced before the commit, whether or not its files still read.
+            long syncedThrough = committed.Count > 0 ? committed[0].Offset : 0;
+            log = EventLog.Open(directory.LogPath, storageOptions, options.Time, strings, manifests.Count > 0 ? manifests[0].Manifest.Offset : 0, syncedThrough, out var logReport);
             if (logReport.TornTail is { } torn)
             {
                 notes.Add(torn);

@@ -14,8 +14,11 @@ internal sealed partial class EventLog
     /// (a record cut short or failing its CRC with nothing valid after it) is cut off and reported; damage followed by
     /// valid records throws <see cref="StorageException"/> (<see cref="StorageProblem.Corrupt"/>). Older segments are
     /// checked when they are read. An empty log starts at <paramref name="startOffset"/>.
+    /// <paramref name="syncedThrough"/> is an offset the log is known to have been synced through (the newest committed
+    /// checkpoint's): damage below it is never taken for a torn tail, since those records were on disk.
     /// </summary>
-    public static EventLog Open(string directory, StorageOptions options, TimeProvider time, StringInterner strings, long startOffset, out LogOpenReport report)
+    public static EventLog Open(string directory, StorageOptions options, TimeProvider time, StringInterner strings, long startOffset, long syncedThrough,
+        out LogOpenReport report)
     {
         Directory.CreateDirectory(directory);
         var found = LogSegment.List(directory);
@@ -72,6 +75,14 @@ internal sealed partial class EventLog
                         throw new StorageException(StorageProblem.Corrupt,
                             $"the event log segment {last.Path} is damaged: {reader.Problem}. Valid records follow the damage, so this is not a write cut short by a crash; "
                             + "the log is left as it is. Run 'freshet check' for details; restore the directory from a backup, or move the segment away to give up the events from the damage on.");
+                    }
+
+                    if (reader.End == SegmentEnd.TornTail && reader.NextOffset < syncedThrough)
+                    {
+                        throw new StorageException(StorageProblem.Corrupt,
+                            $"the event log segment {last.Path} is damaged: {(reader.Problem ?? "").Replace("; nothing valid follows, so it is a write cut short", "", StringComparison.Ordinal)}. "
+                            + $"A checkpoint at offset {syncedThrough:N0} proves the log was on disk past offset {reader.NextOffset:N0}, so this is damage, not a write cut short; "
+                            + "the log is left as it is. Run 'freshet check' for details; restore the directory from a backup.");
                     }
 
                     cutAt = reader.End == SegmentEnd.TornTail ? reader.Position : reader.Length;

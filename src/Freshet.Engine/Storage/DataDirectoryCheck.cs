@@ -41,7 +41,10 @@ public static class DataDirectoryCheck
         CheckLock(full, findings);
         var journal = CheckJournal(Path.Combine(full, IdJournal.FileName), findings);
         var checkpoints = CheckCheckpoints(Path.Combine(full, "checkpoints"), journal, findings);
-        var log = CheckLog(Path.Combine(full, "log"), findings);
+        long syncedThrough = Directory.Exists(Path.Combine(full, "checkpoints"))
+            ? new CheckpointStore(Path.Combine(full, "checkpoints")).List().Select(c => c.Offset).DefaultIfEmpty(0).Max()
+            : 0;
+        var log = CheckLog(Path.Combine(full, "log"), syncedThrough, findings);
         CheckCoverage(checkpoints, log, findings);
         return findings;
     }
@@ -175,7 +178,7 @@ public static class DataDirectoryCheck
 
     private sealed record LogSummary(long FirstOffset, long EndOffset, bool Readable);
 
-    private static LogSummary? CheckLog(string directory, List<CheckFinding> findings)
+    private static LogSummary? CheckLog(string directory, long syncedThrough, List<CheckFinding> findings)
     {
         if (!Directory.Exists(directory))
         {
@@ -214,6 +217,11 @@ public static class DataDirectoryCheck
             bool last = s == segments.Count - 1;
             switch (reader.End)
             {
+                case SegmentEnd.TornTail when last && reader.NextOffset < syncedThrough:
+                    findings.Add(new(CheckSeverity.Error, part,
+                        $"damaged: {reader.Problem}; but the checkpoint at offset {syncedThrough:N0} proves these records were on disk, so it is damage, not a write cut short; the server refuses to start on it"));
+                    readable = false;
+                    break;
                 case SegmentEnd.TornTail when last:
                     findings.Add(new(CheckSeverity.Warning, part, $"{reader.Problem}; the next start cuts the last {reader.Length - reader.Position:N0} bytes off (none of it was acknowledged)"));
                     break;
@@ -234,6 +242,11 @@ public static class DataDirectoryCheck
 
     private static void CheckCoverage(List<long> checkpoints, LogSummary? log, List<CheckFinding> findings)
     {
+        if (log is { Readable: false })
+        {
+            return; // The damage is reported; where the log would end without it says nothing more.
+        }
+
         long first = log?.FirstOffset ?? 0;
         long end = log?.EndOffset ?? 0;
         if (checkpoints.Count == 0)

@@ -101,6 +101,29 @@ public sealed class DamageTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_BitFlippedInTheLastRecordACheckpointCovers_IsDamageNotATornTail()
+    {
+        var events = OracleStream.Generate(30, 3_000, DurableEngine.Wall);
+        string directory = NewDirectory();
+        await using (var engine = DurableEngine.Open(directory))
+        {
+            var batch = new Freshet.Events.EventBatch();
+            DurableEngine.Fill(batch, engine.Strings, events, withIds: true);
+            await engine.WaitDurableAsync(engine.Ingest(batch)); // one record: the whole log
+        }
+
+        string segment = DurableEngine.Segments(directory)[^1];
+        long length = new FileInfo(segment).Length;
+        DurableEngine.FlipBit(segment, length / 2);
+
+        var error = Assert.Throws<StorageException>(() => DurableEngine.Open(directory));
+
+        Assert.Equal(StorageProblem.Corrupt, error.Problem);
+        Assert.Contains("proves the log was on disk", error.Message, StringComparison.Ordinal);
+        Assert.Equal(length, new FileInfo(segment).Length); // nothing was cut
+    }
+
+    [Fact]
     public async Task Open_BitFlippedInAnOlderSegmentTheCheckpointNeeds_RefusesToStart()
     {
         var events = OracleStream.Generate(25, 6_000, DurableEngine.Wall);

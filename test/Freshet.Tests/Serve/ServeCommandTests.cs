@@ -15,7 +15,7 @@ public sealed partial class ServeCommandTests
     public async Task Serve_ChildProcess_IngestsServesAndStopsCleanlyOnSigterm()
     {
         var lines = new List<string>();
-        using var process = Start(["serve", "--url", "http://127.0.0.1:0"], lines);
+        using var process = Start(["serve", "--url", "http://127.0.0.1:0", "--in-memory"], lines);
         try
         {
             string listening = await WaitForLineAsync(process, lines, l => l.StartsWith("Listening on ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
@@ -63,7 +63,7 @@ public sealed partial class ServeCommandTests
         {
             int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
             var lines = new List<string>();
-            using var process = Start(["serve", "--url", $"http://127.0.0.1:{port}"], lines);
+            using var process = Start(["serve", "--url", $"http://127.0.0.1:{port}", "--in-memory"], lines);
             using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await process.WaitForExitAsync(exited.Token);
 
