@@ -37,6 +37,7 @@ public sealed partial class FreshetEngine
             var strings = new StringInterner();
             var keys = new EntityKeySpace();
             journal = IdJournal.Open(directory.Path, strings, keys, out string? tornJournal);
+            var idsTime = load.Elapsed;
             if (tornJournal is not null)
             {
                 notes.Add(tornJournal);
@@ -82,7 +83,7 @@ public sealed partial class FreshetEngine
             doing = "recover the state in";
             path = directory.Path;
             engine = new FreshetEngine(catalog, strings, keys, options, new EngineStorage(directory, journal, log, store, storageOptions));
-            engine.Recover(manifests, logReport, directory, notes, load);
+            engine.Recover(manifests, logReport, directory, notes, load, idsTime);
             log.Start();
             engine.StartCheckpointLoop();
             return engine;
@@ -152,9 +153,11 @@ public sealed partial class FreshetEngine
         return result;
     }
 
-    private void Recover(List<(CheckpointManifest Manifest, string Path)> manifests, LogOpenReport logReport, DataDirectory directory, List<string> notes, Stopwatch load)
+    private void Recover(List<(CheckpointManifest Manifest, string Path)> manifests, LogOpenReport logReport, DataDirectory directory, List<string> notes,
+        Stopwatch load, TimeSpan idsTime)
     {
         var storage = _storage!;
+        var beforeCheckpoints = load.Elapsed;
         var used = LoadCheckpoints(manifests, notes);
         long logFirst = logReport.FirstOffset;
         var shardOffsets = new long[_shards.Length];
@@ -190,7 +193,7 @@ public sealed partial class FreshetEngine
             loaded += shard.TileCount;
         }
 
-        var loadTime = load.Elapsed;
+        var loadTime = load.Elapsed - beforeCheckpoints;
         var replay = Stopwatch.StartNew();
         long from = shardOffsets.Min();
         _replayFrom = shardOffsets;
@@ -214,7 +217,7 @@ public sealed partial class FreshetEngine
         _countFromOffset = long.MinValue;
 
         Recovery = new RecoveryReport(directory.Path, directory.Created, newest?.Offset, from, replayed, logReport.EndOffset, logReport.Segments, logReport.Bytes,
-            loaded, loadTime, replay.Elapsed, notes);
+            loaded, idsTime, beforeCheckpoints - idsTime, loadTime, replay.Elapsed, notes);
     }
 
     /// <summary>
@@ -298,7 +301,7 @@ public sealed partial class FreshetEngine
         Func<CompiledFeature, int, Shard> route = reroute
             ? (feature, keyId) => _shards[ShardOf(feature.Entity.RouteHashOf(keyId))]
             : (_, _) => own;
-        Shard.LoadCheckpointTiles(reader, _catalog, route);
+        Shard.LoadCheckpointTiles(reader, _catalog, route, reroute ? _shards.Length : 1);
         reader.ExpectEnd();
         if (!reroute)
         {

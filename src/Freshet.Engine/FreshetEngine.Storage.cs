@@ -192,6 +192,23 @@ public sealed partial class FreshetEngine
         }
     }
 
+    /// <summary>
+    /// Tests and benchmarks only: stops as a kill would leave things — no last checkpoint; what was appended reaches
+    /// the files (as it would sit in the page cache), the directory lock is released.
+    /// </summary>
+    internal void SimulateCrash()
+    {
+        lock (_ingestLock)
+        {
+            _disposed = true;
+        }
+
+        _checkpointStop.Cancel();
+        _checkpointLoop?.Wait();
+        Task.WaitAll(_shards.Select(s => s.StopAsync()));
+        _storage?.Dispose();
+    }
+
     private static void TryDelete(string folder)
     {
         try

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Freshet.Hashing;
 
@@ -6,26 +5,30 @@ namespace Freshet.Events;
 
 /// <summary>
 /// Maps strings (event types, field names, field values, entity keys) to dense int ids, once, so the data plane
-/// compares and stores ints. Thread-safe: lookups of known strings are lock-free and allocation-free (through an
-/// alternate lookup on <see cref="ReadOnlySpan{T}"/> of char); only the first sight of a string allocates it.
-/// Id 0 is reserved for "none". Each id also carries a stable 64-bit content hash (XXH64 of the UTF-8 bytes)
-/// for sketches and routing that must agree across processes and restarts.
+/// compares and stores ints. Thread-safe: lookups of known strings are lock-free and allocation-free; only the first
+/// sight of a string allocates it. Id 0 is reserved for "none". Each id also carries a stable 64-bit content hash
+/// (XXH64 of the UTF-8 bytes) for sketches and routing that must agree across processes and restarts.
 /// </summary>
+/// <remarks>
+/// The index is an open-addressing table of <c>long</c> entries, each a 32-bit hash of the string beside its id (0 is
+/// empty: ids start at 1), kept at most half full. A writer (under a lock) stores the string before it publishes the
+/// entry, and publishes a grown table whole, so a reader never sees an id whose string is not there yet; a reader on
+/// an outdated table at worst misses a new string and takes the add path, which looks again under the lock. No
+/// per-string node objects: millions of keys cost their strings, an int-sized hash and 16 bytes of table each.
+/// </remarks>
 public sealed class StringInterner
 {
     /// <summary>Longest string accepted, in UTF-16 chars; longer values are rejected by the parser.</summary>
     public const int MaxLength = 1024;
 
-    private readonly ConcurrentDictionary<string, int> _ids = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly Lock _addLock = new();
+    private long[] _table = new long[2048];
     private string[] _strings = new string[1024];
     private ulong[] _hashes = new ulong[1024];
     private int _count = 1;
 
     public StringInterner()
     {
-        _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
         _strings[0] = string.Empty;
     }
 
@@ -38,33 +41,85 @@ public sealed class StringInterner
     /// <summary>The stable content hash of an id's string.</summary>
     public ulong HashOf(int id) => Volatile.Read(ref _hashes)[id];
 
-    public bool TryGet(ReadOnlySpan<char> value, out int id) => _lookup.TryGetValue(value, out id);
+    public bool TryGet(ReadOnlySpan<char> value, out int id)
+    {
+        id = Find(Volatile.Read(ref _table), value, string.GetHashCode(value, StringComparison.Ordinal));
+        return id != 0;
+    }
 
     public int GetOrAdd(ReadOnlySpan<char> value)
     {
-        if (_lookup.TryGetValue(value, out int id))
-        {
-            return id;
-        }
-
-        return Add(value.ToString());
+        int hash = string.GetHashCode(value, StringComparison.Ordinal);
+        int id = Find(Volatile.Read(ref _table), value, hash);
+        return id != 0 ? id : Add(value, hash);
     }
 
-    public int GetOrAdd(string value) => _ids.TryGetValue(value, out int id) ? id : Add(value);
+    public int GetOrAdd(string value) => GetOrAdd(value.AsSpan());
 
     /// <summary>Interns UTF-8 bytes without allocating when the string is already known.</summary>
     public int GetOrAddUtf8(ReadOnlySpan<byte> utf8)
     {
         Span<char> chars = utf8.Length <= 256 ? stackalloc char[256] : new char[utf8.Length];
         int n = Encoding.UTF8.GetChars(utf8, chars);
-        return GetOrAdd(chars[..n]);
+        var value = chars[..n];
+        int hash = string.GetHashCode(value, StringComparison.Ordinal);
+        int id = Find(Volatile.Read(ref _table), value, hash);
+        return id != 0 ? id : Add(value, hash, XxHash64.Hash(utf8));
     }
 
-    private int Add(string value)
+    /// <summary>Makes room for <paramref name="count"/> ids in all, so loading that many strings never grows a table.</summary>
+    public void EnsureCapacity(int count)
     {
         lock (_addLock)
         {
-            if (_ids.TryGetValue(value, out int existing))
+            if (count > _strings.Length)
+            {
+                count = Math.Max(count, _strings.Length * 2);
+                var hashes = new ulong[count];
+                Array.Copy(_hashes, hashes, _count);
+                Volatile.Write(ref _hashes, hashes);
+                var strings = new string[count];
+                Array.Copy(_strings, strings, _count);
+                Volatile.Write(ref _strings, strings);
+            }
+
+            while (count * 2 > _table.Length)
+            {
+                Volatile.Write(ref _table, Grown(_table));
+            }
+        }
+    }
+
+    /// <summary>The id of <paramref name="value"/> in <paramref name="table"/>, or 0.</summary>
+    private int Find(long[] table, ReadOnlySpan<char> value, int hash)
+    {
+        int mask = table.Length - 1;
+        for (int i = hash & mask; ; i = (i + 1) & mask)
+        {
+            long entry = Volatile.Read(ref table[i]);
+            if (entry == 0)
+            {
+                return 0;
+            }
+
+            if ((int)(entry >> 32) == hash)
+            {
+                int id = (int)entry;
+                // Read the strings after the entry: the writer stored the string before publishing the entry.
+                if (Volatile.Read(ref _strings)[id].AsSpan().SequenceEqual(value))
+                {
+                    return id;
+                }
+            }
+        }
+    }
+
+    private int Add(ReadOnlySpan<char> value, int hash, ulong contentHash = 0)
+    {
+        lock (_addLock)
+        {
+            int existing = Find(_table, value, hash);
+            if (existing != 0)
             {
                 return existing;
             }
@@ -73,17 +128,60 @@ public sealed class StringInterner
             if (id == _strings.Length)
             {
                 // Readers index the arrays lock-free; publish grown copies before the new id becomes visible.
-                Array.Resize(ref _hashes, id * 2);
+                var grownHashes = new ulong[id * 2];
+                Array.Copy(_hashes, grownHashes, id);
+                Volatile.Write(ref _hashes, grownHashes);
                 var grown = new string[id * 2];
                 Array.Copy(_strings, grown, id);
                 Volatile.Write(ref _strings, grown);
             }
 
-            _strings[id] = value;
-            _hashes[id] = XxHash64.Hash(Encoding.UTF8.GetBytes(value));
+            string text = value.ToString();
+            _strings[id] = text;
+            _hashes[id] = contentHash != 0 ? contentHash : ContentHash(value);
             Volatile.Write(ref _count, id + 1);
-            _ids[value] = id;
+            if ((id + 1) * 2 > _table.Length)
+            {
+                Volatile.Write(ref _table, Grown(_table));
+            }
+
+            Insert(_table, ((long)hash << 32) | (uint)id);
             return id;
         }
+    }
+
+    private static long[] Grown(long[] table)
+    {
+        var grown = new long[table.Length * 2];
+        foreach (long entry in table)
+        {
+            if (entry != 0)
+            {
+                Insert(grown, entry);
+            }
+        }
+
+        return grown;
+    }
+
+    private static void Insert(long[] table, long entry)
+    {
+        int mask = table.Length - 1;
+        int i = (int)(entry >> 32) & mask;
+        while (table[i] != 0)
+        {
+            i = (i + 1) & mask;
+        }
+
+        Volatile.Write(ref table[i], entry);
+    }
+
+    /// <summary>XXH64 of the UTF-8 bytes, encoded on the stack for all but very long strings.</summary>
+    private static ulong ContentHash(ReadOnlySpan<char> value)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        Span<byte> utf8 = max <= 1024 ? stackalloc byte[1024] : new byte[max];
+        int n = Encoding.UTF8.GetBytes(value, utf8);
+        return XxHash64.Hash(utf8[..n]);
     }
 }

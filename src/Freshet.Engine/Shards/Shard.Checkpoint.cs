@@ -100,7 +100,8 @@ internal sealed partial class Shard
     /// <paramref name="route"/> picks for it (this one unless the shard count changed). Features not in the catalog are
     /// read and dropped. Returns the names of the features loaded and dropped. Call before the shards take work.
     /// </summary>
-    internal static (List<string> Loaded, List<string> Dropped) LoadCheckpointTiles(BlockFileReader r, FeatureCatalog catalog, Func<CompiledFeature, int, Shard> route)
+    internal static (List<string> Loaded, List<string> Dropped) LoadCheckpointTiles(BlockFileReader r, FeatureCatalog catalog, Func<CompiledFeature, int, Shard> route,
+        int shares = 1)
     {
         var loaded = new List<string>();
         var dropped = new List<string>();
@@ -130,6 +131,8 @@ internal sealed partial class Shard
                 var tiles = shard._features[feature.Index]!;
                 if (!ReferenceEquals(shard, last))
                 {
+                    // Room for this file's tiles (its share of them when they are spread over other shards) before any insert.
+                    tiles.Table.EnsureCapacity(tiles.Table.Count + (int)Math.Min(int.MaxValue / 2, ((long)count * 5 / 4 / shares) + 1));
                     if (tiles.Aggregator.Width != width || tiles.Aggregator.IsInline != inline)
                     {
                         throw r.Corrupt($"feature '{name}' has states of {width} slots, its aggregator {tiles.Aggregator.Width}");

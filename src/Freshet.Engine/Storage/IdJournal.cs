@@ -222,6 +222,7 @@ internal sealed class IdJournal : IDisposable
                     throw Corrupt($"the strings record at byte {at:N0} starts at id {first}, {_strings.Count} was expected");
                 }
 
+                _strings.EnsureCapacity(first + count);
                 for (int i = 0; i < count; i++)
                 {
                     int n = ReadInt(body, ref p);

@@ -16,7 +16,10 @@ public sealed record StorageStats(
     string? LastCheckpointError,
     string? Failure);
 
-/// <summary>What opening a data directory found and did.</summary>
+/// <summary>
+/// What opening a data directory found and did, and how long each step took: loading the id journal, opening the
+/// checkpoints and the log (reading the newest segment to its end), loading the checkpoint's tiles, replaying the log.
+/// </summary>
 public sealed record RecoveryReport(
     string Directory,
     bool Created,
@@ -27,6 +30,8 @@ public sealed record RecoveryReport(
     int Segments,
     long LogBytes,
     long Tiles,
+    TimeSpan IdsTime,
+    TimeSpan OpenTime,
     TimeSpan LoadTime,
     TimeSpan ReplayTime,
     IReadOnlyList<string> Notes)
@@ -42,6 +47,7 @@ public sealed record RecoveryReport(
         {
             yield return $"Recovered {Directory}: "
                 + (CheckpointOffset is { } offset ? $"checkpoint at offset {offset:N0} ({Tiles:N0} tiles) loaded in {LoadTime.TotalSeconds:0.00} s, " : "no checkpoint, ")
+                + $"ids in {IdsTime.TotalSeconds:0.00} s, " 
                 + $"{ReplayedEvents:N0} events replayed from offset {ReplayedFromOffset:N0} in {ReplayTime.TotalSeconds:0.00} s; "
                 + $"the log holds offsets up to {LogEndOffset:N0} in {Segments} segment{(Segments == 1 ? "" : "s")} ({LogBytes / 1048576.0:0.0} MiB).";
         }

@@ -121,6 +121,19 @@ internal sealed class TileTable
 
     public Span<long> State(int offset) => _slots.AsSpan(offset, _width);
 
+    /// <summary>
+    /// Grows the table now so it holds <paramref name="entries"/> without growing again. Loading a checkpoint needs it:
+    /// the tiles arrive in another table's slot order, which is hash order, and hash-ordered inserts into a smaller
+    /// linear-probing table pile into one long run (quadratic time).
+    /// </summary>
+    public void EnsureCapacity(int entries)
+    {
+        while (entries * 4 > Capacity * 3)
+        {
+            Grow();
+        }
+    }
+
     /// <summary>Number of slots, for sweeping.</summary>
     public int SlotCount => _mask + 1;
 

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using Freshet.Engine;
+using Freshet.Engine.Storage;
+using Freshet.Events;
+using Freshet.Features;
+
+namespace Freshet.Benchmarks;
+
+/// <summary>
+/// The cost of durability, measured in one run so the ratios hold on a noisy machine:
+/// <list type="bullet">
+/// <item><c>durability</c>: the five-feature workload in batches of 4,096 (bulk) and in acknowledged batches of 100 from 8
+/// concurrent producers (what HTTP clients do), in memory and under each durability policy.</item>
+/// <item><c>recovery [tiles]</c>: a checkpoint of about 10 M count tiles (or the number given), then the time a restart
+/// takes to load it and to replay a million events logged after it.</item>
+/// </list>
+/// Data directories go under the system temp folder (or FRESHET_BENCH_DIR) and are deleted afterwards.
+/// </summary>
+internal static class DurabilityReport
+{
+    public static int Durability()
+    {
+        Console.WriteLine($"durability cost: 5 features/event, 2 shards, {Environment.ProcessorCount} cores; bulk = batches of 4,096; acknowledged = 8 producers × batches of 100, each awaited");
+        Console.WriteLine($"{"mode",-30} {"bulk events/s",14} {"ratio",7} {"acked events/s",15} {"ratio",7} {"log bytes/event",16}");
+        (double Bulk, double Acked)? baseline = null;
+        foreach (var policy in new Durability?[] { null, Engine.Storage.Durability.None, Engine.Storage.Durability.Interval, Engine.Storage.Durability.Always })
+        {
+            var (bulk, bytesPerEvent) = Bulk(policy, batches: 600);
+            double acked = Acknowledged(policy, seconds: 4);
+            baseline ??= (bulk, acked);
+            string name = policy is null ? "in memory (no data directory)" : $"durability {policy.ToString()!.ToLowerInvariant()}";
+            Console.WriteLine($"{name,-30} {bulk,14:N0} {bulk / baseline.Value.Bulk,7:P0} {acked,15:N0} {acked / baseline.Value.Acked,7:P0} {(policy is null ? "-" : bytesPerEvent.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)),16}");
+        }
+
+        return 0;
+    }
+
+    public static int Recovery(long tiles)
+    {
+        string directory = NewDirectory();
+        try
+        {
+            var definitions = FeatureDefinitionLoader.Parse("""
+                settings:
+                  clock: event_time
+                  allowed_lateness: 1m
+                  max_future: 100000d
+                  tiles:
+                    - { resolution: 1m, keep: 3h }
+                    - { resolution: 1h, keep: 2d }
+                entities: { item: item }
+                features:
+                  item_views: { entity: item, events: [view], aggregation: count, windows: [1h, 24h] }
+                """, "recovery-bench.yaml");
+            var options = new EngineOptions
+            {
+                ShardCount = 2,
+                Storage = new StorageOptions { Directory = directory, Durability = Engine.Storage.Durability.None, CheckpointInterval = TimeSpan.Zero },
+            };
+
+            // Each item gets two minute tiles (the hour tiles come when they close, after the checkpoint): half as many items as tiles,
+            // a worst case for the id journal (real keys have many more tiles each).
+            int items = (int)Math.Max(1, tiles / 2);
+            var build = Stopwatch.StartNew();
+            long logged = 0;
+            using (var handle = new Handle(FreshetEngine.Open(definitions, options)))
+            {
+                var engine = handle.Engine;
+                int type = engine.Strings.GetOrAdd("view"), item = engine.Strings.GetOrAdd("item");
+                var keys = Enumerable.Range(0, items).Select(i => engine.Strings.GetOrAdd($"item-{i}")).ToArray();
+                var batch = new EventBatch(4096);
+                long time = 1_763_719_200_000;
+                // Two minutes of event time per item sweep: every item gets two minute tiles and one hour tile.
+                for (int sweep = 0; sweep < 2; sweep++, time += 60_000)
+                {
+                    for (int start = 0; start < keys.Length; start += 4096)
+                    {
+                        batch.Clear();
+                        for (int i = start; i < Math.Min(keys.Length, start + 4096); i++)
+                        {
+                            batch.BeginEvent(type, time + (i % 1000));
+                            batch.AddString(item, keys[i]);
+                            batch.EndEvent();
+                        }
+
+                        logged += engine.Ingest(batch).Accepted;
+                    }
+                }
+
+                engine.Flush(TimeSpan.FromMinutes(5));
+                engine.CheckpointAsync().GetAwaiter().GetResult();
+                // A tail of a million events after the checkpoint, which a restart replays.
+                for (int n = 0; n < 1_000_000; n += 4096)
+                {
+                    batch.Clear();
+                    for (int i = 0; i < 4096; i++)
+                    {
+                        batch.BeginEvent(type, time + 1000);
+                        batch.AddString(item, keys[(n + i) % keys.Length]);
+                        batch.EndEvent();
+                    }
+
+                    logged += engine.Ingest(batch).Accepted;
+                }
+
+                engine.Flush(TimeSpan.FromMinutes(5));
+                handle.Abandon(); // As a crash: no checkpoint at shutdown, so the tail stays in the log only.
+            }
+
+            Console.WriteLine($"built {logged:N0} events in {build.Elapsed.TotalSeconds:F1} s; data directory {DirectorySize(directory) / 1048576.0:N0} MiB");
+            var open = Stopwatch.StartNew();
+            using var reopened = new Handle(FreshetEngine.Open(definitions, options));
+            open.Stop();
+            var report = reopened.Engine.Recovery!;
+            Console.WriteLine($"restart: {open.Elapsed.TotalSeconds:F2} s in all; ids {report.IdsTime.TotalSeconds:F2} s, opening the checkpoints and log {report.OpenTime.TotalSeconds:F2} s, "
+                + $"checkpoint of {report.Tiles:N0} tiles loaded in {report.LoadTime.TotalSeconds:F2} s "
+                + $"({report.Tiles / Math.Max(report.LoadTime.TotalSeconds, 1e-9):N0} tiles/s), {report.ReplayedEvents:N0} events replayed in {report.ReplayTime.TotalSeconds:F2} s "
+                + $"({report.ReplayedEvents / Math.Max(report.ReplayTime.TotalSeconds, 1e-9):N0} events/s); budget: 10 M tiles in ≤ 5 s");
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static (double EventsPerSecond, double LogBytesPerEvent) Bulk(Durability? policy, int batches)
+    {
+        string directory = NewDirectory();
+        try
+        {
+            using var handle = new Handle(Open(policy, directory));
+            var engine = handle.Engine;
+            var stream = new BenchStream(engine);
+            var batch = new EventBatch(4096);
+            for (int i = 0; i < 100; i++)
+            {
+                stream.Fill(batch, 4096);
+                engine.WaitDurableAsync(engine.Ingest(batch)).GetAwaiter().GetResult();
+            }
+
+            engine.Flush(TimeSpan.FromMinutes(2));
+            long logBefore = engine.GetStorageStats()?.LogBytes ?? 0;
+            var clock = Stopwatch.StartNew();
+            Task durable = Task.CompletedTask;
+            for (int i = 0; i < batches; i++)
+            {
+                stream.Fill(batch, 4096);
+                durable = engine.WaitDurableAsync(engine.Ingest(batch));
+            }
+
+            durable.GetAwaiter().GetResult();
+            engine.Flush(TimeSpan.FromMinutes(2));
+            clock.Stop();
+            long events = batches * 4096L;
+            long logBytes = (engine.GetStorageStats()?.LogBytes ?? 0) - logBefore;
+            return (events / clock.Elapsed.TotalSeconds, (double)logBytes / events);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static double Acknowledged(Durability? policy, double seconds)
+    {
+        string directory = NewDirectory();
+        try
+        {
+            using var handle = new Handle(Open(policy, directory));
+            var engine = handle.Engine;
+            // One stream, one producer lock: the generator is not thread-safe; ingest and the durability wait are the producers' own.
+            var stream = new BenchStream(engine);
+            var gate = new object();
+            long events = 0;
+            var stop = Stopwatch.StartNew();
+            var producers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            {
+                var batch = new EventBatch(128);
+                while (stop.Elapsed.TotalSeconds < seconds)
+                {
+                    Engine.Ingest.IngestResult result;
+                    lock (gate)
+                    {
+                        stream.Fill(batch, 100);
+                        result = engine.Ingest(batch);
+                    }
+
+                    await engine.WaitDurableAsync(result);
+                    Interlocked.Add(ref events, result.Accepted);
+                }
+            })).ToArray();
+            Task.WaitAll(producers);
+            return events / stop.Elapsed.TotalSeconds;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static FreshetEngine Open(Durability? policy, string directory) =>
+        FreshetEngine.Create(FeatureDefinitionLoader.Parse(BenchStream.Features, "bench.yaml"), new EngineOptions
+        {
+            ShardCount = 2,
+            Storage = policy is { } p ? new StorageOptions { Directory = directory, Durability = p, CheckpointInterval = TimeSpan.Zero } : null,
+        });
+
+    private static string NewDirectory() =>
+        Path.Combine(Environment.GetEnvironmentVariable("FRESHET_BENCH_DIR") ?? Path.GetTempPath(), "freshet-bench-" + Guid.NewGuid().ToString("N"));
+
+    private static long DirectorySize(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    /// <summary>Disposes the engine (a clean shutdown with its last checkpoint) unless abandoned, as a crash would leave it.</summary>
+    private sealed class Handle(FreshetEngine engine) : IDisposable
+    {
+        private bool _abandoned;
+
+        public FreshetEngine Engine { get; } = engine;
+
+        public void Abandon()
+        {
+            _abandoned = true;
+            Engine.SimulateCrash();
+        }
+
+        public void Dispose()
+        {
+            if (!_abandoned)
+            {
+                Engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+    }
+}
