@@ -67,6 +67,13 @@ public sealed class StringInterner
         return id != 0 ? id : Add(value, hash, XxHash64.Hash(utf8));
     }
 
+    /// <summary>
+    /// Interns a string whose content hash (XXH64 of its UTF-8 bytes) the caller already computed, as a bulk load does
+    /// off the lock and in parallel. Returns its id, which is the next one when it is new.
+    /// </summary>
+    public int GetOrAddHashed(string value, ulong contentHash) =>
+        Add(value, string.GetHashCode(value, StringComparison.Ordinal), contentHash, value); // Mostly new strings: straight to the add path.
+
     /// <summary>Makes room for <paramref name="count"/> ids in all, so loading that many strings never grows a table.</summary>
     public void EnsureCapacity(int count)
     {
@@ -114,38 +121,44 @@ public sealed class StringInterner
         }
     }
 
-    private int Add(ReadOnlySpan<char> value, int hash, ulong contentHash = 0)
+    private int Add(ReadOnlySpan<char> value, int hash, ulong contentHash = 0, string? text = null)
     {
         lock (_addLock)
         {
-            int existing = Find(_table, value, hash);
-            if (existing != 0)
+            if ((_count + 1) * 2 > _table.Length)
             {
-                return existing;
+                Volatile.Write(ref _table, Grown(_table));
+            }
+
+            // One probe under the lock: it finds the string if another thread added it, or else the slot for it.
+            var table = _table;
+            var strings = _strings;
+            int mask = table.Length - 1;
+            int slot = hash & mask;
+            for (long entry; (entry = table[slot]) != 0; slot = (slot + 1) & mask)
+            {
+                if ((int)(entry >> 32) == hash && strings[(int)entry].AsSpan().SequenceEqual(value))
+                {
+                    return (int)entry;
+                }
             }
 
             int id = _count;
-            if (id == _strings.Length)
+            if (id == strings.Length)
             {
                 // Readers index the arrays lock-free; publish grown copies before the new id becomes visible.
                 var grownHashes = new ulong[id * 2];
                 Array.Copy(_hashes, grownHashes, id);
                 Volatile.Write(ref _hashes, grownHashes);
-                var grown = new string[id * 2];
-                Array.Copy(_strings, grown, id);
-                Volatile.Write(ref _strings, grown);
+                strings = new string[id * 2];
+                Array.Copy(_strings, strings, id);
+                Volatile.Write(ref _strings, strings);
             }
 
-            string text = value.ToString();
-            _strings[id] = text;
+            strings[id] = text ?? value.ToString();
             _hashes[id] = contentHash != 0 ? contentHash : ContentHash(value);
             Volatile.Write(ref _count, id + 1);
-            if ((id + 1) * 2 > _table.Length)
-            {
-                Volatile.Write(ref _table, Grown(_table));
-            }
-
-            Insert(_table, ((long)hash << 32) | (uint)id);
+            Volatile.Write(ref table[slot], ((long)hash << 32) | (uint)id);
             return id;
         }
     }

@@ -43,6 +43,9 @@ internal sealed partial class Shard
             SingleReader = true,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
+            // Wake the shard (or a producer blocked on a full queue) on the thread that made room or work, not through
+            // the thread pool: blocked producers may be holding every pool thread, and the shard must not wait for one.
+            AllowSynchronousContinuations = true,
         });
     }
 
@@ -54,7 +57,12 @@ internal sealed partial class Shard
 
     public int QueueDepth => _queue.Reader.Count;
 
-    public void Start() => _loop = Task.Run(RunAsync);
+    /// <summary>
+    /// Starts the shard's loop on a thread of its own, not the thread pool: producers may block on a full queue (and
+    /// the HTTP server's requests run on the pool), so a shard waiting for a pool thread could starve the very work
+    /// that would empty its queue.
+    /// </summary>
+    public void Start() => _loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Queues work; blocks while the queue is full (backpressure reaches the producer).</summary>
     public void Enqueue(in ShardWork work)
@@ -71,20 +79,29 @@ internal sealed partial class Shard
         return _loop ?? Task.CompletedTask;
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
+        Thread.CurrentThread.Name = $"freshet-shard-{Index}";
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
             if (_paused is { } paused)
             {
-                await paused.Task.ConfigureAwait(false);
+                paused.Task.Wait();
             }
 
-            while (reader.TryRead(out var work))
+            if (!reader.TryRead(out var work))
             {
-                Apply(work);
+                var more = reader.WaitToReadAsync();
+                if (!(more.IsCompleted ? more.Result : more.AsTask().GetAwaiter().GetResult()))
+                {
+                    return;
+                }
+
+                continue;
             }
+
+            Apply(work);
         }
     }
 

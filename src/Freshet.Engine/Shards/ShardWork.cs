@@ -61,9 +61,11 @@ internal sealed class CheckpointRequest(string directory, long offset, int shard
             shard.WriteCheckpoint(Path.Combine(Directory, Checkpoints.CheckpointStore.ShardFileName(shard.Index)), Offset, _shardCount);
             faultPoint?.Invoke($"checkpoint-shard-{shard.Index}");
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        catch (Exception error)
         {
-            _errors.Enqueue(error);
+            // Whatever went wrong, the shard must go on applying events: a failed checkpoint only means the next start
+            // replays more of the log. The error fails the checkpoint and is reported.
+            _errors.Enqueue(error is IOException or UnauthorizedAccessException ? error : new IOException($"writing shard {shard.Index}'s checkpoint failed: {error.Message}", error));
         }
         finally
         {

@@ -38,6 +38,11 @@ internal sealed class BlockFileReader : IDisposable
             throw Corrupt($"it does not start with '{Encoding.ASCII.GetString(magic)}'");
         }
 
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header[12..]) != Crc32C.Compute(header[..12]))
+        {
+            throw Corrupt("its header fails its checksum");
+        }
+
         int found = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         if (found != version)
         {

@@ -5,8 +5,8 @@ using System.Text;
 namespace Freshet.Engine.Storage;
 
 /// <summary>
-/// Writes a checksummed file of blocks: an 16-byte header (an 8-byte magic naming the kind of file, a format
-/// version, the block size), then blocks of <c>[u32 length][u32 CRC-32C][data]</c>, then an end block of length 0
+/// Writes a checksummed file of blocks: a 16-byte header (an 8-byte magic naming the kind of file, a format
+/// version, a CRC-32C of those 12 bytes), then blocks of <c>[u32 length][u32 CRC-32C][data]</c>, then an end block of length 0
 /// whose CRC covers the total data length, followed by that length. A reader therefore detects a flipped bit in any
 /// block and a file cut anywhere, including at a block boundary. Data is one logical stream: callers write through
 /// <see cref="IBufferWriter{T}"/> or the typed helpers, and a value may straddle blocks.
@@ -36,7 +36,7 @@ internal sealed class BlockFileWriter : IBufferWriter<byte>, IDisposable
         Span<byte> header = stackalloc byte[HeaderBytes];
         magic.CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], version);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], blockBytes);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[12..], Crc32C.Compute(header[..12]));
         _stream.Write(header);
         _used = BlockHeaderBytes;
     }
@@ -80,7 +80,8 @@ internal sealed class BlockFileWriter : IBufferWriter<byte>, IDisposable
     {
         while (!bytes.IsEmpty)
         {
-            if (_used == BlockHeaderBytes + _blockBytes)
+            // At or past a block's worth (a block grows past it for one value larger than a block): start a new one.
+            if (_used >= BlockHeaderBytes + _blockBytes)
             {
                 FlushBlock();
             }
