@@ -65,31 +65,68 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             }
         }
 
+        Ingested ingested;
         Interlocked.Increment(ref _inProgress);
         try
         {
-            return await IngestAsync(http, wait, cancellationToken).ConfigureAwait(false);
+            ingested = await IngestAsync(http, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             Interlocked.Decrement(ref _inProgress);
             _permits.Release();
         }
+
+        // Waiting for the log to be safe holds no permit and no buffer: more requests can join the same group commit.
+        return ingested.Answer ?? await AnswerAsync(ingested, wait, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IResult> IngestAsync(HttpContext http, bool wait, CancellationToken cancellationToken)
+    /// <summary>The answer to a request the engine took: after its events are durable (and, with ?wait=true, visible).</summary>
+    private async Task<IResult> AnswerAsync(Ingested ingested, bool wait, CancellationToken cancellationToken)
+    {
+        var result = ingested.Result!;
+        try
+        {
+            // Acknowledge only what the durability policy calls safe (immediately for an in-memory engine).
+            await engine.WaitDurableAsync(result).ConfigureAwait(false);
+        }
+        catch (Engine.Storage.StorageException storageError)
+        {
+            return Problems.Problems.StorageFailed(storageError, ingested.EventCount);
+        }
+
+        if (wait && result.Accepted > 0
+            && !await engine.WaitAppliedAsync(result.Sequence, options.VisibleTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.Problems.Of(StatusCodes.Status504GatewayTimeout, "not-yet-visible", "Accepted, not yet visible",
+                $"the {result.Accepted} accepted events were not visible to queries within {options.VisibleTimeout.TotalSeconds:0} s; they are kept and will be",
+                [new("accepted", result.Accepted), new("duplicates", result.Duplicates), new("sequence", result.Sequence)]);
+        }
+
+        if (ingested.Rejected!.Count == 0)
+        {
+            return TypedResults.Json(new IngestResponse(result.Accepted, result.Duplicates, [], result.Sequence), ServerJsonContext.Default.IngestResponse);
+        }
+
+        return Rejected(result.Accepted, result.Duplicates, result.Sequence, ingested.Rejected);
+    }
+
+    /// <summary>Either an answer already (the request was refused), or what the engine took and what it rejected.</summary>
+    private readonly record struct Ingested(IResult? Answer, IngestResult? Result = null, List<RejectedEvent>? Rejected = null, int EventCount = 0);
+
+    private async Task<Ingested> IngestAsync(HttpContext http, CancellationToken cancellationToken)
     {
         var request = http.Request;
         if (!IsAcceptedMediaType(request.ContentType))
         {
-            return Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+            return new Ingested(Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
                 $"Content-Type '{request.ContentType}' is not accepted; send events as application/json (an array or NDJSON) or application/x-ndjson",
-                [new("accepted_media_types", AcceptedMediaTypes)]);
+                [new("accepted_media_types", AcceptedMediaTypes)]));
         }
 
         if (engine.StorageFailure is { } failure)
         {
-            return Problems.Problems.StorageFailed(failure);
+            return new Ingested(Problems.Problems.StorageFailed(failure));
         }
 
         // Shed load before reading the body: a full shard queue means the engine is behind, and holding the request
@@ -97,20 +134,20 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
         if (engine.IsSaturated)
         {
             Interlocked.Increment(ref _refusedOverloaded);
-            return Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable,
-                "the engine's shard queues are full; retry after the Retry-After delay (events with ids are safe to resend)", options.RetryAfterSeconds);
+            return new Ingested(Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable,
+                "the engine's shard queues are full; retry after the Retry-After delay (events with ids are safe to resend)", options.RetryAfterSeconds));
         }
 
         var (body, error, detail) = await RequestBodyReader.ReadAsync(request, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         switch (error)
         {
             case BodyError.TooLarge:
-                return Problems.Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Body too large", detail!,
-                    [new("max_bytes", options.MaxBodyBytes)]);
+                return new Ingested(Problems.Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Body too large", detail!,
+                    [new("max_bytes", options.MaxBodyBytes)]));
             case BodyError.UnsupportedEncoding:
-                return Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Unsupported content encoding", detail!);
+                return new Ingested(Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Unsupported content encoding", detail!));
             case BodyError.BadGzip:
-                return Problems.Problems.Of(StatusCodes.Status400BadRequest, "bad-gzip", "Body is not valid gzip", detail!);
+                return new Ingested(Problems.Problems.Of(StatusCodes.Status400BadRequest, "bad-gzip", "Body is not valid gzip", detail!));
         }
 
         var scratch = _scratch.TryTake(out var s) ? s : new Scratch(engine.Strings);
@@ -120,8 +157,8 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             {
                 if (IsBlank(body.Span))
                 {
-                    return Problems.Problems.Of(StatusCodes.Status400BadRequest, "empty-body", "Empty body",
-                        "the body has no events; send a JSON array of event objects or one object per line (NDJSON)");
+                    return new Ingested(Problems.Problems.Of(StatusCodes.Status400BadRequest, "empty-body", "Empty body",
+                        "the body has no events; send a JSON array of event objects or one object per line (NDJSON)"));
                 }
 
                 scratch.Parser.Parse(body.Span, scratch.Batch, scratch.Errors);
@@ -131,30 +168,14 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             try
             {
                 result = engine.Ingest(scratch.Batch);
-                // Acknowledge only what the durability policy calls safe (immediately for an in-memory engine).
-                await engine.WaitDurableAsync(result).ConfigureAwait(false);
             }
             catch (Engine.Storage.StorageException storageError)
             {
-                return Problems.Problems.StorageFailed(storageError, scratch.Batch.Count);
+                return new Ingested(Problems.Problems.StorageFailed(storageError, scratch.Batch.Count));
             }
 
             engine.CountRejected(scratch.Errors);
-            var rejected = Merge(scratch.Errors, result.Rejected);
-            if (wait && result.Accepted > 0
-                && !await engine.WaitAppliedAsync(result.Sequence, options.VisibleTimeout, cancellationToken).ConfigureAwait(false))
-            {
-                return Problems.Problems.Of(StatusCodes.Status504GatewayTimeout, "not-yet-visible", "Accepted, not yet visible",
-                    $"the {result.Accepted} accepted events were not visible to queries within {options.VisibleTimeout.TotalSeconds:0} s; they are kept and will be",
-                    [new("accepted", result.Accepted), new("duplicates", result.Duplicates), new("sequence", result.Sequence)]);
-            }
-
-            if (rejected.Count == 0)
-            {
-                return TypedResults.Json(new IngestResponse(result.Accepted, result.Duplicates, [], result.Sequence), ServerJsonContext.Default.IngestResponse);
-            }
-
-            return Rejected(result.Accepted, result.Duplicates, result.Sequence, rejected);
+            return new Ingested(null, result, Merge(scratch.Errors, result.Rejected), scratch.Batch.Count);
         }
         finally
         {
