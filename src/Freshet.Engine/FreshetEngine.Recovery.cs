@@ -58,6 +58,13 @@ public sealed partial class FreshetEngine
             path = directory.LogPath;
             // A committed checkpoint's offset was synced before the commit, whether or not its files still read.
             long syncedThrough = committed.Count > 0 ? committed[0].Offset : 0;
+            if (committed.Count > 0 && LogSegment.List(directory.LogPath).Count == 0)
+            {
+                throw new StorageException(StorageProblem.Missing,
+                    $"{directory.LogPath} holds no log segments, but checkpoints up to offset {syncedThrough:N0} exist: the log was removed outside Freshet, "
+                    + "and events acknowledged after the last checkpoint may be lost with it. Restore the data directory from a backup, or start from a new one.");
+            }
+
             log = EventLog.Open(directory.LogPath, storageOptions, options.Time, strings, manifests.Count > 0 ? manifests[0].Manifest.Offset : 0, syncedThrough, out var logReport);
             if (logReport.TornTail is { } torn)
             {
@@ -69,16 +76,13 @@ public sealed partial class FreshetEngine
                 notes.Add(removedSegment);
             }
 
-            manifests.RemoveAll(m =>
+            if (syncedThrough > logReport.EndOffset)
             {
-                bool ahead = m.Manifest.Offset > logReport.EndOffset;
-                if (ahead)
-                {
-                    notes.Add($"skipped the checkpoint at offset {m.Manifest.Offset:N0}: the log ends before it, at {logReport.EndOffset:N0}");
-                }
-
-                return ahead;
-            });
+                throw new StorageException(StorageProblem.Corrupt,
+                    $"the checkpoint at offset {syncedThrough:N0} shows the event log once held events up to that offset, but it now ends at {logReport.EndOffset:N0}: "
+                    + "segments were removed or cut outside Freshet, and acknowledged events are missing. Restore the data directory from a backup; "
+                    + $"to start anyway from what is left, move the checkpoints after offset {logReport.EndOffset:N0} out of {directory.CheckpointsPath} (their events are lost).");
+            }
 
             doing = "recover the state in";
             path = directory.Path;
@@ -187,6 +191,11 @@ public sealed partial class FreshetEngine
             _lastCheckpointOffset = newest.Offset;
         }
 
+        if (newest is not null)
+        {
+            NoteFeatureChanges(newest, notes);
+        }
+
         long loaded = 0;
         foreach (var shard in _shards)
         {
@@ -218,6 +227,26 @@ public sealed partial class FreshetEngine
 
         Recovery = new RecoveryReport(directory.Path, directory.Created, newest?.Offset, from, replayed, logReport.EndOffset, logReport.Segments, logReport.Bytes,
             loaded, idsTime, beforeCheckpoints - idsTime, loadTime, replay.Elapsed, notes);
+    }
+
+    /// <summary>Says which features' state a definitions change dropped, and which start empty.</summary>
+    private void NoteFeatureChanges(CheckpointManifest manifest, List<string> notes)
+    {
+        var current = _catalog.Features.Where(f => !f.IsDerived).ToArray();
+        var kept = manifest.Features.Select(f => f.StateFingerprint).ToHashSet(StringComparer.Ordinal);
+        var now = current.Select(f => f.StateFingerprint).ToHashSet(StringComparer.Ordinal);
+        string[] dropped = [.. manifest.Features.Where(f => !now.Contains(f.StateFingerprint)).Select(f => f.Name)];
+        string[] fresh = [.. current.Where(f => !kept.Contains(f.StateFingerprint)).Select(f => f.Name)];
+        if (dropped.Length > 0)
+        {
+            notes.Add($"dropped the checkpointed state of {string.Join(", ", dropped)}: no longer declared, or declared with another state (events, filter, field, key, tiles…)");
+        }
+
+        if (fresh.Length > 0)
+        {
+            notes.Add($"{string.Join(", ", fresh)} {(fresh.Length == 1 ? "has" : "have")} no state in the checkpoint: "
+                + $"{(fresh.Length == 1 ? "it starts" : "they start")} empty and count the events logged from offset {manifest.Offset:N0} on");
+        }
     }
 
     /// <summary>

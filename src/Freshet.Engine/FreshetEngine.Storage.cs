@@ -69,6 +69,15 @@ public sealed partial class FreshetEngine
         {
             return await CheckpointCoreAsync(storage).ConfigureAwait(false);
         }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // Every failure of a checkpoint is a StorageException with a message, kept for the stats.
+            var failure = error as StorageException ?? (error is UnauthorizedAccessException denied
+                ? StorageException.From(denied, "write a checkpoint in", storage.Checkpoints.Directory)
+                : StorageException.From((IOException)error, "write a checkpoint in", storage.Checkpoints.Directory));
+            Volatile.Write(ref _lastCheckpointError, failure.Message);
+            throw failure;
+        }
         finally
         {
             _checkpointGate.Release();
@@ -118,10 +127,8 @@ public sealed partial class FreshetEngine
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            var failure = error as StorageException ?? StorageException.From(error as IOException ?? new IOException(error.Message, error), "write the checkpoint", request.Directory);
-            Volatile.Write(ref _lastCheckpointError, failure.Message);
             TryDelete(request.Directory);
-            throw failure;
+            throw;
         }
 
         Interlocked.Exchange(ref _lastCheckpointOffset, request.Offset);
@@ -130,8 +137,18 @@ public sealed partial class FreshetEngine
         Interlocked.Increment(ref _checkpoints);
         Volatile.Write(ref _lastCheckpointError, null);
 
-        long oldestKept = storage.Checkpoints.Prune(Math.Max(1, storage.Options.CheckpointsKept)) ?? request.Offset;
-        var deleted = storage.Log.ApplyRetention(oldestKept, NowMs);
+        // The checkpoint stands; tidying up after it may fail on its own (and is tried again after the next one).
+        IReadOnlyList<string> deleted = [];
+        try
+        {
+            long oldestKept = storage.Checkpoints.Prune(Math.Max(1, storage.Options.CheckpointsKept)) ?? request.Offset;
+            deleted = storage.Log.ApplyRetention(oldestKept, NowMs);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            storage.Options.Diagnostics?.Invoke($"deleting old checkpoints or log segments failed ({error.Message}); the next checkpoint tries again");
+        }
+
         storage.Options.Diagnostics?.Invoke($"checkpoint at offset {request.Offset:N0} written in {stopwatch.Elapsed.TotalMilliseconds:N0} ms"
             + (deleted.Count > 0 ? $"; deleted {deleted.Count} old log segment{(deleted.Count == 1 ? "" : "s")}" : ""));
         return request.Offset;
@@ -159,9 +176,10 @@ public sealed partial class FreshetEngine
                 {
                     return;
                 }
-                catch (StorageException error)
+                catch (Exception error)
                 {
-                    // Kept in the stats and readiness; the log goes on, and the next interval tries again.
+                    // Kept in the stats (last_checkpoint_error); the log goes on, and the next interval tries again. Nothing
+                    // may end this loop but shutdown: without checkpoints the log would only grow.
                     storage.Options.Diagnostics?.Invoke($"checkpoint failed: {error.Message}");
                 }
             }
@@ -184,7 +202,7 @@ public sealed partial class FreshetEngine
             {
                 await CheckpointAsync().ConfigureAwait(false);
             }
-            catch (StorageException error)
+            catch (Exception error)
             {
                 // The log still holds everything acknowledged; the next start replays it.
                 storage.Options.Diagnostics?.Invoke($"the last checkpoint failed ({error.Message}); the next start replays the log instead");
@@ -193,8 +211,9 @@ public sealed partial class FreshetEngine
     }
 
     /// <summary>
-    /// Tests and benchmarks only: stops as a kill would leave things — no last checkpoint; what was appended reaches
-    /// the files (as it would sit in the page cache), the directory lock is released.
+    /// Tests and benchmarks only: stops as a kill would leave things — no last checkpoint, the directory lock released.
+    /// Unlike a real kill, what was appended but not yet written still reaches the files (so under
+    /// <see cref="Durability.None"/> this loses less than a kill would); the SIGKILL test of the server covers that.
     /// </summary>
     internal void SimulateCrash()
     {

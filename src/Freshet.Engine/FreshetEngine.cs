@@ -151,17 +151,17 @@ public sealed partial class FreshetEngine : IAsyncDisposable
                     continue;
                 }
 
-                if (settings.Clock == ClockMode.EventTime && time > now)
-                {
-                    now = time;
-                }
+                long advanced = settings.Clock == ClockMode.EventTime && time > now ? time : now;
 
-                // After the time checks: a rejected event is not remembered, so its corrected retry is accepted.
-                if (!_dedup.TryAdd(batch[i].IdHash, now == long.MinValue ? time : now))
+                // After the time checks: a rejected event is not remembered, so its corrected retry is accepted. A
+                // duplicate does not move the clock: it is not logged, so a replay would not move it either.
+                if (!_dedup.TryAdd(batch[i].IdHash, advanced == long.MinValue ? time : advanced))
                 {
                     duplicates++;
                     continue;
                 }
+
+                now = advanced;
 
                 int copied = events.Count;
                 events.CopyFrom(batch, i);
@@ -271,18 +271,24 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             _closing = true;
         }
 
-        if (_storage is not null)
+        try
         {
-            await CloseStorageAsync().ConfigureAwait(false);
+            if (_storage is not null)
+            {
+                await CloseStorageAsync().ConfigureAwait(false);
+            }
         }
-
-        lock (_ingestLock)
+        finally
         {
-            _disposed = true;
-        }
+            // Whatever happened to the last checkpoint: the shards stop, the log drains and closes, the lock is released.
+            lock (_ingestLock)
+            {
+                _disposed = true;
+            }
 
-        await Task.WhenAll(_shards.Select(s => s.StopAsync())).ConfigureAwait(false);
-        _storage?.Dispose();
+            await Task.WhenAll(_shards.Select(s => s.StopAsync())).ConfigureAwait(false);
+            _storage?.Dispose();
+        }
     }
 
     /// <summary>

@@ -64,7 +64,9 @@ public sealed class StringInterner
         var value = chars[..n];
         int hash = string.GetHashCode(value, StringComparison.Ordinal);
         int id = Find(Volatile.Read(ref _table), value, hash);
-        return id != 0 ? id : Add(value, hash, XxHash64.Hash(utf8));
+        // The content hash is of the string's own UTF-8, which differs from the bytes given when they are not valid UTF-8
+        // (the decoder substitutes U+FFFD): hashing the bytes would give the same string another hash after a restart.
+        return id != 0 ? id : Add(value, hash, System.Text.Unicode.Utf8.IsValid(utf8) ? XxHash64.Hash(utf8) : 0);
     }
 
     /// <summary>

@@ -19,8 +19,8 @@ public sealed class CompiledFeature
         FieldId = definition.Field is null ? 0 : strings.GetOrAdd(definition.Field);
         Filter = new CompiledFilter(definition.Filter, strings);
         FieldRequirement = RequirementOf(definition);
-        StateFingerprint = Fingerprint(definition, includeServing: false);
-        DefinitionFingerprint = Fingerprint(definition, includeServing: true);
+        StateFingerprint = Fingerprint(definition, entity, includeServing: false);
+        DefinitionFingerprint = Fingerprint(definition, entity, includeServing: true);
     }
 
     public int Index { get; }
@@ -86,10 +86,11 @@ public sealed class CompiledFeature
         _ => FieldRequirement.None,
     };
 
-    private static string Fingerprint(FeatureDefinition d, bool includeServing)
+    private static string Fingerprint(FeatureDefinition d, CompiledEntity entity, bool includeServing)
     {
         var text = new StringBuilder();
-        text.AppendJoin('|', d.Name, d.Entity, d.Aggregation, string.Join(',', d.EventTypes), d.Field ?? "",
+        // The entity's key fields too: tile keys are ids of key values, which mean something else under another key.
+        text.AppendJoin('|', d.Name, d.Entity, string.Join(',', entity.Definition.KeyFields), d.Aggregation, string.Join(',', d.EventTypes), d.Field ?? "",
             string.Join(',', d.Filter.Select(f => $"{f.Field}:{f.Op}:{string.Join(';', f.Values)}")),
             string.Join(',', d.Tiles.Select(t => $"{t.ResolutionMs}/{t.KeepMs}")),
             d.K.ToString(CultureInfo.InvariantCulture), d.Capacity.ToString(CultureInfo.InvariantCulture),

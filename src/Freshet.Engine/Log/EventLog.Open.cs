@@ -10,10 +10,11 @@ internal sealed record LogOpenReport(int Segments, long Bytes, long FirstOffset,
 internal sealed partial class EventLog
 {
     /// <summary>
-    /// Opens (or creates) the log in <paramref name="directory"/>. The newest segment is read to its end: a torn tail
-    /// (a record cut short or failing its CRC with nothing valid after it) is cut off and reported; damage followed by
-    /// valid records throws <see cref="StorageException"/> (<see cref="StorageProblem.Corrupt"/>). Older segments are
-    /// checked when they are read. An empty log starts at <paramref name="startOffset"/>.
+    /// Opens (or creates) the log in <paramref name="directory"/>. The newest segment is read to its end: the log ends
+    /// at its first bad record (a crash's torn write), and what follows is cut off and reported — unless a committed
+    /// checkpoint proves those offsets were on disk, which makes it damage and throws <see cref="StorageException"/>
+    /// (<see cref="StorageProblem.Corrupt"/>). Older segments are checked when they are read, and any damage in them
+    /// throws. An empty log starts at <paramref name="startOffset"/>.
     /// <paramref name="syncedThrough"/> is an offset the log is known to have been synced through (the newest committed
     /// checkpoint's): damage below it is never taken for a torn tail, since those records were on disk.
     /// </summary>
@@ -70,25 +71,34 @@ internal sealed partial class EventLog
                         last.MaxEventTimeMs = Math.Max(last.MaxEventTimeMs, header.MaxTimeMs);
                     }
 
-                    if (reader.End == SegmentEnd.Corrupt)
+                    if (reader.HeaderProblem is not null)
                     {
                         throw new StorageException(StorageProblem.Corrupt,
-                            $"the event log segment {last.Path} is damaged: {reader.Problem}. Valid records follow the damage, so this is not a write cut short by a crash; "
-                            + "the log is left as it is. Run 'freshet check' for details; restore the directory from a backup, or move the segment away to give up the events from the damage on.");
+                            $"the event log segment {last.Path} is damaged: {reader.HeaderProblem}; the log is left as it is. "
+                            + "Run 'freshet check' for details; restore the data directory from a backup.");
                     }
 
-                    if (reader.End == SegmentEnd.TornTail && reader.NextOffset < syncedThrough)
+                    // The end of the newest segment: a bad record there ends the log, as a crash leaves it (a write cut
+                    // short, or one whose later pages reached the disk and earlier ones did not, so valid-looking records
+                    // may even follow). Only a checkpoint can prove those offsets were once on disk: then it is damage.
+                    if (reader.End != SegmentEnd.Clean && reader.NextOffset < syncedThrough)
                     {
                         throw new StorageException(StorageProblem.Corrupt,
                             $"the event log segment {last.Path} is damaged: {(reader.Problem ?? "").Replace("; nothing valid follows, so it is a write cut short", "", StringComparison.Ordinal)}. "
                             + $"A checkpoint at offset {syncedThrough:N0} proves the log was on disk past offset {reader.NextOffset:N0}, so this is damage, not a write cut short; "
-                            + "the log is left as it is. Run 'freshet check' for details; restore the directory from a backup.");
+                            + "the log is left as it is. Run 'freshet check' for details; restore the data directory from a backup.");
                     }
 
-                    cutAt = reader.End == SegmentEnd.TornTail ? reader.Position : reader.Length;
+                    cutAt = reader.End == SegmentEnd.Clean ? reader.Length : reader.Position;
                     if (reader.End == SegmentEnd.TornTail)
                     {
                         torn = $"cut {reader.Length - reader.Position:N0} bytes off the end of {Path.GetFileName(last.Path)} ({reader.Problem})";
+                    }
+                    else if (reader.End == SegmentEnd.Corrupt)
+                    {
+                        torn = $"cut {reader.Length - reader.Position:N0} bytes off the end of {Path.GetFileName(last.Path)} from offset {reader.NextOffset:N0} "
+                            + $"({reader.Problem}; valid-looking records follow, as when a crash leaves a write's later pages on disk but not its earlier ones; "
+                            + "if the machine did not crash, check the disk)";
                     }
                 }
 
@@ -105,7 +115,7 @@ internal sealed partial class EventLog
                 cutAt = LogSegment.HeaderSize;
                 torn = $"rewrote the header of {Path.GetFileName(last.Path)}, which a crash had left without one";
             }
-            else if (torn is not null)
+            else if (cutAt < new FileInfo(last.Path).Length)
             {
                 using var file = new FileStream(last.Path, FileMode.Open, FileAccess.Write, FileShare.Read);
                 file.SetLength(cutAt);

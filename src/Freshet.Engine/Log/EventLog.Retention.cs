@@ -16,30 +16,39 @@ internal sealed partial class EventLog
         long wall = _time.GetUtcNow().ToUnixTimeMilliseconds();
         long horizonMs = (long)_options.BackfillHorizon.TotalMilliseconds;
         var deleted = new List<string>();
+        List<SegmentInfo> candidates;
+        long total;
         lock (_segmentsLock)
         {
-            long total = _segments.Sum(s => s.Bytes);
+            total = _segments.Sum(s => s.Bytes);
             // Never the active segment; never one whose successor starts after an offset still needed.
-            while (_segments.Count > 1 && _segments[1].FirstOffset <= neededFromOffset)
+            candidates = [.. _segments.Take(_segments.Count - 1).Where((s, i) => _segments[i + 1].FirstOffset <= neededFromOffset)];
+        }
+
+        // Decided outside the lock the writer takes for every group commit: an old segment's newest event time may
+        // have to be read from its records first.
+        foreach (var oldest in candidates)
+        {
+            if (horizonMs > 0 && nowMs != long.MinValue && MaxEventTime(oldest) >= nowMs - horizonMs)
             {
-                var oldest = _segments[0];
-                if (horizonMs > 0 && nowMs != long.MinValue && MaxEventTime(oldest) >= nowMs - horizonMs)
-                {
-                    break;
-                }
-
-                bool tooOld = _options.RetentionAge is { } age && oldest.LastWriteMs < wall - (long)age.TotalMilliseconds;
-                bool tooBig = _options.RetentionBytes is { } limit && total > limit;
-                if (!tooOld && !tooBig)
-                {
-                    break;
-                }
-
-                File.Delete(oldest.Path);
-                total -= oldest.Bytes;
-                deleted.Add(Path.GetFileName(oldest.Path));
-                _segments.RemoveAt(0);
+                break;
             }
+
+            bool tooOld = _options.RetentionAge is { } age && oldest.LastWriteMs < wall - (long)age.TotalMilliseconds;
+            bool tooBig = _options.RetentionBytes is { } limit && total > limit;
+            if (!tooOld && !tooBig)
+            {
+                break;
+            }
+
+            lock (_segmentsLock)
+            {
+                _segments.Remove(oldest);
+            }
+
+            File.Delete(oldest.Path);
+            total -= oldest.Bytes;
+            deleted.Add(Path.GetFileName(oldest.Path));
         }
 
         if (deleted.Count > 0)

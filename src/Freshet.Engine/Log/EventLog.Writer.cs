@@ -30,6 +30,7 @@ internal sealed partial class EventLog
                 (_pending, _writing) = (_writing, _pending);
                 end = _appendedEnd;
                 maxTime = _pendingMaxTimeMs;
+                _pendingMaxTimeMs = long.MinValue; // The next buffer's own newest time.
                 stopping = _stopping;
                 Monitor.PulseAll(_gate); // Appenders waiting for room.
             }

@@ -45,7 +45,7 @@ public static class DataDirectoryCheck
             ? new CheckpointStore(Path.Combine(full, "checkpoints")).List().Select(c => c.Offset).DefaultIfEmpty(0).Max()
             : 0;
         var log = CheckLog(Path.Combine(full, "log"), syncedThrough, findings);
-        CheckCoverage(checkpoints, log, findings);
+        CheckCoverage(checkpoints, syncedThrough, log, findings);
         return findings;
     }
 
@@ -93,6 +93,12 @@ public static class DataDirectoryCheck
             if (length <= 0 || position + 8L + length > data.Length
                 || Crc32C.Compute(data.AsSpan(position + 8, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
             {
+                if (ValidJournalRecordAfter(data, position + 1))
+                {
+                    findings.Add(new(CheckSeverity.Error, part, $"the record at byte {position:N0} is damaged and valid records follow it; the server refuses to start on it"));
+                    return null;
+                }
+
                 findings.Add(new(CheckSeverity.Warning, part,
                     $"the last {data.Length - position:N0} bytes (from byte {position:N0}) are not a complete record: a sync cut short; the next start cuts them off"));
                 break;
@@ -101,13 +107,32 @@ public static class DataDirectoryCheck
             var body = data.AsSpan(position + 8, length);
             if (body[0] == 1)
             {
-                strings = BinaryPrimitives.ReadInt32LittleEndian(body[1..]) + BinaryPrimitives.ReadInt32LittleEndian(body[5..]);
+                int first = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
+                if (first != strings)
+                {
+                    findings.Add(new(CheckSeverity.Error, part, $"the strings record at byte {position:N0} starts at id {first:N0}, {strings:N0} was expected; the server refuses to start on it"));
+                    return null;
+                }
+
+                strings = first + BinaryPrimitives.ReadInt32LittleEndian(body[5..]);
             }
             else if (body[0] == 2)
             {
                 int nameLength = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
                 string name = System.Text.Encoding.UTF8.GetString(body.Slice(5, nameLength));
-                keys[name] = BinaryPrimitives.ReadInt32LittleEndian(body[(5 + nameLength)..]) - 1 + BinaryPrimitives.ReadInt32LittleEndian(body[(9 + nameLength)..]);
+                int first = BinaryPrimitives.ReadInt32LittleEndian(body[(5 + nameLength)..]);
+                if (first != keys.GetValueOrDefault(name) + 1)
+                {
+                    findings.Add(new(CheckSeverity.Error, part, $"the composite-key record at byte {position:N0} starts at id {first:N0}, {keys.GetValueOrDefault(name) + 1:N0} was expected; the server refuses to start on it"));
+                    return null;
+                }
+
+                keys[name] = first - 1 + BinaryPrimitives.ReadInt32LittleEndian(body[(9 + nameLength)..]);
+            }
+            else
+            {
+                findings.Add(new(CheckSeverity.Error, part, $"the record at byte {position:N0} has unknown kind {body[0]}"));
+                return null;
             }
 
             position += 8 + length;
@@ -115,6 +140,21 @@ public static class DataDirectoryCheck
 
         findings.Add(new(CheckSeverity.Info, part, $"{strings - 1:N0} strings and {keys.Values.Sum():N0} composite keys"));
         return (strings, keys);
+    }
+
+    private static bool ValidJournalRecordAfter(byte[] data, int from)
+    {
+        for (int i = from; i + 9 <= data.Length; i++)
+        {
+            int n = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(i));
+            if (n > 0 && i + 8L + n <= data.Length && data[i + 8] is 1 or 2
+                && Crc32C.Compute(data.AsSpan(i + 8, n)) == BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i + 4)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The offsets of the checkpoints whose every file is valid, newest first.</summary>
@@ -215,21 +255,31 @@ public static class DataDirectoryCheck
             }
 
             bool last = s == segments.Count - 1;
-            switch (reader.End)
+            if (reader.HeaderProblem is not null && !(last && reader.Length < LogSegment.HeaderSize))
             {
-                case SegmentEnd.TornTail when last && reader.NextOffset < syncedThrough:
-                    findings.Add(new(CheckSeverity.Error, part,
-                        $"damaged: {reader.Problem}; but the checkpoint at offset {syncedThrough:N0} proves these records were on disk, so it is damage, not a write cut short; the server refuses to start on it"));
-                    readable = false;
-                    break;
-                case SegmentEnd.TornTail when last:
-                    findings.Add(new(CheckSeverity.Warning, part, $"{reader.Problem}; the next start cuts the last {reader.Length - reader.Position:N0} bytes off (none of it was acknowledged)"));
-                    break;
-                case SegmentEnd.TornTail:
-                case SegmentEnd.Corrupt:
-                    findings.Add(new(CheckSeverity.Error, part, $"damaged: {reader.Problem}; the server refuses to start on it"));
-                    readable = false;
-                    break;
+                findings.Add(new(CheckSeverity.Error, part, $"damaged: {reader.HeaderProblem}; the server refuses to start on it"));
+                readable = false;
+            }
+            else if (reader.HeaderProblem is not null)
+            {
+                findings.Add(new(CheckSeverity.Warning, part, "a segment created by a roll that a crash cut short before its header was written; the next start removes it"));
+            }
+            else if (reader.End != SegmentEnd.Clean && !last)
+            {
+                findings.Add(new(CheckSeverity.Error, part, $"damaged: {reader.Problem}; the server refuses to start on it"));
+                readable = false;
+            }
+            else if (reader.End != SegmentEnd.Clean && reader.NextOffset < syncedThrough)
+            {
+                findings.Add(new(CheckSeverity.Error, part,
+                    $"damaged: {reader.Problem}; the checkpoint at offset {syncedThrough:N0} proves these records were on disk, so it is damage, not a write cut short; the server refuses to start on it"));
+                readable = false;
+            }
+            else if (reader.End != SegmentEnd.Clean)
+            {
+                findings.Add(new(CheckSeverity.Warning, part,
+                    $"{reader.Problem}; the next start ends the log there, cutting the last {reader.Length - reader.Position:N0} bytes (from offset {reader.NextOffset:N0}) off. "
+                    + "A crash leaves such a tail: under durability 'always' none of it was acknowledged; under 'interval' or 'none' its newest events may have been"));
             }
 
             expected = reader.NextOffset;
@@ -240,7 +290,7 @@ public static class DataDirectoryCheck
         return new LogSummary(segments[0].FirstOffset, expected, readable);
     }
 
-    private static void CheckCoverage(List<long> checkpoints, LogSummary? log, List<CheckFinding> findings)
+    private static void CheckCoverage(List<long> checkpoints, long syncedThrough, LogSummary? log, List<CheckFinding> findings)
     {
         if (log is { Readable: false })
         {
@@ -249,6 +299,19 @@ public static class DataDirectoryCheck
 
         long first = log?.FirstOffset ?? 0;
         long end = log?.EndOffset ?? 0;
+        if (log is null && syncedThrough > 0)
+        {
+            findings.Add(new(CheckSeverity.Error, "state", $"there are no log segments, but checkpoints up to offset {syncedThrough:N0} exist: the log was removed; the server refuses to start"));
+            return;
+        }
+
+        if (syncedThrough > end)
+        {
+            findings.Add(new(CheckSeverity.Error, "state",
+                $"the checkpoint at offset {syncedThrough:N0} shows the log once held events up to there, but it ends at {end:N0}: acknowledged events are missing; the server refuses to start"));
+            return;
+        }
+
         if (checkpoints.Count == 0)
         {
             if (first > 0)
@@ -257,11 +320,6 @@ public static class DataDirectoryCheck
             }
 
             return;
-        }
-
-        if (checkpoints[0] > end)
-        {
-            findings.Add(new(CheckSeverity.Warning, "state", $"the newest checkpoint (offset {checkpoints[0]:N0}) is past the end of the log ({end:N0}); recovery skips it"));
         }
 
         if (checkpoints.All(c => c < first || c > end))

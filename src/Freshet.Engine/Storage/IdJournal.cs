@@ -31,6 +31,8 @@ internal sealed class IdJournal : IDisposable
     private readonly EntityKeySpace _keys;
     private readonly Dictionary<string, int> _journaledKeys = new(StringComparer.Ordinal);
     private int _journaledStrings;
+    private bool _broken;
+    private long _goodLength; // End of the last record written whole (what a failed write is cut back to).
 
     private IdJournal(FileStream file, StringInterner strings, EntityKeySpace keys)
     {
@@ -74,9 +76,46 @@ internal sealed class IdJournal : IDisposable
     /// <summary>Composite ids journaled per table (by table name), as of the last sync or load.</summary>
     public IReadOnlyDictionary<string, int> KeyCounts => _journaledKeys;
 
-    /// <summary>Appends every id handed out since the last sync and flushes the journal to disk.</summary>
+    /// <summary>
+    /// Appends every id handed out since the last sync and flushes the journal to disk. A failed write (a full disk) is
+    /// cut back off the file, so the journal always ends on a whole record and the next sync goes on from there.
+    /// </summary>
     public void Sync()
     {
+        _goodLength = _file.Position;
+        try
+        {
+            SyncRecords();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            try
+            {
+                _file.SetLength(_goodLength);
+                _file.Position = _goodLength;
+            }
+            catch (IOException)
+            {
+                // The next start cuts a torn end anyway; what matters is that no half record is followed by whole ones.
+                _broken = true;
+            }
+
+            throw error switch
+            {
+                StorageException storage => storage,
+                IOException io => StorageException.From(io, "write the id journal", _file.Name),
+                _ => StorageException.From((UnauthorizedAccessException)error, "write the id journal", _file.Name),
+            };
+        }
+    }
+
+    private void SyncRecords()
+    {
+        if (_broken)
+        {
+            throw new StorageException(StorageProblem.Io, $"the id journal {_file.Name} could not be repaired after a failed write; restart the server");
+        }
+
         using var record = new Log.LogBuffer(1 << 16);
         int stringCount = _strings.Count;
         if (stringCount > _journaledStrings)
@@ -97,9 +136,8 @@ internal sealed class IdJournal : IDisposable
                 }
 
                 Append(record);
+                _journaledStrings = first + count; // Record by record: a failure later leaves this one counted.
             }
-
-            _journaledStrings = stringCount;
         }
 
         foreach (var (name, table) in _keys.Tables)
@@ -148,6 +186,7 @@ internal sealed class IdJournal : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(span, record.Length - 8);
         BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32C.Compute(span[8..]));
         _file.Write(span);
+        _goodLength = _file.Position;
     }
 
     private static void WriteUInt32(Log.LogBuffer record, int value)
@@ -185,48 +224,26 @@ internal sealed class IdJournal : IDisposable
         // Room for every journaled string at once: growing the tables record by record costs more than loading them.
         int stringCount = CountStrings(data);
         _strings.EnsureCapacity(stringCount + 1);
-        // Millions of small strings that all live on: collecting them as they arrive only copies them from generation
-        // to generation. Without collections during the load (when the GC grants it) it goes markedly faster.
-        bool noGc = false;
-        try
+        int position = HeaderSize;
+        while (position < data.Length)
         {
-            noGc = GC.TryStartNoGCRegion(Math.Min(1L << 30, (data.LongLength * 2) + (stringCount * 40L) + (64L << 20)));
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            // More than the GC grants in one go: load with collections as usual.
-        }
-
-        try
-        {
-            int position = HeaderSize;
-            while (position < data.Length)
+            int bodyLength = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
+            bool complete = bodyLength > 0 && position + 8L + bodyLength <= data.Length;
+            if (!complete || Crc32C.Compute(data.AsSpan(position + 8, bodyLength)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
             {
-                int bodyLength = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
-                bool complete = bodyLength > 0 && position + 8L + bodyLength <= data.Length;
-                if (!complete || Crc32C.Compute(data.AsSpan(position + 8, bodyLength)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
+                if (ValidRecordAfter(data, position + 1))
                 {
-                    if (ValidRecordAfter(data, position + 1))
-                    {
-                        throw Corrupt($"the record at byte {position:N0} is damaged and valid records follow it");
-                    }
-
-                    _file.SetLength(position);
-                    _file.Flush(flushToDisk: true);
-                    _file.Position = position;
-                    return $"cut {data.Length - position:N0} bytes off the end of {FileName} (a sync cut short)";
+                    throw Corrupt($"the record at byte {position:N0} is damaged and valid records follow it");
                 }
 
-                Apply(data.AsSpan(position + 8, bodyLength), position);
-                position += 8 + bodyLength;
+                _file.SetLength(position);
+                _file.Flush(flushToDisk: true);
+                _file.Position = position;
+                return $"cut {data.Length - position:N0} bytes off the end of {FileName} (a sync cut short)";
             }
-        }
-        finally
-        {
-            if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
-            {
-                GC.EndNoGCRegion();
-            }
+
+            Apply(data.AsSpan(position + 8, bodyLength), position);
+            position += 8 + bodyLength;
         }
 
         _file.Position = data.Length;

@@ -44,10 +44,13 @@ public sealed record StorageOptions
     /// </summary>
     public int MaxPendingBytes { get; init; } = 32 << 20;
 
-    /// <summary>How often every shard's state is checkpointed (also on a clean shutdown). Zero: only on shutdown.</summary>
+    /// <summary>
+    /// How often every shard's state is checkpointed (also on a clean shutdown). Zero: only on shutdown — and log
+    /// retention, which runs after each checkpoint, then only runs then too.
+    /// </summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Checkpoints kept; older ones are deleted. Two or more, so a damaged newest one has a fallback.</summary>
+    /// <summary>Checkpoints kept; older ones are deleted. At least one; two (the default) give a damaged newest one a fallback.</summary>
     public int CheckpointsKept { get; init; } = 2;
 
     /// <summary>Log segments last written longer ago than this are deleted (unless a checkpoint or the backfill horizon still needs them). Null: no age limit.</summary>

@@ -23,6 +23,18 @@ public sealed class StringInternerTests
     }
 
     [Fact]
+    public void GetOrAddUtf8_InvalidUtf8_HashesTheStringItBecomes()
+    {
+        var strings = new StringInterner();
+        int id = strings.GetOrAddUtf8([(byte)'i', 0xFF]);
+
+        // What a restart sees: the string as stored (with U+FFFD), interned again from its own UTF-8.
+        var again = new StringInterner();
+        int reloaded = again.GetOrAddUtf8(Encoding.UTF8.GetBytes(strings[id]));
+        Assert.Equal(strings.HashOf(id), again.HashOf(reloaded));
+    }
+
+    [Fact]
     public void GetOrAdd_ManyStrings_IdsAreDenseInFirstSeenOrder()
     {
         var strings = new StringInterner();

@@ -156,15 +156,21 @@ public sealed class IngestTests
         await using var engine = NewEngine(shards: 2);
         using var stop = new CancellationTokenSource();
         double lastSeen = 0;
+        int reads = 0;
+        using var reading = new ManualResetEventSlim();
         var reader = Task.Run(() =>
         {
-            while (!stop.IsCancellationRequested)
+            // Reads from before the first batch until it has seen the final total, so it reads throughout the ingest.
+            while (!stop.IsCancellationRequested || lastSeen < 150_000)
             {
                 double now = Count(engine, "item", "hot", "item_views", "1d");
                 Assert.True(now >= lastSeen, $"count went back from {lastSeen} to {now}");
                 lastSeen = now;
+                reads++;
+                reading.Set();
             }
         });
+        Assert.True(reading.Wait(TimeSpan.FromSeconds(30)), "the reader did not start within 30 s");
 
         var batch = new EventBatch();
         int type = engine.Strings.GetOrAdd("view"), item = engine.Strings.GetOrAdd("item"), hot = engine.Strings.GetOrAdd("hot");
@@ -185,7 +191,8 @@ public sealed class IngestTests
         await stop.CancelAsync();
         await reader;
         Assert.Equal(150_000, Count(engine, "item", "hot", "item_views", "1d"));
-        Assert.True(lastSeen > 0, "the reader never saw a value");
+        Assert.Equal(150_000, lastSeen);
+        Assert.True(reads > 1, $"the reader read {reads} times");
     }
 
     [Fact]

@@ -84,20 +84,68 @@ public sealed class DamageTests : IDisposable
     }
 
     [Fact]
-    public async Task Open_BitFlippedInTheMiddleOfTheLog_RefusesToStartAndNamesTheSegment()
+    public async Task Open_BadRecordMidLastSegmentPastEveryCheckpoint_EndsTheLogThereAndSaysSo()
     {
+        // What a power cut can leave: a write whose later pages reached the disk and earlier ones did not. Nothing there
+        // is covered by a checkpoint, so the log ends at the bad record, as a crash's torn write.
         var events = OracleStream.Generate(24, 4_000, DurableEngine.Wall);
-        string directory = await CrashedAfterAsync(events, checkpointAt: null);
+        string directory = await CrashedAfterAsync(events, checkpointAt: 1_000);
         string segment = DurableEngine.Segments(directory)[^1];
-        DurableEngine.FlipBit(segment, new FileInfo(segment).Length / 2);
+        long length = new FileInfo(segment).Length;
+        DurableEngine.FlipBit(segment, length * 3 / 4);
+
+        await using var recovered = DurableEngine.Open(directory);
+
+        string note = Assert.Single(recovered.Recovery!.Notes, n => n.StartsWith("cut ", StringComparison.Ordinal));
+        Assert.Contains("fails its checksum", note, StringComparison.Ordinal);
+        Assert.Contains("valid-looking records follow", note, StringComparison.Ordinal);
+        Assert.True(new FileInfo(segment).Length <= length * 3 / 4, "the log should end before the damaged record");
+        long accepted = recovered.GetStats().Accepted;
+        Assert.True(accepted >= 1_000 && accepted < events.Count, $"{accepted} events recovered");
+    }
+
+    [Fact]
+    public async Task Open_LogCutBelowTheNewestCheckpoint_RefusesToStartAndSaysWhatIsMissing()
+    {
+        var events = OracleStream.Generate(34, 6_000, DurableEngine.Wall);
+        string directory = NewDirectory();
+        await using (var engine = DurableEngine.Open(directory, storage: Storage(directory) with { SegmentBytes = 16 << 10 }))
+        {
+            await DurableEngine.IngestAsync(engine, events, seed: 13);
+            await engine.CheckpointAsync();
+        }
+
+        // Someone removes the newest segments by hand: the checkpoint knows the log reached further.
+        string[] segments = DurableEngine.Segments(directory);
+        File.Delete(segments[^1]);
+        File.Delete(segments[^2]);
 
         var error = Assert.Throws<StorageException>(() => DurableEngine.Open(directory));
 
         Assert.Equal(StorageProblem.Corrupt, error.Problem);
-        Assert.Contains(Path.GetFileName(segment), error.Message, StringComparison.Ordinal);
-        Assert.Contains("fails its checksum", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Valid records follow the damage", error.Message, StringComparison.Ordinal);
-        Assert.True(new FileInfo(segment).Length > 0, "the damaged log must be left as it is");
+        Assert.Contains("acknowledged events are missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("move the checkpoints after offset", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Open_LogFolderEmptiedButCheckpointsRemain_RefusesToStart()
+    {
+        var events = OracleStream.Generate(35, 2_000, DurableEngine.Wall);
+        string directory = NewDirectory();
+        await using (var engine = DurableEngine.Open(directory))
+        {
+            await DurableEngine.IngestAsync(engine, events, seed: 14);
+        }
+
+        foreach (string segment in DurableEngine.Segments(directory))
+        {
+            File.Delete(segment);
+        }
+
+        var error = Assert.Throws<StorageException>(() => DurableEngine.Open(directory));
+
+        Assert.Equal(StorageProblem.Missing, error.Problem);
+        Assert.Contains("holds no log segments", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,4 +107,42 @@ public sealed class FailureTests
         Assert.Contains("is gone", error.Message, StringComparison.Ordinal);
         Assert.NotNull(engine.StorageFailure);
     }
+
+    [TmpfsFact]
+    public void IdJournalSync_WhenTheDiskFillsHalfWay_CutsTheHalfBackAndTheNextSyncGoesOn()
+    {
+        using var disk = Tmpfs.Mount(64 << 20);
+        var strings = new StringInterner();
+        var keys = new Freshet.Features.EntityKeySpace();
+        using (var journal = IdJournal.Open(disk.Path, strings, keys, out _))
+        {
+            for (int i = 0; i < 200_000; i++)
+            {
+                strings.GetOrAdd($"a-key-long-enough-to-fill-the-disk-{i}");
+            }
+
+            // Room for the first record of strings (65,536 of them) and part of the second, no more.
+            var drive = new DriveInfo(disk.Path);
+            long used = drive.TotalSize - drive.AvailableFreeSpace;
+            disk.Remount($"size={((used + (4L << 20)) / 4096 * 4096) + 4096}");
+            var error = Assert.Throws<StorageException>(() => journal.Sync());
+            Assert.Equal(StorageProblem.Full, error.Problem);
+            Assert.True(journal.StringCount > 1 && journal.StringCount < strings.Count, $"{journal.StringCount} of {strings.Count} strings journaled");
+
+            disk.Remount("size=64m");
+            journal.Sync();
+            Assert.Equal(strings.Count, journal.StringCount);
+        }
+
+        var reloaded = new StringInterner();
+        using (IdJournal.Open(disk.Path, reloaded, new Freshet.Features.EntityKeySpace(), out string? torn))
+        {
+            Assert.Null(torn);
+            Assert.Equal(strings.Count, reloaded.Count);
+            for (int id = 1; id < strings.Count; id += 4_999)
+            {
+                Assert.Equal(strings[id], reloaded[id]);
+            }
+        }
+    }
 }
