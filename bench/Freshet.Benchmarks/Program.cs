@@ -1,13 +1,12 @@
 using BenchmarkDotNet.Running;
 using Freshet.Benchmarks;
 
-// dotnet run -c Release --project bench/Freshet.Benchmarks -- [--filter '*' | alloc-check | tile-memory | durability | recovery [tiles]]
+// dotnet run -c Release --project bench/Freshet.Benchmarks -- [--filter '*' | alloc-check | tile-memory]
+// (The end-to-end figures, durability and recovery among them, are bench/run.sh: bench/Freshet.BenchSuite.)
 return args.FirstOrDefault() switch
 {
     "alloc-check" => SteadyStateReport.CheckAllocations(),
     "tile-memory" => SteadyStateReport.TileMemory(),
-    "durability" => DurabilityReport.Durability(),
-    "recovery" => DurabilityReport.Recovery(args.Length > 1 ? long.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000),
     _ => RunBenchmarks(args),
 };
 

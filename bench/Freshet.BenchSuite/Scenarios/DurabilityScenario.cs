@@ -1,48 +1,60 @@
 using System.Diagnostics;
+using Freshet.Benchmarks;
+using Freshet.BenchSuite.Suite;
 using Freshet.Engine;
 using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;
 
-namespace Freshet.Benchmarks;
+namespace Freshet.BenchSuite.Scenarios;
 
 /// <summary>
-/// The cost of durability, measured in one run so the ratios hold on a noisy machine:
-/// <list type="bullet">
-/// <item><c>durability</c>: the five-feature workload in batches of 4,096 (bulk) and in acknowledged batches of 100 from 8
-/// concurrent producers (what HTTP clients do), in memory and under each durability policy.</item>
-/// <item><c>recovery [tiles]</c>: a checkpoint of about 10 M count tiles (or the number given), then the time a restart
-/// takes to load it and to replay a million events logged after it.</item>
-/// </list>
-/// Data directories go under the system temp folder (or FRESHET_BENCH_DIR) and are deleted afterwards.
+/// The cost of durability, measured in one run so the ratios hold on a noisy machine: the five-feature workload in
+/// batches of 4,096 (bulk) and in acknowledged batches of 100 from 8 concurrent producers (what HTTP clients do), in
+/// memory and under each durability policy; then recovery: a checkpoint of about 10 M count tiles (1 M in a quick
+/// run), and the time a restart takes to load it and to replay a million events logged after it. Data directories go
+/// under the system temp folder (or FRESHET_BENCH_DIR) and are deleted afterwards.
 /// </summary>
-internal static class DurabilityReport
+internal sealed class DurabilityScenario : IScenario
 {
-    public static int Durability()
+    public string Name => "Durability and recovery";
+
+    public Task RunAsync(SuiteContext context)
     {
-        Console.WriteLine($"durability cost: 5 features/event, 2 shards, {Environment.ProcessorCount} cores; bulk = batches of 4,096; acknowledged = 8 producers × batches of 100, each awaited");
-        Console.WriteLine($"{"mode",-30} {"bulk events/s",14} {"ratio",7} {"acked events/s",15} {"ratio",7} {"log bytes/event",16}");
+        var options = context.Options;
+        int batches = options.Quick ? 200 : 600;
+        double seconds = options.Quick ? 1 : 4;
         // A short round first, unreported, so every mode is measured with the code already tiered up (JIT and PGO).
-        foreach (var policy in new Durability?[] { null, Engine.Storage.Durability.Always })
+        Bulk(null, batches: 100);
+        Acknowledged(Engine.Storage.Durability.Always, seconds: 0.5);
+        var policies = new Durability?[] { null, Engine.Storage.Durability.None, Engine.Storage.Durability.Interval, Engine.Storage.Durability.Always };
+        var bulk = policies.ToDictionary(p => p?.ToString() ?? "memory", p => context.Figure(Name, $"bulk ingest, {Label(p)}", "events/s", Better.Higher));
+        var acked = policies.ToDictionary(p => p?.ToString() ?? "memory", p => context.Figure(Name, $"acknowledged ingest (8 producers × 100 events), {Label(p)}", "events/s", Better.Higher));
+        var logBytes = context.Figure(Name, "log bytes per event", "bytes", Better.Lower);
+        for (int run = 0; run < (options.Quick ? 2 : 3); run++)
         {
-            Bulk(policy, batches: 200);
-            Acknowledged(policy, seconds: 1);
+            foreach (var policy in policies)
+            {
+                string key = policy?.ToString() ?? "memory";
+                var (events, bytesPerEvent) = Bulk(policy, batches);
+                bulk[key].Samples.Add(events);
+                acked[key].Samples.Add(Acknowledged(policy, seconds));
+                if (policy == Engine.Storage.Durability.Always)
+                {
+                    logBytes.Samples.Add(bytesPerEvent);
+                }
+            }
+
+            context.Log($"  run {run + 1}: bulk {string.Join(", ", bulk.Select(b => $"{b.Key} {b.Value.Samples[^1]:N0}"))}; acknowledged {string.Join(", ", acked.Select(a => $"{a.Key} {a.Value.Samples[^1]:N0}"))}");
         }
 
-        (double Bulk, double Acked)? baseline = null;
-        foreach (var policy in new Durability?[] { null, Engine.Storage.Durability.None, Engine.Storage.Durability.Interval, Engine.Storage.Durability.Always })
-        {
-            var (bulk, bytesPerEvent) = Bulk(policy, batches: 600);
-            double acked = Acknowledged(policy, seconds: 4);
-            baseline ??= (bulk, acked);
-            string name = policy is null ? "in memory (no data directory)" : $"durability {policy.ToString()!.ToLowerInvariant()}";
-            Console.WriteLine($"{name,-30} {bulk,14:N0} {bulk / baseline.Value.Bulk,7:P0} {acked,15:N0} {acked / baseline.Value.Acked,7:P0} {(policy is null ? "-" : bytesPerEvent.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)),16}");
-        }
-
-        return 0;
+        Recovery(context, options.RecoveryTiles);
+        return Task.CompletedTask;
     }
 
-    public static int Recovery(long tiles)
+    private static string Label(Durability? policy) => policy is null ? "in memory" : $"durability {policy.ToString()!.ToLowerInvariant()}";
+
+    private void Recovery(SuiteContext context, long tiles)
     {
         string directory = NewDirectory();
         try
@@ -114,16 +126,19 @@ internal static class DurabilityReport
                 handle.Abandon(); // As a crash: no checkpoint at shutdown, so the tail stays in the log only.
             }
 
-            Console.WriteLine($"built {logged:N0} events in {build.Elapsed.TotalSeconds:F1} s; data directory {DirectorySize(directory) / 1048576.0:N0} MiB");
+            context.Log($"  recovery: built {logged:N0} events in {build.Elapsed.TotalSeconds:F1} s; data directory {DirectorySize(directory) / 1048576.0:N0} MiB");
             var open = Stopwatch.StartNew();
             using var reopened = new Handle(FreshetEngine.Open(definitions, options));
             open.Stop();
             var report = reopened.Engine.Recovery!;
-            Console.WriteLine($"restart: {open.Elapsed.TotalSeconds:F2} s in all; ids {report.IdsTime.TotalSeconds:F2} s, opening the checkpoints and log {report.OpenTime.TotalSeconds:F2} s, "
-                + $"checkpoint of {report.Tiles:N0} tiles loaded in {report.LoadTime.TotalSeconds:F2} s "
-                + $"({report.Tiles / Math.Max(report.LoadTime.TotalSeconds, 1e-9):N0} tiles/s), {report.ReplayedEvents:N0} events replayed in {report.ReplayTime.TotalSeconds:F2} s "
-                + $"({report.ReplayedEvents / Math.Max(report.ReplayTime.TotalSeconds, 1e-9):N0} events/s); budget: 10 M tiles in ≤ 5 s");
-            return 0;
+            string size = tiles >= 1_000_000 ? $"{tiles / 1_000_000} M" : $"{tiles:N0}";
+            context.Figure(Name, $"restart with {size} tiles in the checkpoint (ids, tiles and 1 M events of log replayed)", "s", Better.Lower, target: tiles >= 10_000_000 ? 5 : null)
+                .Samples.Add(open.Elapsed.TotalSeconds);
+            context.Figure(Name, $"  of which: loading {report.Tiles:N0} tiles", "s", Better.Lower).Samples.Add(report.LoadTime.TotalSeconds);
+            context.Figure(Name, "  of which: loading the ids (half as many keys as tiles: a worst case)", "s", Better.Lower).Samples.Add(report.IdsTime.TotalSeconds);
+            context.Figure(Name, "  log replay", "events/s", Better.Higher).Samples.Add(report.ReplayedEvents / Math.Max(report.ReplayTime.TotalSeconds, 1e-9));
+            context.Log($"  restart: {open.Elapsed.TotalSeconds:F2} s in all; ids {report.IdsTime.TotalSeconds:F2} s, checkpoint of {report.Tiles:N0} tiles {report.LoadTime.TotalSeconds:F2} s, "
+                + $"{report.ReplayedEvents:N0} events replayed in {report.ReplayTime.TotalSeconds:F2} s");
         }
         finally
         {
