@@ -18,9 +18,10 @@ internal static class SteadyStateReport
         using var engine = new EngineHandle(BenchStream.NewEngine(2));
         var stream = new BenchStream(engine.Engine);
         var batch = new EventBatch(4096);
-        // Warm-up past the longest retention (3h simulated = 10.8M events), so tables have stopped growing and tiles expire
-        // as fast as they open: what is allocated after this is per-event garbage, not growth.
-        for (int i = 0; i < 3_000; i++)
+        // Warm-up well past the longest retention (3h simulated = 10.8M events; 8,000 batches are about 9h), so tables and
+        // the sketch pools have stopped growing (the expiry sweep lags retention by up to a pass over the table) and tiles
+        // expire as fast as they open: what is allocated after this is per-event garbage, not growth.
+        for (int i = 0; i < 8_000; i++)
         {
             stream.Fill(batch, 4096);
             engine.Engine.Ingest(batch);

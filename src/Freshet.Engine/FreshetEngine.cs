@@ -348,7 +348,9 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             {
                 if (!_freeItems[s].TryDequeue(out items) || items.Length < pending.Count)
                 {
-                    items = new WorkItem[Math.Max(pending.Count, 4096)];
+                    // Powers of two: a batch a little larger than the arrays in circulation grows them once, to a
+                    // size the next ones fit, instead of each slightly larger batch allocating its own.
+                    items = new WorkItem[(int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(pending.Count, 4096))];
                 }
 
                 pending.CopyTo(items);

@@ -16,7 +16,12 @@ public sealed class DistinctAggregator : PooledSketchAggregator<HyperLogLog>
     private readonly StringInterner _strings;
 
     public DistinctAggregator(StringInterner strings)
-        : base(static () => new HyperLogLog())
+        : this(strings, new SketchBuffers())
+    {
+    }
+
+    private DistinctAggregator(StringInterner strings, SketchBuffers buffers)
+        : base(() => new HyperLogLog(buffers))
     {
         ArgumentNullException.ThrowIfNull(strings);
         _strings = strings;

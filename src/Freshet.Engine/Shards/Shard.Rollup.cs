@@ -12,15 +12,29 @@ internal sealed partial class Shard
     /// </summary>
     private const int SweepSlotsPerBatch = 512;
 
+    /// <summary>Tiles closed (merged into their parents) per hold of the lock, so readers never wait long behind a roll-up.</summary>
+    private const int CloseTilesPerLock = 512;
+
+    /// <summary>
+    /// Moves the shard's clock: closes and rolls up the tiles the watermark passed, then sweeps some expired ones. Runs
+    /// on the shard's thread and takes the lock in chunks. That is safe for readers between chunks: a parent tile is
+    /// used only once <see cref="_closedThroughMs"/> passes its end, which is set after every child has rolled into it,
+    /// and the children stay until they expire, so until then readers use the children.
+    /// </summary>
     private void AdvanceClock(long nowMs, int itemsApplied)
     {
-        if (nowMs <= _nowMs)
+        long watermark;
+        lock (_lock)
         {
-            return;
+            if (nowMs <= _nowMs)
+            {
+                return;
+            }
+
+            _nowMs = nowMs;
+            watermark = nowMs - _catalog.Settings.AllowedLatenessMs;
         }
 
-        _nowMs = nowMs;
-        long watermark = nowMs - _catalog.Settings.AllowedLatenessMs;
         if (watermark > _closedThroughMs)
         {
             foreach (var tiles in _features)
@@ -31,15 +45,21 @@ internal sealed partial class Shard
                 }
             }
 
-            // Queries treat every tile ending at or before this time as complete at every level.
-            _closedThroughMs = watermark;
+            lock (_lock)
+            {
+                // Queries treat every tile ending at or before this time as complete at every level.
+                _closedThroughMs = watermark;
+            }
         }
 
         foreach (var tiles in _features)
         {
             if (tiles is not null)
             {
-                SweepExpired(tiles, SweepSlotsPerBatch + (2 * itemsApplied));
+                lock (_lock)
+                {
+                    SweepExpired(tiles, SweepSlotsPerBatch + (2 * itemsApplied));
+                }
             }
         }
     }
@@ -48,7 +68,7 @@ internal sealed partial class Shard
     /// Merges every tile that ended at or before the watermark into its parent one level up. Levels go finest
     /// first, so a parent that closes in the same pass already holds all of its children when it rolls up.
     /// </summary>
-    private static void CloseTiles(FeatureTiles tiles, long watermarkMs)
+    private void CloseTiles(FeatureTiles tiles, long watermarkMs)
     {
         var ladder = tiles.Feature.Ladder;
         var table = tiles.Table;
@@ -62,21 +82,28 @@ internal sealed partial class Shard
                 {
                     long resolution = ladder.ResolutionMs(level);
                     long parentResolution = ladder.ResolutionMs(level + 1);
-                    foreach (var tile in closed)
+                    for (int start = 0; start < closed.Count; start += CloseTilesPerLock)
                     {
-                        long parentStart = TimeMath.FloorTo(tile.StartMs, parentResolution);
-                        int parentOffset = table.FindOrAdd(TileTable.MakeKey(tile.EntityId, level + 1, parentStart / parentResolution), out bool added);
-                        if (added)
+                        lock (_lock)
                         {
-                            tiles.Aggregator.Init(table.State(parentOffset));
-                            tiles.Open[level + 1].Add(parentStart + parentResolution, new OpenTile(tile.EntityId, parentStart));
-                        }
+                            for (int i = start; i < Math.Min(closed.Count, start + CloseTilesPerLock); i++)
+                            {
+                                var tile = closed[i];
+                                long parentStart = TimeMath.FloorTo(tile.StartMs, parentResolution);
+                                int parentOffset = table.FindOrAdd(TileTable.MakeKey(tile.EntityId, level + 1, parentStart / parentResolution), out bool added);
+                                if (added)
+                                {
+                                    tiles.Aggregator.Init(table.State(parentOffset));
+                                    tiles.Open[level + 1].Add(parentStart + parentResolution, new OpenTile(tile.EntityId, parentStart));
+                                }
 
-                        // Look the child up after the add: adding may have grown the table and moved it.
-                        int childOffset = table.Find(TileTable.MakeKey(tile.EntityId, level, TimeMath.BucketOf(tile.StartMs, resolution)));
-                        if (childOffset >= 0)
-                        {
-                            tiles.Aggregator.Merge(table.State(parentOffset), table.State(childOffset));
+                                // Look the child up after the add: adding may have grown the table and moved it.
+                                int childOffset = table.Find(TileTable.MakeKey(tile.EntityId, level, TimeMath.BucketOf(tile.StartMs, resolution)));
+                                if (childOffset >= 0)
+                                {
+                                    tiles.Aggregator.Merge(table.State(parentOffset), table.State(childOffset));
+                                }
+                            }
                         }
                     }
                 }

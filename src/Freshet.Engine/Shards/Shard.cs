@@ -145,10 +145,7 @@ internal sealed partial class Shard
             Volatile.Write(ref _eventsApplied, _eventsApplied + work.Count);
         }
 
-        lock (_lock)
-        {
-            AdvanceClock(work.NowMs, work.Count);
-        }
+        AdvanceClock(work.NowMs, work.Count); // Takes the lock in chunks: closing a minute's tiles can be a long job.
 
         work.Checkpoint?.WriteShard(this);
         Volatile.Write(ref _appliedSequence, work.Sequence);

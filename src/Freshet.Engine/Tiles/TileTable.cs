@@ -183,8 +183,16 @@ internal sealed class TileTable
         return true;
     }
 
+    /// <summary>Consecutive buckets of one entity and level share a hash and sit side by side, 8 to a group.</summary>
+    private const long GroupMask = 7;
+
+    /// <summary>
+    /// The home slot: a hash of the key without its bucket's low bits, plus those bits. A window read walks consecutive
+    /// buckets of one key, so they come from a few cache lines instead of one random line each (a 1-hour window over
+    /// minute tiles: 8 groups rather than 60 lookups).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Home(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> _shift);
+    private int Home(long key) => (int)((((ulong)(key & ~GroupMask) * 0x9E3779B97F4A7C15UL) >> _shift) + (ulong)(key & GroupMask)) & _mask;
 
     private void Grow()
     {

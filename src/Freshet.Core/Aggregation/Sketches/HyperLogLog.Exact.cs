@@ -98,7 +98,7 @@ public sealed partial class HyperLogLog
 
         if (2 * (count + 1) > _sparse.Length)
         {
-            Array.Resize(ref _sparse, Math.Clamp(_sparse.Length * 2, ExactInitialSlots, ExactSlotsMax));
+            GrowList(Math.Clamp(_sparse.Length * 2, ExactInitialSlots, ExactSlotsMax), 2 * count);
         }
 
         Span<ulong> hashes = HashSlots(_sparse);
@@ -154,7 +154,8 @@ public sealed partial class HyperLogLog
         Debug.Assert(count <= ExactHashesMax, "past T a sketch holds registers");
         if (_sparse.Length < 2 * count)
         {
-            _sparse = new uint[Math.Max((int)BitOperations.RoundUpToPowerOf2((uint)(2 * count)), ExactInitialSlots)];
+            Release(_sparse);
+            _sparse = RentList(Math.Max((int)BitOperations.RoundUpToPowerOf2((uint)(2 * count)), ExactInitialSlots));
         }
     }
 
@@ -165,13 +166,21 @@ public sealed partial class HyperLogLog
     private void ConvertExactToSparse(ReadOnlySpan<ulong> hashes)
     {
         Debug.Assert(hashes.Length <= ExactSlotsMax, "at most the union of two exact sketches");
+        uint[]? old = null;
         if (_sparse.Length < ExactSlotsMax)
         {
-            // When the hashes are the sketch's own they stay readable in the old buffer through the span.
-            _sparse = new uint[ExactSlotsMax];
+            // When the hashes are the sketch's own they stay readable in the old buffer through the span; it goes back
+            // to the pool only after they are read.
+            old = _sparse;
+            _sparse = RentList(ExactSlotsMax);
         }
 
         _sparseCount = EntriesOf(hashes, _sparse);
+        if (old is not null)
+        {
+            Release(old);
+        }
+
         _sortedCount = _sparseCount;
         _exactTier = false;
         _exactCount = 0;

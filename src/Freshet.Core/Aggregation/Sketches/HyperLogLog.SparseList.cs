@@ -31,7 +31,7 @@ public sealed partial class HyperLogLog
                     return;
                 }
 
-                Array.Resize(ref _sparse, Math.Clamp(_sparse.Length * 2, SparseInitialCapacity, SparseEntriesMax));
+                GrowList(Math.Clamp(_sparse.Length * 2, SparseInitialCapacity, SparseEntriesMax), _sparseCount);
             }
         }
 
@@ -107,8 +107,9 @@ public sealed partial class HyperLogLog
                 return;
             }
 
-            var merged = new uint[Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)union), SparseEntriesMax)];
+            var merged = RentList(Math.Min((int)BitOperations.RoundUpToPowerOf2((uint)union), SparseEntriesMax));
             _sparseCount = MergeSortedInto(_sparse.AsSpan(0, _sparseCount), entries, merged);
+            Release(_sparse);
             _sparse = merged;
         }
 

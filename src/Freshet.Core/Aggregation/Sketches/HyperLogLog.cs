@@ -75,6 +75,17 @@ public sealed partial class HyperLogLog
     // Dense form: one rank per register; null in the exact tier and while sparse.
     private byte[]? _registers;
 
+    // Where buffers come from and go back to (the aggregator's pool), or null to use plain arrays.
+    private readonly SketchBuffers? _buffers;
+
+    /// <summary>A sketch with plain arrays (tests and one-off use).</summary>
+    public HyperLogLog()
+    {
+    }
+
+    /// <summary>A sketch that takes its buffers from, and gives them back to, <paramref name="buffers"/>.</summary>
+    public HyperLogLog(SketchBuffers buffers) => _buffers = buffers;
+
     /// <summary>True while the sketch holds registers as the sorted-list form (past the exact tier, not yet dense).</summary>
     public bool IsSparse => !_exactTier && _registers is null;
 
@@ -163,8 +174,20 @@ public sealed partial class HyperLogLog
     /// </summary>
     public void Clear()
     {
-        _registers = null;
-        if (_sparse.Length > SparseKeptOnClearMax)
+        if (_registers is { } registers)
+        {
+            _buffers?.Return(registers);
+            _registers = null;
+        }
+
+        if (_buffers is not null)
+        {
+            // With a pool every buffer goes back, whatever its size: the next tile rents what it grows to, so each
+            // size is returned as often as it is rented and a warm shard allocates none.
+            Release(_sparse);
+            _sparse = [];
+        }
+        else if (_sparse.Length > SparseKeptOnClearMax)
         {
             _sparse = [];
         }
@@ -197,6 +220,21 @@ public sealed partial class HyperLogLog
             : entries.SequenceEqual(other.RegisterEntries(otherScratch));
     }
 
+    /// <summary>A list buffer of <paramref name="length"/> (a power of two) entries, from the pool when there is one.</summary>
+    private uint[] RentList(int length) => _buffers?.RentList(length) ?? new uint[length];
+
+    /// <summary>Gives a list buffer the sketch no longer uses back to the pool.</summary>
+    private void Release(uint[] list) => _buffers?.Return(list);
+
+    /// <summary>Grows the list buffer to <paramref name="length"/> entries, keeping the first <paramref name="used"/>.</summary>
+    private void GrowList(int length, int used)
+    {
+        var grown = RentList(length);
+        _sparse.AsSpan(0, used).CopyTo(grown);
+        Release(_sparse);
+        _sparse = grown;
+    }
+
     /// <summary>Switches to the dense form now; tests use it to compare forms, merges use it past the sparse limit.</summary>
     internal void ConvertToDense()
     {
@@ -205,7 +243,7 @@ public sealed partial class HyperLogLog
             return;
         }
 
-        var registers = new byte[RegisterCount];
+        var registers = _buffers?.RentRegisters() ?? new byte[RegisterCount];
         if (_exactTier)
         {
             foreach (ulong hash in ExactHashes)
@@ -222,6 +260,7 @@ public sealed partial class HyperLogLog
         _registers = registers;
 
         // A dense sketch never goes back to sparse until Clear, so the list would be dead weight.
+        Release(_sparse);
         _sparse = [];
         _sortedCount = 0;
         _sparseCount = 0;

@@ -289,4 +289,35 @@ public sealed class HyperLogLogTests
         copy.Merge(sketch);
         return copy;
     }
+
+    [Fact]
+    public void PooledSketches_ReusedThroughEveryTier_EstimateAsFreshOnesAndRecycleTheirBuffers()
+    {
+        var buffers = new SketchBuffers();
+        var pooled = new[] { new HyperLogLog(buffers), new HyperLogLog(buffers) };
+        var random = new Random(5);
+        for (int round = 0; round < 6; round++)
+        {
+            // Sizes that end in each tier: exact, sparse, dense; a reused sketch must carry nothing over.
+            int n = round % 3 == 0 ? 50 : round % 3 == 1 ? 1_500 : 40_000;
+            var fresh = new HyperLogLog();
+            var sketch = pooled[round % 2];
+            for (int i = 0; i < n; i++)
+            {
+                ulong hash = (ulong)random.NextInt64();
+                sketch.Add(hash);
+                fresh.Add(hash);
+            }
+
+            var merged = new HyperLogLog(buffers);
+            merged.Merge(sketch);
+            Assert.Equal(fresh.Estimate(), sketch.Estimate());
+            Assert.Equal(fresh.Estimate(), merged.Estimate());
+            sketch.Clear();
+            merged.Clear();
+            Assert.Equal(0, sketch.Estimate());
+        }
+
+        Assert.True(buffers.PooledBytes > 0, "cleared sketches give their buffers back");
+    }
 }
