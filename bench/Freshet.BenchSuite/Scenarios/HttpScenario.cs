@@ -13,22 +13,8 @@ namespace Freshet.BenchSuite.Scenarios;
 /// </summary>
 internal sealed class HttpScenario : IScenario
 {
-    private const string IngestYaml = """
-        settings:
-          clock: event_time
-          allowed_lateness: 10m
-          max_future: 100000d
-          tiles:
-            - { resolution: 1m, keep: 70m }
-            - { resolution: 1h, keep: 3h }
-        entities: { item: item, user: user, site: [] }
-        features:
-          item_views: { entity: item, events: [view], aggregation: count, windows: [1h, 3h] }
-          item_revenue: { entity: item, events: [view], aggregation: sum, field: price, windows: [1h, 3h] }
-          item_viewers: { entity: item, events: [view], aggregation: distinct, field: user, windows: [1h, 3h] }
-          site_top_items: { entity: site, events: [view], aggregation: top_k, field: item, k: 20, windows: [1h] }
-          user_recent_items: { entity: user, events: [view], aggregation: last_k, field: item, k: 10, windows: [3h] }
-        """;
+    /// <summary>The in-process ingest workload's features, with the lateness the load generator's spread of event times needs.</summary>
+    private static readonly string IngestYaml = Freshet.Benchmarks.BenchStream.Features.Replace("allowed_lateness: 1m", "allowed_lateness: 10m", StringComparison.Ordinal);
 
     public string Name => "Over HTTP (freshet serve on loopback, load from another process)";
 

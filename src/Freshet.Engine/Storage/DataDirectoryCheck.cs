@@ -93,7 +93,7 @@ public static class DataDirectoryCheck
             if (length <= 0 || position + 8L + length > data.Length
                 || Crc32C.Compute(data.AsSpan(position + 8, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
             {
-                if (ValidJournalRecordAfter(data, position + 1))
+                if (IdJournal.ValidRecordAfter(data, position + 1))
                 {
                     findings.Add(new(CheckSeverity.Error, part, $"the record at byte {position:N0} is damaged and valid records follow it; the server refuses to start on it"));
                     return null;
@@ -140,21 +140,6 @@ public static class DataDirectoryCheck
 
         findings.Add(new(CheckSeverity.Info, part, $"{strings - 1:N0} strings and {keys.Values.Sum():N0} composite keys"));
         return (strings, keys);
-    }
-
-    private static bool ValidJournalRecordAfter(byte[] data, int from)
-    {
-        for (int i = from; i + 9 <= data.Length; i++)
-        {
-            int n = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(i));
-            if (n > 0 && i + 8L + n <= data.Length && data[i + 8] is 1 or 2
-                && Crc32C.Compute(data.AsSpan(i + 8, n)) == BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i + 4)))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>The offsets of the checkpoints whose every file is valid, newest first.</summary>

@@ -358,7 +358,8 @@ internal sealed class IdJournal : IDisposable
         return value;
     }
 
-    private static bool ValidRecordAfter(byte[] data, int from)
+    /// <summary>True when a whole, valid record starts anywhere at or after <paramref name="from"/> (damage, not a torn end).</summary>
+    internal static bool ValidRecordAfter(byte[] data, int from)
     {
         for (int i = from; i + 9 <= data.Length; i++)
         {

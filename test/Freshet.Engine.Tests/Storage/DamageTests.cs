@@ -9,24 +9,8 @@ namespace Freshet.Engine.Tests.Storage;
 /// start with the file and position named, a damaged checkpoint falls back to an older one, and a state that cannot
 /// be rebuilt exactly is refused.
 /// </summary>
-public sealed class DamageTests : IDisposable
+public sealed class DamageTests : DataDirectoryTest
 {
-    private readonly List<string> _directories = [];
-
-    public void Dispose()
-    {
-        foreach (string directory in _directories)
-        {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
     [Fact]
     public async Task Open_LogEndingInHalfARecord_CutsTheTornTailAndKeepsEverythingBeforeIt()
     {
@@ -180,7 +164,7 @@ public sealed class DamageTests : IDisposable
         {
             await DurableEngine.IngestAsync(engine, events, seed: 5);
             DurableEngine.CopyDirectory(directory, directory + "-crashed");
-            _directories.Add(directory + "-crashed");
+            Track(directory + "-crashed");
         }
 
         string[] segments = DurableEngine.Segments(directory + "-crashed");
@@ -210,7 +194,7 @@ public sealed class DamageTests : IDisposable
             newer = (await engine.CheckpointAsync())!.Value;
             await DurableEngine.IngestAsync(engine, events.Skip(6_000).ToList(), seed: 8);
             DurableEngine.CopyDirectory(directory, directory + "-crashed");
-            _directories.Add(directory + "-crashed");
+            Track(directory + "-crashed");
         }
 
         string damaged = Path.Combine(directory + "-crashed", "checkpoints", newer.ToString("D20", System.Globalization.CultureInfo.InvariantCulture), file);
@@ -312,11 +296,4 @@ public sealed class DamageTests : IDisposable
     }
 
     private static StorageOptions Storage(string directory) => new() { Directory = directory, CheckpointInterval = TimeSpan.Zero };
-
-    private string NewDirectory()
-    {
-        string directory = DurableEngine.NewDirectory();
-        _directories.Add(directory);
-        return directory;
-    }
 }

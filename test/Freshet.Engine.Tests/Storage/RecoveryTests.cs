@@ -8,24 +8,8 @@ namespace Freshet.Engine.Tests.Storage;
 /// directory copied while the engine runs, as a kill would leave it), from a checkpoint plus the log after it, and
 /// with a different shard count.
 /// </summary>
-public sealed class RecoveryTests : IDisposable
+public sealed class RecoveryTests : DataDirectoryTest
 {
-    private readonly List<string> _directories = [];
-
-    public void Dispose()
-    {
-        foreach (string directory in _directories)
-        {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
     [Fact]
     public async Task Open_AfterCleanShutdown_AnswersExactlyAsAnEngineThatNeverStopped()
     {
@@ -106,7 +90,7 @@ public sealed class RecoveryTests : IDisposable
             await engine.CheckpointAsync();
             await DurableEngine.IngestAsync(engine, events.Skip(4_000).ToList(), seed: 6);
             DurableEngine.CopyDirectory(directory, directory + "-crashed");
-            _directories.Add(directory + "-crashed");
+            Track(directory + "-crashed");
         }
 
         await using var recovered = DurableEngine.Open(directory + "-crashed", after);
@@ -149,11 +133,4 @@ public sealed class RecoveryTests : IDisposable
     }
 
     private static Task<string> ReferenceAsync(List<RawEvent> events) => DurableEngine.ReferenceAsync(events);
-
-    private string NewDirectory()
-    {
-        string directory = DurableEngine.NewDirectory();
-        _directories.Add(directory);
-        return directory;
-    }
 }
