@@ -25,39 +25,41 @@ internal sealed record CheckpointManifest(
     private const int Version = 1;
     private static ReadOnlySpan<byte> Magic => "FRSHTMAN"u8;
 
+    /// <summary>
+    /// Writes the manifest and syncs it. It goes into the checkpoint's temporary folder, whose rename is the commit, so
+    /// it needs no temporary file of its own.
+    /// </summary>
     public void Write(string path)
     {
-        DurableFiles.WriteAtomically(path, stream =>
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        using var w = new BlockFileWriter(stream, Magic, Version);
+        w.WriteInt64(Offset);
+        w.WriteInt64(CreatedMs);
+        w.WriteInt32(ShardCount);
+        w.WriteInt64(NowMs);
+        w.WriteInt32(StringCount);
+        w.WriteInt32(KeyCounts.Count);
+        foreach (var (name, count) in KeyCounts)
         {
-            using var w = new BlockFileWriter(stream, Magic, Version);
-            w.WriteInt64(Offset);
-            w.WriteInt64(CreatedMs);
-            w.WriteInt32(ShardCount);
-            w.WriteInt64(NowMs);
-            w.WriteInt32(StringCount);
-            w.WriteInt32(KeyCounts.Count);
-            foreach (var (name, count) in KeyCounts)
-            {
-                w.WriteString(name);
-                w.WriteInt32(count);
-            }
+            w.WriteString(name);
+            w.WriteInt32(count);
+        }
 
-            w.WriteInt64(Accepted);
-            w.WriteInt64(Duplicates);
-            w.WriteInt64(EventsWithoutFeatures);
-            w.WriteInt32(Features.Count);
-            foreach (var (name, fingerprint) in Features)
-            {
-                w.WriteString(name);
-                w.WriteString(fingerprint);
-            }
+        w.WriteInt64(Accepted);
+        w.WriteInt64(Duplicates);
+        w.WriteInt64(EventsWithoutFeatures);
+        w.WriteInt32(Features.Count);
+        foreach (var (name, fingerprint) in Features)
+        {
+            w.WriteString(name);
+            w.WriteString(fingerprint);
+        }
 
-            w.WriteInt64(Dedup.CurrentStartMs);
-            w.WriteInt64(Dedup.EarlyTurns);
-            WriteSet(w, Dedup.Current, Dedup.CurrentCount);
-            WriteSet(w, Dedup.Previous, Dedup.PreviousCount);
-            w.Complete();
-        });
+        w.WriteInt64(Dedup.CurrentStartMs);
+        w.WriteInt64(Dedup.EarlyTurns);
+        WriteSet(w, Dedup.Current, Dedup.CurrentCount);
+        WriteSet(w, Dedup.Previous, Dedup.PreviousCount);
+        w.Complete();
     }
 
     /// <summary>Reads and checks a manifest; throws <see cref="StorageException"/> (corrupt) when it is damaged.</summary>

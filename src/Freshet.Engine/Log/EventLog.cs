@@ -87,13 +87,8 @@ internal sealed partial class EventLog : IDisposable
         }
     }
 
-    /// <summary>Events below this offset are on disk (synced), whatever the policy.</summary>
-    public long SyncedOffset => Interlocked.Read(ref _syncedEnd);
-
     /// <summary>Why the log stopped, or null while it works.</summary>
     public StorageException? Failure => Volatile.Read(ref _failure);
-
-    public Durability Policy => _options.Durability;
 
     /// <summary>Segments and their total size now.</summary>
     public (int Segments, long Bytes) Size

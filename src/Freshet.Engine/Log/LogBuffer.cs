@@ -18,9 +18,6 @@ internal sealed class LogBuffer : IDisposable
 
     public void Clear() => Length = 0;
 
-    /// <summary>Drops everything after <paramref name="length"/> (an encode that failed half-way).</summary>
-    public void Truncate(int length) => Length = length;
-
     public void Advance(int count)
     {
         Ensure(count);

@@ -98,13 +98,11 @@ internal sealed partial class Shard
     /// <summary>
     /// Reads the feature sections of a shard file (after its header), putting each tile into the shard
     /// <paramref name="route"/> picks for it (this one unless the shard count changed). Features not in the catalog are
-    /// read and dropped. Returns the names of the features loaded and dropped. Call before the shards take work.
+    /// read and dropped (recovery notes which, from the manifest). Call before the shards take work.
     /// </summary>
-    internal static (List<string> Loaded, List<string> Dropped) LoadCheckpointTiles(BlockFileReader r, FeatureCatalog catalog, Func<CompiledFeature, int, Shard> route,
+    internal static void LoadCheckpointTiles(BlockFileReader r, FeatureCatalog catalog, Func<CompiledFeature, int, Shard> route,
         int shares = 1)
     {
-        var loaded = new List<string>();
-        var dropped = new List<string>();
         var byFingerprint = catalog.Features.Where(f => !f.IsDerived).ToDictionary(f => f.StateFingerprint, StringComparer.Ordinal);
         int featureCount = r.ReadInt32();
         for (int f = 0; f < featureCount; f++)
@@ -116,7 +114,6 @@ internal sealed partial class Shard
             long skipped = r.ReadInt64();
             int count = r.ReadInt32();
             byFingerprint.TryGetValue(fingerprint, out var feature);
-            (feature is null ? dropped : loaded).Add(name);
             Shard? last = null;
             for (int i = 0; i < count; i++)
             {
@@ -164,8 +161,6 @@ internal sealed partial class Shard
                 route(feature, 0)._features[feature.Index]!.SkippedField += skipped;
             }
         }
-
-        return (loaded, dropped);
     }
 
     /// <summary>Tiles held across all features.</summary>

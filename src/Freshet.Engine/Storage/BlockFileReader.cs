@@ -69,8 +69,6 @@ internal sealed class BlockFileReader : IDisposable
         return BinaryPrimitives.ReadInt64LittleEndian(bytes);
     }
 
-    public double ReadDouble() => BitConverter.Int64BitsToDouble(ReadInt64());
-
     public string ReadString()
     {
         int length = ReadInt32();

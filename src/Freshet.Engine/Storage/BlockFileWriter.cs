@@ -41,9 +41,6 @@ internal sealed class BlockFileWriter : IBufferWriter<byte>, IDisposable
         _used = BlockHeaderBytes;
     }
 
-    /// <summary>Data bytes written so far (not counting headers and checksums).</summary>
-    public long DataBytes => _total + _used - BlockHeaderBytes;
-
     public void Advance(int count) => _used += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)
@@ -67,12 +64,6 @@ internal sealed class BlockFileWriter : IBufferWriter<byte>, IDisposable
     public void WriteInt64(long value)
     {
         BinaryPrimitives.WriteInt64LittleEndian(GetSpan(8), value);
-        Advance(8);
-    }
-
-    public void WriteDouble(double value)
-    {
-        BinaryPrimitives.WriteDoubleLittleEndian(GetSpan(8), value);
         Advance(8);
     }
 

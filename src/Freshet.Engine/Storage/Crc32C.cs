@@ -7,12 +7,4 @@ internal static class Crc32C
 {
     public static uint Compute(ReadOnlySpan<byte> data) => Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data);
 
-    /// <summary>The CRC of two spans back to back, without copying them together.</summary>
-    public static uint Compute(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
-    {
-        var crc = new Crc32(Crc32ParameterSet.Crc32C);
-        crc.Append(first);
-        crc.Append(second);
-        return crc.GetCurrentHashAsUInt32();
-    }
 }

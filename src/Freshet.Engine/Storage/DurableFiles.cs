@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Freshet.Engine.Storage;
 
 /// <summary>
-/// The few file-system steps durability needs beyond .NET's file APIs: fsync of a directory (so a created, renamed
-/// or deleted entry survives a power cut) and the temporary-file-then-rename pattern.
+/// The one file-system step durability needs beyond .NET's file APIs: fsync of a directory, so a created, renamed
+/// or deleted entry survives a power cut.
 /// </summary>
 internal static partial class DurableFiles
 {
@@ -37,23 +37,6 @@ internal static partial class DurableFiles
         {
             _ = Close(fd);
         }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="path"/> atomically: <paramref name="write"/> fills a temporary file beside it, which is
-    /// flushed to disk and renamed over the target, and the directory is synced.
-    /// </summary>
-    public static void WriteAtomically(string path, Action<FileStream> write)
-    {
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            write(stream);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
