@@ -78,40 +78,25 @@ public static class DataDirectoryCheck
         }
 
         byte[] data = File.ReadAllBytes(path);
-        if (data.Length < 16 || !data.AsSpan(0, 8).SequenceEqual("FRSHTIDS"u8))
+        if (!IdJournal.HasHeader(data))
         {
-            findings.Add(new(CheckSeverity.Error, part, data.Length < 16 ? "shorter than its header" : "does not start with the 'FRSHTIDS' header"));
+            findings.Add(new(CheckSeverity.Error, part, data.Length < 16 ? "shorter than its header" : "it does not start with a version-1 'FRSHTIDS' header"));
             return null;
         }
 
         int strings = 1;
         var keys = new Dictionary<string, int>(StringComparer.Ordinal);
-        int position = 16;
-        while (position < data.Length)
+        string? problem = null;
+        var (end, damaged) = IdJournal.Walk(data, (body, position) =>
         {
-            int length = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
-            if (length <= 0 || position + 8L + length > data.Length
-                || Crc32C.Compute(data.AsSpan(position + 8, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
-            {
-                if (IdJournal.ValidRecordAfter(data, position + 1))
-                {
-                    findings.Add(new(CheckSeverity.Error, part, $"the record at byte {position:N0} is damaged and valid records follow it; the server refuses to start on it"));
-                    return null;
-                }
-
-                findings.Add(new(CheckSeverity.Warning, part,
-                    $"the last {data.Length - position:N0} bytes (from byte {position:N0}) are not a complete record: a sync cut short; the next start cuts them off"));
-                break;
-            }
-
-            var body = data.AsSpan(position + 8, length);
+            // The ids must follow on from each other, as loading requires.
             if (body[0] == 1)
             {
                 int first = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
                 if (first != strings)
                 {
-                    findings.Add(new(CheckSeverity.Error, part, $"the strings record at byte {position:N0} starts at id {first:N0}, {strings:N0} was expected; the server refuses to start on it"));
-                    return null;
+                    problem = $"the strings record at byte {position:N0} starts at id {first:N0}, {strings:N0} was expected; the server refuses to start on it";
+                    return false;
                 }
 
                 strings = first + BinaryPrimitives.ReadInt32LittleEndian(body[5..]);
@@ -123,19 +108,30 @@ public static class DataDirectoryCheck
                 int first = BinaryPrimitives.ReadInt32LittleEndian(body[(5 + nameLength)..]);
                 if (first != keys.GetValueOrDefault(name) + 1)
                 {
-                    findings.Add(new(CheckSeverity.Error, part, $"the composite-key record at byte {position:N0} starts at id {first:N0}, {keys.GetValueOrDefault(name) + 1:N0} was expected; the server refuses to start on it"));
-                    return null;
+                    problem = $"the composite-key record at byte {position:N0} starts at id {first:N0}, {keys.GetValueOrDefault(name) + 1:N0} was expected; the server refuses to start on it";
+                    return false;
                 }
 
                 keys[name] = first - 1 + BinaryPrimitives.ReadInt32LittleEndian(body[(9 + nameLength)..]);
             }
             else
             {
-                findings.Add(new(CheckSeverity.Error, part, $"the record at byte {position:N0} has unknown kind {body[0]}"));
-                return null;
+                problem = $"the record at byte {position:N0} has unknown kind {body[0]}";
+                return false;
             }
 
-            position += 8 + length;
+            return true;
+        });
+        if (problem is not null || damaged)
+        {
+            findings.Add(new(CheckSeverity.Error, part, problem ?? $"the record at byte {end:N0} is damaged and valid records follow it; the server refuses to start on it"));
+            return null;
+        }
+
+        if (end < data.Length)
+        {
+            findings.Add(new(CheckSeverity.Warning, part,
+                $"the last {data.Length - end:N0} bytes (from byte {end:N0}) are not a complete record: a sync cut short; the next start cuts them off"));
         }
 
         findings.Add(new(CheckSeverity.Info, part, $"{strings - 1:N0} strings and {keys.Values.Sum():N0} composite keys"));

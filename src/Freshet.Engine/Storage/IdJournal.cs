@@ -216,34 +216,29 @@ internal sealed class IdJournal : IDisposable
         byte[] data = new byte[length];
         _file.Position = 0;
         _file.ReadExactly(data);
-        if (!data.AsSpan(0, 8).SequenceEqual(Magic) || BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(8)) != Version)
+        if (!HasHeader(data))
         {
             throw Corrupt("it does not start with a version-1 'FRSHTIDS' header");
         }
 
         // Room for every journaled string at once: growing the tables record by record costs more than loading them.
-        int stringCount = CountStrings(data);
-        _strings.EnsureCapacity(stringCount + 1);
-        int position = HeaderSize;
-        while (position < data.Length)
+        _strings.EnsureCapacity(CountStrings(data) + 1);
+        var (end, damaged) = Walk(data, (body, at) =>
         {
-            int bodyLength = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
-            bool complete = bodyLength > 0 && position + 8L + bodyLength <= data.Length;
-            if (!complete || Crc32C.Compute(data.AsSpan(position + 8, bodyLength)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
-            {
-                if (ValidRecordAfter(data, position + 1))
-                {
-                    throw Corrupt($"the record at byte {position:N0} is damaged and valid records follow it");
-                }
+            Apply(body, at);
+            return true;
+        });
+        if (damaged)
+        {
+            throw Corrupt($"the record at byte {end:N0} is damaged and valid records follow it");
+        }
 
-                _file.SetLength(position);
-                _file.Flush(flushToDisk: true);
-                _file.Position = position;
-                return $"cut {data.Length - position:N0} bytes off the end of {FileName} (a sync cut short)";
-            }
-
-            Apply(data.AsSpan(position + 8, bodyLength), position);
-            position += 8 + bodyLength;
+        if (end < data.Length)
+        {
+            _file.SetLength(end);
+            _file.Flush(flushToDisk: true);
+            _file.Position = end;
+            return $"cut {data.Length - end:N0} bytes off the end of {FileName} (a sync cut short)";
         }
 
         _file.Position = data.Length;
@@ -328,27 +323,56 @@ internal sealed class IdJournal : IDisposable
         }
     }
 
-    /// <summary>Strings in the intact records of a journal (a first pass over the record headers only).</summary>
+    /// <summary>Strings in the intact records of a journal (a first pass, so the string table is sized once).</summary>
     private static int CountStrings(byte[] data)
     {
         long total = 0;
-        for (int position = HeaderSize; position + 17 <= data.Length;)
+        Walk(data, (body, _) =>
         {
-            int length = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position));
-            if (length <= 0 || position + 8L + length > data.Length)
+            if (body[0] == 1)
             {
-                break;
+                total += BinaryPrimitives.ReadInt32LittleEndian(body[5..]);
             }
 
-            if (data[position + 8] == 1)
+            return true;
+        });
+        return (int)Math.Min(total, int.MaxValue - 1);
+    }
+
+    /// <summary>True when <paramref name="data"/> starts with the journal's header (magic and version).</summary>
+    internal static bool HasHeader(byte[] data) =>
+        data.Length >= HeaderSize && data.AsSpan(0, 8).SequenceEqual(Magic) && BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(8)) == Version;
+
+    /// <summary>Receives one whole record's body (kind first) and its position; returns false to stop the walk there.</summary>
+    internal delegate bool RecordVisitor(ReadOnlySpan<byte> body, int position);
+
+    /// <summary>
+    /// Visits the journal's whole, checksummed records in order, after the header. Returns where the walk stopped (the
+    /// end of the data, a record the visitor refused, or the first record that is cut or fails its CRC) and whether
+    /// that bad record is followed by valid ones — damage, where a record merely cut short is a torn end. Shared by
+    /// loading and by <c>freshet check</c>, which must judge a journal the same way.
+    /// </summary>
+    internal static (int End, bool Damaged) Walk(byte[] data, RecordVisitor visit)
+    {
+        int position = HeaderSize;
+        while (position < data.Length)
+        {
+            int length = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
+            if (length <= 0 || position + 8L + length > data.Length
+                || Crc32C.Compute(data.AsSpan(position + 8, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
             {
-                total += BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position + 13));
+                return (position, ValidRecordAfter(data, position + 1));
+            }
+
+            if (!visit(data.AsSpan(position + 8, length), position))
+            {
+                return (position, false);
             }
 
             position += 8 + length;
         }
 
-        return (int)Math.Min(total, int.MaxValue - 1);
+        return (position, false);
     }
 
     private static int ReadInt(ReadOnlySpan<byte> body, ref int p)
@@ -359,7 +383,7 @@ internal sealed class IdJournal : IDisposable
     }
 
     /// <summary>True when a whole, valid record starts anywhere at or after <paramref name="from"/> (damage, not a torn end).</summary>
-    internal static bool ValidRecordAfter(byte[] data, int from)
+    private static bool ValidRecordAfter(byte[] data, int from)
     {
         for (int i = from; i + 9 <= data.Length; i++)
         {
