@@ -46,7 +46,18 @@ internal sealed class ServingScenario : IScenario
         context.Log($"  preloaded {preload:N0} events over two days");
         for (int run = 0; run < options.Runs; run++)
         {
-            using (var ingest = new SteadyIngest(batch => engine.Ingest(batch), engine.Strings, workload, stepMs))
+            var batch = new EventBatch(SteadyIngest.Chunk);
+            var chunk = new (string, long, string, string, double)[SteadyIngest.Chunk];
+            using (new SteadyIngest(() =>
+            {
+                for (int i = 0; i < chunk.Length; i++)
+                {
+                    chunk[i] = workload.Next(stepMs);
+                }
+
+                ServingWorkload.Fill(batch, engine.Strings, chunk);
+                engine.Ingest(batch);
+            }))
             {
                 var (one, many) = Measure(options.MeasureSeconds, new Random(run), workload, key => engine.GetVector("item", [key]), keys =>
                 {
@@ -64,7 +75,8 @@ internal sealed class ServingScenario : IScenario
             if (context.Redis is { } peer)
             {
                 var db = peer.Database;
-                using var ingest = new PeerSteadyIngest(db, peerWorkload, stepMs);
+                using var ingest = new SteadyIngest(() =>
+                    PeerApply(db, Enumerable.Range(0, SteadyIngest.Chunk).Select(_ => peerWorkload.Next(stepMs)).ToArray()).GetAwaiter().GetResult());
                 var (one, many) = Measure(options.MeasureSeconds, new Random(run), peerWorkload,
                     key => db.HashGet("item:" + key, Fields(peerWorkload)),
                     keys =>
@@ -196,18 +208,21 @@ internal sealed class ServingScenario : IScenario
         return Task.WhenAll(tasks);
     }
 
-    /// <summary>Ingest at <see cref="IngestRate"/> events a second on a thread of its own, until disposed.</summary>
+    /// <summary>
+    /// Ingest at <see cref="IngestRate"/> events a second on a thread of its own, until disposed: <c>send</c> sends
+    /// <see cref="Chunk"/> events (into the engine, or to the peer) and is called as often as the rate allows.
+    /// </summary>
     private sealed class SteadyIngest : IDisposable
     {
+        public const int Chunk = 1000;
+
         private readonly Thread _thread;
         private volatile bool _stop;
 
-        public SteadyIngest(Action<EventBatch> ingest, StringInterner strings, ServingWorkload workload, long stepMs)
+        public SteadyIngest(Action send)
         {
             _thread = new Thread(() =>
             {
-                var batch = new EventBatch(1000);
-                var chunk = new (string, long, string, string, double)[1000];
                 var clock = Stopwatch.StartNew();
                 long sent = 0;
                 while (!_stop)
@@ -218,50 +233,10 @@ internal sealed class ServingScenario : IScenario
                         continue;
                     }
 
-                    for (int i = 0; i < chunk.Length; i++)
-                    {
-                        chunk[i] = workload.Next(stepMs);
-                    }
-
-                    ServingWorkload.Fill(batch, strings, chunk);
-                    ingest(batch);
-                    sent += chunk.Length;
+                    send();
+                    sent += Chunk;
                 }
             }) { IsBackground = true, Name = "bench-steady-ingest" };
-            _thread.Start();
-        }
-
-        public void Dispose()
-        {
-            _stop = true;
-            _thread.Join();
-        }
-    }
-
-    /// <summary>The peer's steady ingest at the same rate.</summary>
-    private sealed class PeerSteadyIngest : IDisposable
-    {
-        private readonly Thread _thread;
-        private volatile bool _stop;
-
-        public PeerSteadyIngest(IDatabase db, ServingWorkload workload, long stepMs)
-        {
-            _thread = new Thread(() =>
-            {
-                var clock = Stopwatch.StartNew();
-                long sent = 0;
-                while (!_stop)
-                {
-                    if (sent > IngestRate * clock.Elapsed.TotalSeconds)
-                    {
-                        Thread.Sleep(1); // Pacing to a rate.
-                        continue;
-                    }
-
-                    PeerApply(db, Enumerable.Range(0, 1000).Select(_ => workload.Next(stepMs)).ToArray()).GetAwaiter().GetResult();
-                    sent += 1000;
-                }
-            }) { IsBackground = true, Name = "bench-peer-ingest" };
             _thread.Start();
         }
 
