@@ -141,13 +141,8 @@ internal sealed partial class EventLog : IDisposable
             for (int i = start; i < start + count; i += MaxEventsPerRecord)
             {
                 int n = Math.Min(MaxEventsPerRecord, start + count - i);
-                _codec.Encode(batch, i, n, _appendedEnd, now, _strings, _pending);
+                _pendingMaxTimeMs = Math.Max(_pendingMaxTimeMs, _codec.Encode(batch, i, n, _appendedEnd, now, _strings, _pending));
                 _appendedEnd += n;
-            }
-
-            for (int i = start; i < start + count; i++)
-            {
-                _pendingMaxTimeMs = Math.Max(_pendingMaxTimeMs, batch[i].TimeMs);
             }
 
             Monitor.PulseAll(_gate);

@@ -25,9 +25,10 @@ internal sealed class LogRecordCodec
 
     /// <summary>
     /// Appends one record holding events <paramref name="start"/>..+<paramref name="count"/> of <paramref name="batch"/>
-    /// to <paramref name="output"/> at its end, with offsets from <paramref name="firstOffset"/>.
+    /// to <paramref name="output"/> at its end, with offsets from <paramref name="firstOffset"/>. Returns the largest event
+    /// time of the record (what retention's backfill horizon goes by).
     /// </summary>
-    public void Encode(EventBatch batch, int start, int count, long firstOffset, long appendedMs, StringInterner strings, LogBuffer output)
+    public long Encode(EventBatch batch, int start, int count, long firstOffset, long appendedMs, StringInterner strings, LogBuffer output)
     {
         NextEpoch(strings.Count);
         _strings.Clear();
@@ -99,6 +100,7 @@ internal sealed class LogRecordCodec
 
         int payload = output.Length - recordStart - LogRecordHeader.Size;
         new LogRecordHeader(payload, count, firstOffset, minTime, maxTime, appendedMs).WriteWithCrc(output.Span(recordStart, LogRecordHeader.Size + payload));
+        return maxTime;
     }
 
     /// <summary>
