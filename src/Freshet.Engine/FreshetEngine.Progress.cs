@@ -91,6 +91,15 @@ public sealed partial class FreshetEngine
         }
     }
 
+    /// <summary>Tests only: see <see cref="Shard.BetweenRollUpChunks"/>.</summary>
+    internal void OnRollUpChunk(Action action)
+    {
+        foreach (var shard in _shards)
+        {
+            shard.BetweenRollUpChunks = action;
+        }
+    }
+
     /// <summary>Tests only: every shard stops applying after the batch in hand, so queues fill up.</summary>
     internal void PauseShards()
     {

@@ -89,15 +89,19 @@ internal sealed partial class Shard
     {
         var ladder = tiles.Feature.Ladder;
         var table = tiles.Table;
-        var cover = new WindowCoverEnumerator(ladder, span, _nowMs, _closedThroughMs);
+        var aggregator = tiles.Aggregator;
+        var cover = new WindowCoverEnumerator(ladder, span, _nowMs, _closedThroughMs, partials: !_rollingUp);
         while (cover.MoveNext())
         {
-            var tile = cover.Current;
-            long resolution = ladder.ResolutionMs(tile.Level);
-            int offset = table.Find(TileTable.MakeKey(keyId, tile.Level, TimeMath.BucketOf(tile.BucketStartMs, resolution)));
-            if (offset >= 0)
+            var run = cover.Current;
+            long bucket = TimeMath.BucketOf(run.StartMs, ladder.ResolutionMs(run.Level));
+            for (int i = 0; i < run.Count; i++)
             {
-                tiles.Aggregator.Merge(accumulator, table.State(offset));
+                int offset = table.Find(TileTable.MakeKey(keyId, run.Level, bucket + i));
+                if (offset >= 0)
+                {
+                    aggregator.Merge(accumulator, table.State(offset));
+                }
             }
         }
 

@@ -15,11 +15,16 @@ internal sealed partial class Shard
     /// <summary>Tiles closed (merged into their parents) per hold of the lock, so readers never wait long behind a roll-up.</summary>
     private const int CloseTilesPerLock = 512;
 
+    /// <summary>Tests only: runs on the shard's thread after each chunk of a roll-up, outside the lock, so a test can read there.</summary>
+    internal Action? BetweenRollUpChunks { get; set; }
+
     /// <summary>
     /// Moves the shard's clock: closes and rolls up the tiles the watermark passed, then sweeps some expired ones. Runs
-    /// on the shard's thread and takes the lock in chunks. That is safe for readers between chunks: a parent tile is
-    /// used only once <see cref="_closedThroughMs"/> passes its end, which is set after every child has rolled into it,
-    /// and the children stay until they expire, so until then readers use the children.
+    /// on the shard's thread and takes the lock in chunks. That is safe for readers between chunks: while
+    /// <see cref="_rollingUp"/> is set they use a parent tile only once <see cref="_closedThroughMs"/> passes its end,
+    /// which is set after every child has rolled into it, and the children stay until they expire, so until then
+    /// readers use the children. Once the roll-up is done, an open parent holds exactly its children that end at or
+    /// before <see cref="_closedThroughMs"/>, and reads use it for them.
     /// </summary>
     private void AdvanceClock(long nowMs, int itemsApplied)
     {
@@ -49,6 +54,7 @@ internal sealed partial class Shard
             {
                 // Queries treat every tile ending at or before this time as complete at every level.
                 _closedThroughMs = watermark;
+                _rollingUp = false;
             }
         }
 
@@ -86,6 +92,7 @@ internal sealed partial class Shard
                     {
                         lock (_lock)
                         {
+                            _rollingUp = true;
                             for (int i = start; i < Math.Min(closed.Count, start + CloseTilesPerLock); i++)
                             {
                                 var tile = closed[i];
@@ -105,6 +112,8 @@ internal sealed partial class Shard
                                 }
                             }
                         }
+
+                        BetweenRollUpChunks?.Invoke();
                     }
                 }
 

@@ -27,6 +27,12 @@ internal sealed partial class Shard
     private FeatureTiles?[] _features;
     private long _nowMs = long.MinValue;
     private long _closedThroughMs = long.MinValue;
+
+    /// <summary>
+    /// True between the first and the last chunk of a roll-up: some open coarse tiles then hold children past
+    /// <see cref="_closedThroughMs"/>, so reads use complete tiles only (see <see cref="Windows.WindowCoverEnumerator"/>).
+    /// </summary>
+    private bool _rollingUp;
     private long _appliedSequence;
     private long _eventsApplied;
     private Task? _loop;
