@@ -1,3 +1,4 @@
+using System.Buffers;
 using Freshet.Aggregation;
 using Freshet.Engine.Query;
 using Freshet.Engine.Shards;
@@ -20,27 +21,87 @@ public sealed partial class FreshetEngine
         var catalog = _catalog;
         var entity = ResolveEntity(catalog, entityName);
         var target = ResolveKey(entity, key);
-        var features = query.Features is null
-            ? catalog.Features.Where(f => f.Entity == entity).ToList()
+        IReadOnlyList<CompiledFeature> features = query.Features is null
+            ? catalog.FeaturesOf(entity)
             : query.Features.Select(name => ResolveFeature(catalog, name, entity)).ToList();
         long at = ResolveAt(query.AsOfMs);
-        var readings = new List<FeatureReading>(features.Count * 3);
+
+        // Each reading is one or two windows of base features (a ratio reads numerator and denominator, a trend its
+        // source over two windows). Plan them all, then read them from the key's shard in one go.
+        int count = 0, readingCount = 0;
         foreach (var feature in features)
         {
-            if (feature.Definition.Aggregation == AggregationKind.Trend)
-            {
-                readings.Add(ReadTrend(feature, target, at));
-                continue;
-            }
-
-            var windows = query.WindowsMs ?? feature.Definition.WindowsMs;
-            foreach (long window in windows)
-            {
-                readings.Add(ReadWindow(feature, target, window, at));
-            }
+            var d = feature.Definition;
+            int windows = d.Aggregation == AggregationKind.Trend ? 1 : (query.WindowsMs ?? d.WindowsMs).Count;
+            readingCount += windows;
+            count += d.Aggregation is AggregationKind.Trend or AggregationKind.Ratio ? 2 * windows : windows;
         }
 
-        return new FeatureVector(entity.Name, entity.Describe(target.KeyId), at, target.KeyId != 0, readings);
+        var reads = ArrayPool<WindowRead>.Shared.Rent(count);
+        try
+        {
+            int n = 0;
+            foreach (var feature in features)
+            {
+                var d = feature.Definition;
+                if (d.Aggregation == AggregationKind.Trend)
+                {
+                    reads[n++] = BaseRead(feature.Numerator!, d.ShortWindowMs);
+                    reads[n++] = BaseRead(feature.Numerator!, d.LongWindowMs);
+                    continue;
+                }
+
+                foreach (long window in query.WindowsMs ?? d.WindowsMs)
+                {
+                    if (d.Aggregation == AggregationKind.Ratio)
+                    {
+                        reads[n++] = BaseRead(feature.Numerator!, window);
+                        reads[n++] = BaseRead(feature.Denominator!, window);
+                    }
+                    else
+                    {
+                        reads[n++] = BaseRead(feature, window);
+                    }
+                }
+            }
+
+            ReadWindows(target, reads.AsSpan(0, n), at);
+            var readings = new FeatureReading[readingCount];
+            int r = 0;
+            n = 0;
+            foreach (var feature in features)
+            {
+                var d = feature.Definition;
+                if (d.Aggregation == AggregationKind.Trend)
+                {
+                    readings[r++] = TrendReading(feature, reads[n], reads[n + 1]);
+                    n += 2;
+                    continue;
+                }
+
+                foreach (long window in query.WindowsMs ?? d.WindowsMs)
+                {
+                    string label = feature.WindowLabel(window);
+                    if (d.Aggregation == AggregationKind.Ratio)
+                    {
+                        var numerator = reads[n++];
+                        var denominator = reads[n++];
+                        readings[r++] = new FeatureReading(feature.Name, label, window, RatioValue(d, numerator.Value, denominator.Value), denominator.Span.FromMs, denominator.Span.ToMs);
+                    }
+                    else
+                    {
+                        var read = reads[n++];
+                        readings[r++] = new FeatureReading(feature.Name, label, window, read.Value, read.Span.FromMs, read.Span.ToMs);
+                    }
+                }
+            }
+
+            return new FeatureVector(entity.Name, entity.Describe(target.KeyId), at, target.KeyId != 0, readings);
+        }
+        finally
+        {
+            ArrayPool<WindowRead>.Shared.Return(reads, clearArray: true);
+        }
     }
 
     /// <summary>A feature bucket by bucket over <c>[from, to)</c>; by default hour by hour over the last 7 days.</summary>
@@ -109,46 +170,41 @@ public sealed partial class FreshetEngine
         return new FeatureProfile(feature.Name, feature.Entity.Describe(target.KeyId), kind, from, to, values);
     }
 
-    private FeatureReading ReadWindow(CompiledFeature feature, KeyTarget target, long windowMs, long at)
+    /// <summary>A window of a base feature to read, checked against its ladder.</summary>
+    private static WindowRead BaseRead(CompiledFeature feature, long windowMs)
     {
-        string label = Duration.Format(windowMs);
-        if (feature.Definition.Aggregation == AggregationKind.Ratio)
-        {
-            var numerator = ReadWindow(feature.Numerator!, target, windowMs, at);
-            var denominator = ReadWindow(feature.Denominator!, target, windowMs, at);
-            double a = feature.Definition.PriorAlpha;
-            double b = feature.Definition.PriorBeta;
-            double den = denominator.Value.Number + a + b;
-            var value = den > 0 ? FeatureValue.Of((numerator.Value.Number + a) / den) : FeatureValue.Missing;
-            return new FeatureReading(feature.Name, label, windowMs, value, denominator.FromMs, denominator.ToMs);
-        }
-
         CheckWindow(feature, windowMs);
-        var shard = ShardFor(target);
-        long shardNow = ShardNow(shard);
-        if (!WindowPlan.TryPlan(feature.Ladder, windowMs, at, shardNow, out var span))
-        {
-            throw new QueryException(QueryError.OutOfRange,
-                $"window {label} at {TimeMath.FormatUtc(at, "?")} starts before the oldest tile of feature '{feature.Name}' (tiles: {feature.Ladder})");
-        }
+        return new WindowRead(feature, windowMs);
+    }
 
-        Span<WindowSpan> spans = [span];
-        Span<FeatureValue> values = [default];
-        shard.Read(feature, target.KeyId, spans, at, values);
-        return new FeatureReading(feature.Name, label, windowMs, values[0], spans[0].FromMs, spans[0].ToMs);
+    /// <summary>Reads planned windows of one key from its shard; refuses the query if any window starts before every tile its feature keeps.</summary>
+    private void ReadWindows(KeyTarget target, Span<WindowRead> reads, long at)
+    {
+        int failed = ShardFor(target).ReadWindows(reads, target.KeyId, at, ResolveAt(null));
+        if (failed >= 0)
+        {
+            var read = reads[failed];
+            throw new QueryException(QueryError.OutOfRange,
+                $"window {Duration.Format(read.WindowMs)} at {TimeMath.FormatUtc(at, "?")} starts before the oldest tile of feature '{read.Feature.Name}' (tiles: {read.Feature.Ladder})");
+        }
+    }
+
+    /// <summary>Ratio with a Beta prior: (numerator + α) / (denominator + α + β).</summary>
+    private static FeatureValue RatioValue(FeatureDefinition d, FeatureValue numerator, FeatureValue denominator)
+    {
+        double den = denominator.Number + d.PriorAlpha + d.PriorBeta;
+        return den > 0 ? FeatureValue.Of((numerator.Number + d.PriorAlpha) / den) : FeatureValue.Missing;
     }
 
     /// <summary>Trend = (rate in the short window) / (rate in the long window), both smoothed by the same pseudo-count.</summary>
-    private FeatureReading ReadTrend(CompiledFeature feature, KeyTarget target, long at)
+    private static FeatureReading TrendReading(CompiledFeature feature, WindowRead recent, WindowRead baseline)
     {
         var d = feature.Definition;
-        var recent = ReadWindow(feature.Numerator!, target, d.ShortWindowMs, at);
-        var baseline = ReadWindow(feature.Numerator!, target, d.LongWindowMs, at);
         double shortRate = (recent.Value.Number + (d.Smoothing * d.ShortWindowMs / d.LongWindowMs)) / d.ShortWindowMs;
         double longRate = (baseline.Value.Number + d.Smoothing) / d.LongWindowMs;
         var value = longRate > 0 ? FeatureValue.Of(shortRate / longRate) : FeatureValue.Missing;
         return new FeatureReading(feature.Name, $"{Duration.Format(d.ShortWindowMs)}/{Duration.Format(d.LongWindowMs)}",
-            d.ShortWindowMs, value, baseline.FromMs, baseline.ToMs);
+            d.ShortWindowMs, value, baseline.Span.FromMs, baseline.Span.ToMs);
     }
 
     private FeatureValue[] ReadSlots(CompiledFeature feature, KeyTarget target, WindowSpan[] spans, int[] slotOfSpan, int slotCount, long now)
@@ -171,12 +227,6 @@ public sealed partial class FreshetEngine
     private readonly record struct KeyTarget(int KeyId, ulong RouteHash);
 
     private Shard ShardFor(KeyTarget target) => _shards[(int)(((target.RouteHash >> 32) * (ulong)_shards.Length) >> 32)];
-
-    private long ShardNow(Shard shard)
-    {
-        long now = shard.Clock.NowMs;
-        return now == long.MinValue ? ResolveAt(null) : now;
-    }
 
     private long ResolveAt(long? asOfMs)
     {

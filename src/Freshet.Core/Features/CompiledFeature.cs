@@ -21,7 +21,10 @@ public sealed class CompiledFeature
         FieldRequirement = RequirementOf(definition);
         StateFingerprint = Fingerprint(definition, entity, includeServing: false);
         DefinitionFingerprint = Fingerprint(definition, entity, includeServing: true);
+        _windowLabels = definition.WindowsMs.Select(Time.Duration.Format).ToArray();
     }
+
+    private readonly string[] _windowLabels;
 
     public int Index { get; }
 
@@ -50,6 +53,21 @@ public sealed class CompiledFeature
     public CompiledFeature? Denominator { get; internal set; }
 
     public bool IsDerived => Definition.IsDerived;
+
+    /// <summary>How answers name a window ("1h"), formatted once for the declared windows.</summary>
+    public string WindowLabel(long windowMs)
+    {
+        var windows = Definition.WindowsMs;
+        for (int i = 0; i < windows.Length; i++)
+        {
+            if (windows[i] == windowMs)
+            {
+                return _windowLabels[i];
+            }
+        }
+
+        return Time.Duration.Format(windowMs);
+    }
 
     internal CompiledFilter Filter { get; }
 

@@ -19,6 +19,7 @@ public sealed class FeatureCatalog
     private readonly FrozenDictionary<string, CompiledFeature> _byName;
     private readonly FrozenDictionary<string, CompiledEntity> _entities;
     private readonly EntityRoute[][] _routesByType;
+    private readonly IReadOnlyList<CompiledFeature>[] _featuresByEntity;
 
     private FeatureCatalog(FeatureSet set, long version, ImmutableArray<CompiledEntity> entities, ImmutableArray<CompiledFeature> features, EntityRoute[][] routes)
     {
@@ -29,6 +30,7 @@ public sealed class FeatureCatalog
         _routesByType = routes;
         _byName = features.ToFrozenDictionary(f => f.Name, StringComparer.Ordinal);
         _entities = entities.ToFrozenDictionary(e => e.Name, StringComparer.Ordinal);
+        _featuresByEntity = entities.Select(e => (IReadOnlyList<CompiledFeature>)features.Where(f => f.Entity == e).ToArray()).ToArray();
         Fingerprint = XxHash64.Hash(Encoding.UTF8.GetBytes(string.Join('|', features.Select(f => f.DefinitionFingerprint))
             + set.Settings.AllowedLatenessMs.ToString(CultureInfo.InvariantCulture) + set.Settings.MaxFutureMs.ToString(CultureInfo.InvariantCulture)
             + set.Settings.Clock)).ToString("x16", CultureInfo.InvariantCulture);
@@ -84,6 +86,9 @@ public sealed class FeatureCatalog
 
         return new FeatureCatalog(set, version, entities, features, routes);
     }
+
+    /// <summary>The features keyed by <paramref name="entity"/>, in declaration order.</summary>
+    public IReadOnlyList<CompiledFeature> FeaturesOf(CompiledEntity entity) => _featuresByEntity[entity.Index];
 
     public bool TryGetFeature(string name, out CompiledFeature feature) => _byName.TryGetValue(name, out feature!);
 

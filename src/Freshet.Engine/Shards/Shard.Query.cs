@@ -6,6 +6,15 @@ using Freshet.Windows;
 
 namespace Freshet.Engine.Shards;
 
+/// <summary>One window of a base feature to read for a key: filled in with its effective interval and its value.</summary>
+internal struct WindowRead(CompiledFeature feature, long windowMs)
+{
+    public readonly CompiledFeature Feature = feature;
+    public readonly long WindowMs = windowMs;
+    public WindowSpan Span;
+    public FeatureValue Value;
+}
+
 /// <summary>Reads: windows merged from tiles under the shard lock.</summary>
 internal sealed partial class Shard
 {
@@ -22,25 +31,35 @@ internal sealed partial class Shard
     }
 
     /// <summary>
-    /// Merges the tiles covering <paramref name="spans"/> (one per requested interval) for one key of a base feature
-    /// and finishes each. Spans may grow at their end (see <see cref="WindowCoverEnumerator"/>); the grown spans are
-    /// written back. Missing tiles count as empty.
+    /// Plans and merges several window reads of one key under one hold of the lock, so a feature vector sees one
+    /// moment of the shard and takes the lock once rather than once per feature.
+    /// Returns the index of a read whose window starts before every tile its feature keeps, or -1 when all were read.
+    /// <paramref name="nowIfUnset"/> is the now to plan with when this shard has applied nothing yet.
     /// </summary>
-    public void Read(CompiledFeature feature, int keyId, Span<WindowSpan> spans, long finishAtMs, Span<FeatureValue> values)
+    public int ReadWindows(Span<WindowRead> reads, int keyId, long atMs, long nowIfUnset)
     {
         lock (_lock)
         {
-            var tiles = FeaturesFor(feature);
-            var aggregator = tiles.Aggregator;
-            Span<long> accumulator = aggregator.Width <= 64 ? stackalloc long[64] : new long[aggregator.Width];
-            accumulator = accumulator[..aggregator.Width];
-            for (int w = 0; w < spans.Length; w++)
+            long now = _nowMs == long.MinValue ? nowIfUnset : _nowMs;
+            Span<long> scratch = stackalloc long[64];
+            for (int i = 0; i < reads.Length; i++)
             {
+                ref var read = ref reads[i];
+                if (!WindowPlan.TryPlan(read.Feature.Ladder, read.WindowMs, atMs, now, out read.Span))
+                {
+                    return i;
+                }
+
+                var tiles = FeaturesFor(read.Feature);
+                var aggregator = tiles.Aggregator;
+                var accumulator = aggregator.Width <= scratch.Length ? scratch[..aggregator.Width] : new long[aggregator.Width];
                 aggregator.Init(accumulator);
-                spans[w] = MergeSpan(tiles, keyId, spans[w], accumulator);
-                values[w] = aggregator.Finish(accumulator, new FinishContext(finishAtMs, _strings));
+                read.Span = MergeSpan(tiles, keyId, read.Span, accumulator);
+                read.Value = aggregator.Finish(accumulator, new FinishContext(atMs, _strings));
                 aggregator.Release(accumulator);
             }
+
+            return -1;
         }
     }
 
