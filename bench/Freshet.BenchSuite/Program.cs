@@ -47,6 +47,7 @@ IScenario[] scenarios =
     new HttpScenario(),
     new MemoryScenario(),
     new DurabilityScenario(),
+    new LearningScenario(),
 ];
 foreach (var scenario in scenarios.Where(s => options.Includes(s.Name)))
 {

@@ -1,0 +1,37 @@
+namespace Freshet.Learning.Ftrl;
+
+/// <summary>
+/// FTRL-Proximal hyper-parameters, named as in McMahan et al. 2013 ("Ad Click Prediction: a View from the
+/// Trenches"): the per-coordinate learning rate is α / (β + √n), and λ1 / λ2 are the L1 and L2 strengths.
+/// </summary>
+public sealed record FtrlOptions
+{
+    public double Alpha { get; init; } = 0.1;
+
+    public double Beta { get; init; } = 1.0;
+
+    public double L1 { get; init; } = 1.0;
+
+    public double L2 { get; init; } = 1.0;
+
+    /// <summary>log2 of the number of weights (hashed coordinates).</summary>
+    public int Bits { get; init; } = 22;
+
+    /// <summary>Checks the values; throws naming the first bad one.</summary>
+    public void Validate()
+    {
+        Check(Alpha > 0 && double.IsFinite(Alpha), "alpha", Alpha, "a positive number");
+        Check(Beta >= 0 && double.IsFinite(Beta), "beta", Beta, "zero or more");
+        Check(L1 >= 0 && double.IsFinite(L1), "l1", L1, "zero or more");
+        Check(L2 >= 0 && double.IsFinite(L2), "l2", L2, "zero or more");
+        Check(Bits is >= 4 and <= 30, "bits", Bits, "4 to 30");
+    }
+
+    private static void Check(bool ok, string name, object value, string expected)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"FTRL {name} must be {expected}; got {value}");
+        }
+    }
+}
