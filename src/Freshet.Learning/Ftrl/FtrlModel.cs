@@ -20,6 +20,9 @@ public sealed class FtrlModel
     private static ReadOnlySpan<byte> Magic => "FRSHFTRL"u8;
     private const int FormatVersion = 1;
 
+    /// <summary>Magic, version, bits, α, β, λ1, λ2, examples, prior rate.</summary>
+    private const int HeaderBytes = 8 + 4 + 4 + (8 * 4) + 8 + 8;
+
     private readonly float[] _zn;
     private readonly double _alpha;
     private readonly double _inverseAlpha;
@@ -37,6 +40,13 @@ public sealed class FtrlModel
         _l1 = options.L1;
         _l2 = options.L2;
         _zn = new float[2 << options.Bits];
+
+        // z of the bias such that its weight (with n = 0) is the prior's logit: w = −(z − sgn(z)·λ1) / (β/α + λ2).
+        double logit = Math.Log(options.PriorRate / (1 - options.PriorRate));
+        if (logit != 0)
+        {
+            _zn[FeatureHasher.BiasIndex << 1] = (float)((-logit * ((_beta * _inverseAlpha) + _l2)) - (Math.Sign(logit) * _l1));
+        }
     }
 
     public FtrlOptions Options { get; }
@@ -123,7 +133,7 @@ public sealed class FtrlModel
     /// </summary>
     public void Save(Stream stream)
     {
-        var header = new byte[8 + (4 * 2) + (8 * 5)];
+        var header = new byte[HeaderBytes];
         Magic.CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), FormatVersion);
         BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(12), Options.Bits);
@@ -132,6 +142,7 @@ public sealed class FtrlModel
         BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(32), _l1);
         BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(40), _l2);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(48), Examples);
+        BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(56), Options.PriorRate);
         var body = MemoryMarshal.AsBytes(_zn.AsSpan());
         stream.Write(header);
         stream.Write(body);
@@ -143,7 +154,7 @@ public sealed class FtrlModel
     /// <summary>Reads a model written by <see cref="Save"/>; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
     public static FtrlModel Load(Stream stream)
     {
-        var header = new byte[56];
+        var header = new byte[HeaderBytes];
         stream.ReadExactly(header);
         if (!header.AsSpan(0, 8).SequenceEqual(Magic))
         {
@@ -163,6 +174,7 @@ public sealed class FtrlModel
             Beta = BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(24)),
             L1 = BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(32)),
             L2 = BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(40)),
+            PriorRate = BinaryPrimitives.ReadDoubleLittleEndian(header.AsSpan(56)),
         };
         try
         {
