@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using Freshet.Hashing;
 using Freshet.Learning.Features;
 
 namespace Freshet.Learning.Labels;
@@ -23,7 +25,8 @@ public readonly record struct LabelJoinStats(long Exposures, long RepeatedExposu
 public sealed class LabelJoin
 {
     private readonly Dictionary<JoinKey, Pending> _pending = [];
-    private readonly PriorityQueue<(JoinKey Key, long Serial), long> _deadlines = new();
+    // Ordered by deadline, then by exposure order: ties close in the same order in every run and after a restart.
+    private readonly PriorityQueue<(JoinKey Key, long Serial), (long Deadline, long Serial)> _deadlines = new();
     private readonly Stack<SparseVector> _spare = new();
     private readonly Action<LabeledExample> _emit;
     private long _serial;
@@ -72,7 +75,7 @@ public sealed class LabelJoin
         copy.CopyFrom(features);
         long serial = ++_serial;
         _pending[key] = new Pending(timeMs, serial, copy, servedScore);
-        _deadlines.Enqueue((key, serial), timeMs + WindowMs);
+        _deadlines.Enqueue((key, serial), (timeMs + WindowMs, serial));
     }
 
     /// <summary>An outcome for <paramref name="key"/>: emits its pending example as a positive, if there is one.</summary>
@@ -98,7 +101,7 @@ public sealed class LabelJoin
         }
 
         NowMs = timeMs;
-        while (_deadlines.TryPeek(out _, out long deadline) && deadline <= timeMs)
+        while (_deadlines.TryPeek(out _, out var next) && next.Deadline <= timeMs)
         {
             CloseEarliest(evicting: false);
         }
@@ -115,7 +118,7 @@ public sealed class LabelJoin
 
     private void CloseEarliest(bool evicting)
     {
-        while (_deadlines.TryDequeue(out var entry, out long deadline))
+        while (_deadlines.TryDequeue(out var entry, out var priority))
         {
             // Entries of examples already labelled positive stay in the queue until they surface: skip them.
             if (_pending.TryGetValue(entry.Key, out var pending) && pending.Serial == entry.Serial)
@@ -123,7 +126,7 @@ public sealed class LabelJoin
                 _pending.Remove(entry.Key);
                 _negatives++;
                 _evicted += evicting ? 1 : 0;
-                Emit(entry.Key, pending, evicting ? Math.Max(NowMs, pending.ExposedAtMs) : deadline, positive: false);
+                Emit(entry.Key, pending, evicting ? Math.Max(NowMs, pending.ExposedAtMs) : priority.Deadline, positive: false);
                 return;
             }
         }
@@ -139,6 +142,105 @@ public sealed class LabelJoin
         {
             _spare.Push(pending.Features);
         }
+    }
+
+    private static ReadOnlySpan<byte> Magic => "FRSHJOIN"u8;
+    private const int FormatVersion = 1;
+
+    /// <summary>
+    /// Writes the pending examples (key, exposure time, served score, features), the clock and the counters, followed
+    /// by an XXH64 of everything before it, so a restart resumes the join with the same open windows.
+    /// </summary>
+    public void Save(Stream stream)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write(FormatVersion);
+            w.Write(WindowMs);
+            w.Write(NowMs);
+            foreach (long counter in new[] { _serial, _exposures, _repeats, _positives, _negatives, _evicted, _unmatched })
+            {
+                w.Write(counter);
+            }
+
+            w.Write(_pending.Count);
+            foreach (var (key, pending) in _pending.OrderBy(p => p.Value.Serial))
+            {
+                w.Write(key.A);
+                w.Write(key.B);
+                w.Write(pending.ExposedAtMs);
+                w.Write(pending.Serial);
+                w.Write(pending.ServedScore);
+                w.Write(pending.Features.Count);
+                for (int i = 0; i < pending.Features.Count; i++)
+                {
+                    w.Write(pending.Features.Indices[i]);
+                    w.Write(pending.Features.Values[i]);
+                }
+            }
+        }
+
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        stream.Write(bytes);
+        Span<byte> check = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(check, XxHash64.Hash(bytes));
+        stream.Write(check);
+    }
+
+    /// <summary>Reads a join written by <see cref="Save"/>; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
+    public static LabelJoin Load(Stream stream, int maxPending, Action<LabeledExample> emit)
+    {
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        var all = copy.GetBuffer().AsSpan(0, (int)copy.Length);
+        if (all.Length < Magic.Length + 8 || !all[..Magic.Length].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException("not a label join checkpoint (bad magic)");
+        }
+
+        var body = all[..^8];
+        if (BinaryPrimitives.ReadUInt64LittleEndian(all[^8..]) != XxHash64.Hash(body))
+        {
+            throw new InvalidDataException("label join checkpoint is damaged (checksum mismatch)");
+        }
+
+        using var r = new BinaryReader(new MemoryStream(body.ToArray()));
+        r.ReadBytes(Magic.Length);
+        int version = r.ReadInt32();
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException($"label join checkpoint version {version} is not supported (this build reads {FormatVersion})");
+        }
+
+        var join = new LabelJoin(r.ReadInt64(), maxPending, emit) { NowMs = r.ReadInt64() };
+        join._serial = r.ReadInt64();
+        join._exposures = r.ReadInt64();
+        join._repeats = r.ReadInt64();
+        join._positives = r.ReadInt64();
+        join._negatives = r.ReadInt64();
+        join._evicted = r.ReadInt64();
+        join._unmatched = r.ReadInt64();
+        int count = r.ReadInt32();
+        for (int p = 0; p < count; p++)
+        {
+            var key = new JoinKey(r.ReadInt64(), r.ReadInt64());
+            long exposedAt = r.ReadInt64();
+            long serial = r.ReadInt64();
+            double score = r.ReadDouble();
+            int features = r.ReadInt32();
+            var x = new SparseVector(features);
+            for (int i = 0; i < features; i++)
+            {
+                x.Add(r.ReadInt32(), r.ReadSingle());
+            }
+
+            join._pending[key] = new Pending(exposedAt, serial, x, score);
+            join._deadlines.Enqueue((key, serial), (exposedAt + join.WindowMs, serial));
+        }
+
+        return join;
     }
 
     private readonly record struct Pending(long ExposedAtMs, long Serial, SparseVector Features, double ServedScore);
