@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Runs every test of the solution in Release and ends with the line "tests: N passed, N failed".
-# Needs the .NET SDK and curl (installed here when missing: the demo test pastes its printed curl commands into a
-# shell). Tests that read ../shared/data skip, saying why, when it is absent.
+# Needs the .NET SDK, curl (the demo test pastes its printed curl commands into a shell) and python3-sklearn (the
+# offline baseline of the learning tests); the last two are installed here when missing. Tests that read
+# ../shared/data skip, saying why, when it is absent.
 set -uo pipefail
 cd "$(dirname "$0")"
 
 command -v curl > /dev/null || (apt-get update && apt-get install -y curl)
+
+# The online-learning replays compare FTRL with scikit-learn's LogisticRegression (Debian's python3-sklearn, used
+# through /usr/bin/python3); with FRESHET_REQUIRE_SKLEARN set, a missing scikit-learn fails them instead of skipping.
+if ! /usr/bin/python3 -c "import sklearn" 2> /dev/null; then
+  echo "installing python3-sklearn (the offline baseline of the learning tests) with apt-get…"
+  (apt-get install -y python3-sklearn > /dev/null 2>&1 || (apt-get update > /dev/null && apt-get install -y python3-sklearn > /dev/null 2>&1)) \
+    || echo "could not install python3-sklearn"
+fi
+export FRESHET_REQUIRE_SKLEARN=1
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

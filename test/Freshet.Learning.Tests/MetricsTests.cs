@@ -79,3 +79,30 @@ public sealed class MetricsTests
         return area / ((double)positives * (scored.Count - positives));
     }
 }
+
+public sealed class DelayedFeedbackTests
+{
+    [Theory]
+    [InlineData(0.0, 0.0)]
+    [InlineData(0.2, 0.25)]
+    [InlineData(1.0 / 3, 0.5)]
+    public void Calibrate_UndoesTheFakeNegatives(double biased, double expected) =>
+        Assert.Equal(expected, Freshet.Learning.Labels.DelayedFeedback.Calibrate(biased), 12);
+
+    [Fact]
+    public void FakeNegatives_OnAConstantRate_RecoverTheRate()
+    {
+        // 10 % of exposures convert: learned as 100 negatives and 10 positives, the biased rate is 10 / 110.
+        var rate = new Freshet.Learning.Metrics.RunningRate(priorCount: 0.000_001);
+        for (int i = 0; i < 100; i++)
+        {
+            rate.Learn(false);
+            if (i % 10 == 0)
+            {
+                rate.Learn(true);
+            }
+        }
+
+        Assert.Equal(0.1, Freshet.Learning.Labels.DelayedFeedback.Calibrate(rate.Predict()), 6);
+    }
+}

@@ -1,15 +1,16 @@
 namespace Freshet.Learning.Metrics;
 
 /// <summary>
-/// The constant-CTR baseline: predicts the positive rate seen so far (with a Beta(1, 1) prior), then updates it.
-/// Any model worth serving must beat it in the same progressive validation.
+/// The constant-CTR baseline: predicts the positive rate seen so far, smoothed by a Beta prior worth
+/// <paramref name="priorCount"/> examples at <paramref name="priorRate"/>, then updates it. Any model worth serving
+/// must beat it in the same progressive validation.
 /// </summary>
-public sealed class RunningRate
+public sealed class RunningRate(double priorRate = 0.5, double priorCount = 2)
 {
     private long _positives;
     private long _count;
 
-    public double Predict() => (_positives + 1.0) / (_count + 2.0);
+    public double Predict() => (_positives + (priorRate * priorCount)) / (_count + priorCount);
 
     /// <summary>Predicts, then learns the label; returns the prediction.</summary>
     public double Learn(bool label)
