@@ -1,0 +1,265 @@
+using Freshet.Events;
+using Freshet.Learning.Features;
+using Freshet.Learning.Ftrl;
+using Freshet.Learning.Labels;
+using Freshet.Learning.Metrics;
+
+namespace Freshet.Learning.Pipeline;
+
+/// <summary>
+/// A click model learning from the live stream: exposures and outcomes go through the <see cref="LabelJoin"/>, each
+/// exposure is learned at once as a negative and again as a positive if its outcome follows
+/// (<see cref="DelayedFeedback"/>), and every exposure is scored first, so <see cref="Quality"/> is the quality of
+/// the scores a ranker would have served. Examples for training (<see cref="Observe"/>) and for ranking
+/// (<see cref="Score(IReadOnlyDictionary{string, string})"/>) are built by one method from field values, so there is no train/serve skew. One writer.
+/// </summary>
+public sealed class ClickModel
+{
+    private readonly StringInterner _strings;
+    private readonly ILiveFeatures? _live;
+    private readonly FeatureHasher _hasher;
+    private readonly LabelJoin _join;
+    private readonly RunningRate _constant;
+    private readonly HashSet<int> _exposureTypes;
+    private readonly HashSet<int> _outcomeTypes;
+    private readonly int[] _keyFieldIds;
+    private readonly int[] _fieldIds;
+    private readonly ulong[] _fieldNamespaces;
+    private readonly (int A, string NameA, int B, string NameB, ulong NsA, ulong NsB)[] _crosses;
+    private readonly ulong[] _liveNamespaces;
+    private readonly double[] _liveValues;
+    private readonly SparseVector _x = new();
+
+    public ClickModel(ClickModelDefinition definition, StringInterner strings, ILiveFeatures? live = null)
+    {
+        Definition = definition;
+        _strings = strings;
+        _live = definition.Live.IsEmpty ? null : live ?? throw new ArgumentException($"model '{definition.Name}' reads live features but no source of them was given", nameof(live));
+        Model = new FtrlModel(definition.Ftrl);
+        _hasher = new FeatureHasher(definition.Ftrl.Bits);
+        _constant = new RunningRate(definition.Ftrl.PriorRate, priorCount: 100);
+        _join = new LabelJoin(definition.WindowMs, definition.MaxPending, OnLabelled);
+        _exposureTypes = [.. definition.ExposureEvents.Select(strings.GetOrAdd)];
+        _outcomeTypes = [.. definition.OutcomeEvents.Select(strings.GetOrAdd)];
+        _keyFieldIds = [.. definition.KeyFields.Select(strings.GetOrAdd)];
+        _fieldIds = [.. definition.Fields.Select(strings.GetOrAdd)];
+        _fieldNamespaces = [.. definition.Fields.Select(FeatureHasher.Namespace)];
+        _crosses = [.. definition.Crosses.Select(c => (strings.GetOrAdd(c.A), c.A, strings.GetOrAdd(c.B), c.B, FeatureHasher.Namespace(c.A), FeatureHasher.Namespace(c.B)))];
+        _liveNamespaces = [.. definition.Live.Select(l => FeatureHasher.Namespace($"live:{l.Feature}:{l.WindowMs}"))];
+        _liveValues = new double[definition.Live.Length];
+    }
+
+    public ClickModelDefinition Definition { get; }
+
+    public FtrlModel Model { get; }
+
+    /// <summary>Quality of the scores served at exposure time (before the label was known).</summary>
+    public ProgressiveValidation Quality { get; } = new();
+
+    /// <summary>The constant-rate baseline judged the same way.</summary>
+    public ProgressiveValidation ConstantQuality { get; } = new();
+
+    public LabelJoinStats Labels => _join.Stats;
+
+    /// <summary>Takes one event of the stream, in order: exposures are scored and learned as negatives, outcomes labelled.</summary>
+    public void Observe(EventBatch batch, int index)
+    {
+        ref readonly var e = ref batch[index];
+        bool exposure = _exposureTypes.Contains(e.TypeId);
+        if (!exposure && !_outcomeTypes.Contains(e.TypeId))
+        {
+            return;
+        }
+
+        if (!TryKey(batch, index, out var key))
+        {
+            return;
+        }
+
+        if (!exposure)
+        {
+            _join.Outcome(key, e.TimeMs);
+            return;
+        }
+
+        _join.AdvanceTo(e.TimeMs);
+        Build(new EventFields(batch, index, _strings), _x);
+        double served = DelayedFeedback.Calibrate(Model.Predict(_x));
+        var before = _join.Stats;
+        _join.Expose(key, e.TimeMs, _x, served);
+        if (_join.Stats.Exposures - _join.Stats.RepeatedExposures > before.Exposures - before.RepeatedExposures)
+        {
+            _pendingConstant[key] = DelayedFeedback.Calibrate(_constant.Predict());
+            Model.Learn(_x, false); // The fake negative.
+            _constant.Learn(false);
+        }
+    }
+
+    /// <summary>Closes the windows that ended by <paramref name="nowMs"/> (call as time passes without events).</summary>
+    public void AdvanceTo(long nowMs) => _join.AdvanceTo(nowMs);
+
+    /// <summary>Closes every open window (the end of a replay).</summary>
+    public void Flush() => _join.Flush();
+
+    /// <summary>The probability of an outcome for the exposure event at <paramref name="index"/>, without learning from it.</summary>
+    public double Score(EventBatch batch, int index)
+    {
+        var x = new SparseVector();
+        Build(new EventFields(batch, index, _strings), x);
+        return DelayedFeedback.Calibrate(Model.Predict(x));
+    }
+
+    /// <summary>The probability of an outcome for an exposure with these field values (strings), as served.</summary>
+    public double Score(IReadOnlyDictionary<string, string> fields)
+    {
+        var x = new SparseVector();
+        Build(new DictionaryFields(fields), x);
+        return DelayedFeedback.Calibrate(Model.Predict(x));
+    }
+
+    private readonly Dictionary<JoinKey, double> _pendingConstant = [];
+
+    private void OnLabelled(LabeledExample example)
+    {
+        _pendingConstant.Remove(example.Key, out double constant);
+        Quality.Add(example.ServedScore, example.Positive);
+        ConstantQuality.Add(constant, example.Positive);
+        if (example.Positive)
+        {
+            Model.Learn(example.Features, true);
+            _constant.Learn(true);
+        }
+    }
+
+    private bool TryKey(EventBatch batch, int index, out JoinKey key)
+    {
+        long a = 0, b = 0;
+        for (int i = 0; i < _keyFieldIds.Length; i++)
+        {
+            if (!batch.TryGetField(index, _keyFieldIds[i], out var value) || value.Kind != FieldKind.String)
+            {
+                key = default;
+                return false;
+            }
+
+            // Interned ids are stable for the process; the content hash keeps keys stable across restarts.
+            long hash = (long)_strings.HashOf(value.StringId);
+            if (i == 0)
+            {
+                a = hash;
+            }
+            else
+            {
+                b = (b * 31) + hash;
+            }
+        }
+
+        key = new JoinKey(a, b);
+        return true;
+    }
+
+    /// <summary>The one example builder: bias, hashed fields, crosses, and live features (log(1 + value) and its bucket).</summary>
+    private void Build<TFields>(TFields source, SparseVector x)
+        where TFields : IFieldSource
+    {
+        _hasher.Begin(x);
+        for (int i = 0; i < _fieldIds.Length; i++)
+        {
+            if (source.TryHash(_fieldIds[i], Definition.Fields[i], out ulong hash))
+            {
+                _hasher.AddHashed(x, _fieldNamespaces[i], hash);
+            }
+        }
+
+        foreach (var (a, nameA, b, nameB, nsA, nsB) in _crosses)
+        {
+            if (source.TryHash(a, nameA, out ulong ha) && source.TryHash(b, nameB, out ulong hb))
+            {
+                _hasher.AddCross(x, nsA, ha, nsB, hb);
+            }
+        }
+
+        if (_live is null)
+        {
+            return;
+        }
+
+        var live = Definition.Live;
+        for (int i = 0; i < live.Length;)
+        {
+            // Read the features of one entity key together.
+            int end = i + 1;
+            while (end < live.Length && live[end].Entity == live[i].Entity && live[end].KeyField == live[i].KeyField)
+            {
+                end++;
+            }
+
+            if (source.TryString(_strings.GetOrAdd(live[i].KeyField), live[i].KeyField, out string? key))
+            {
+                _live.Read(live[i].Entity, key, live.AsSpan()[i..end], _liveValues.AsSpan(i, end - i));
+                for (int j = i; j < end; j++)
+                {
+                    // The value on its own coordinate (log-scaled), and its power-of-two bucket as a category: a linear
+                    // model then sees "never viewed before" and "viewed a lot" as different, not just as more.
+                    double value = double.IsFinite(_liveValues[j]) ? Math.Max(0, _liveValues[j]) : 0;
+                    _hasher.AddNumber(x, _liveNamespaces[j], Math.Log(1 + value));
+                    _hasher.AddHashed(x, _liveNamespaces[j], (ulong)(value < 1 ? 0 : 1 + Math.Min(16, (int)Math.Log2(value))));
+                }
+            }
+
+            i = end;
+        }
+    }
+
+    /// <summary>Field values of an exposure: an event of the stream, or the context of a ranking request.</summary>
+    private interface IFieldSource
+    {
+        bool TryHash(int fieldId, string field, out ulong hash);
+
+        bool TryString(int fieldId, string field, out string value);
+    }
+
+    private readonly struct EventFields(EventBatch batch, int index, StringInterner strings) : IFieldSource
+    {
+        public bool TryHash(int fieldId, string field, out ulong hash)
+        {
+            if (batch.TryGetField(index, fieldId, out var value) && value.Kind == FieldKind.String)
+            {
+                hash = strings.HashOf(value.StringId);
+                return true;
+            }
+
+            hash = 0;
+            return false;
+        }
+
+        public bool TryString(int fieldId, string field, out string value)
+        {
+            if (batch.TryGetField(index, fieldId, out var found) && found.Kind == FieldKind.String)
+            {
+                value = strings[found.StringId];
+                return true;
+            }
+
+            value = "";
+            return false;
+        }
+    }
+
+    private readonly struct DictionaryFields(IReadOnlyDictionary<string, string> fields) : IFieldSource
+    {
+        public bool TryHash(int fieldId, string field, out ulong hash)
+        {
+            bool found = fields.TryGetValue(field, out string? value);
+            hash = found ? FeatureHasher.ValueHash(value!) : 0;
+            return found;
+        }
+
+        public bool TryString(int fieldId, string field, out string value)
+        {
+            bool found = fields.TryGetValue(field, out string? text);
+            value = text ?? "";
+            return found;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+using Freshet.Learning.Ftrl;
+
+namespace Freshet.Learning.Pipeline;
+
+/// <summary>A live feature a model reads at exposure time: a feature of the catalog over one window, keyed by an event field.</summary>
+/// <param name="Entity">The catalog entity (e.g. "item").</param>
+/// <param name="KeyField">The event field holding the entity's key (e.g. "item").</param>
+/// <param name="Feature">The catalog feature (e.g. "item_views").</param>
+/// <param name="WindowMs">The window of the feature to read.</param>
+public sealed record LiveFeature(string Entity, string KeyField, string Feature, long WindowMs);
+
+/// <summary>
+/// A click (or cart, or purchase) model: which events are exposures and which later events of the same key are
+/// positive outcomes inside the attribution window, and what an example is made of — hashed event fields, crosses
+/// of two fields, and live features of the exposure's entities at exposure time.
+/// </summary>
+public sealed record ClickModelDefinition
+{
+    public required string Name { get; init; }
+
+    public required ImmutableArray<string> ExposureEvents { get; init; }
+
+    public required ImmutableArray<string> OutcomeEvents { get; init; }
+
+    /// <summary>Event fields an exposure and its outcome share (user and item, or a request id).</summary>
+    public required ImmutableArray<string> KeyFields { get; init; }
+
+    public long WindowMs { get; init; } = 10 * 60_000;
+
+    /// <summary>Categorical event fields, each hashed into its own namespace.</summary>
+    public ImmutableArray<string> Fields { get; init; } = [];
+
+    /// <summary>Pairs of fields hashed together (user × category).</summary>
+    public ImmutableArray<(string A, string B)> Crosses { get; init; } = [];
+
+    public ImmutableArray<LiveFeature> Live { get; init; } = [];
+
+    public FtrlOptions Ftrl { get; init; } = new() { PriorRate = 0.01 };
+
+    /// <summary>Exposures waiting for an outcome at most; beyond it the oldest close early as negatives.</summary>
+    public int MaxPending { get; init; } = 1_000_000;
+}
