@@ -175,6 +175,11 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
             // Read the count before dispatching: once the shards have the batch they may finish and recycle it.
             int accepted = events.Count;
+            if (accepted > 0)
+            {
+                _acceptedObserver?.Invoke(events);
+            }
+
             // Logged before the shards see them, in routing order. A duplicate's original was logged by an earlier
             // call, so even a batch of duplicates is acknowledged only once everything logged so far is safe.
             long durableOffset = _storage is null ? 0 : accepted > 0 ? _storage.Log.Append(events, 0, accepted) : _storage.Log.EndOffset;
@@ -184,6 +189,21 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             return new IngestResult(accepted, duplicates, (IReadOnlyList<EventError>?)rejected ?? [], sequence, durableOffset);
         }
     }
+
+    /// <summary>
+    /// Shows every batch of accepted events, in the order they are logged and applied, to <paramref name="observer"/>
+    /// (null stops it): how models learn from the same stream as the features. It runs under the ingest lock, so it
+    /// must copy what it keeps and return at once, never block; the batch is reused after it returns.
+    /// </summary>
+    public void ObserveAccepted(Action<EventBatch>? observer)
+    {
+        lock (_ingestLock)
+        {
+            _acceptedObserver = observer;
+        }
+    }
+
+    private Action<EventBatch>? _acceptedObserver;
 
     /// <summary>
     /// Replaces the catalog between two batches: features whose state fingerprint is unchanged keep their tiles,

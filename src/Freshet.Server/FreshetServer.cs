@@ -5,6 +5,7 @@ using Freshet.Server.Health;
 using Freshet.Server.Hosting;
 using Freshet.Server.Ingest;
 using Freshet.Server.Json;
+using Freshet.Server.Learning;
 using Freshet.Server.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -73,6 +74,9 @@ public static class FreshetServer
         builder.Services.AddSingleton<CatalogEndpoints>();
         builder.Services.AddSingleton<HealthEndpoints>();
         builder.Services.AddHostedService<WallClockTicker>();
+        builder.Services.AddSingleton(new LearningService(engine, options.Models));
+        builder.Services.AddHostedService(services => services.GetRequiredService<LearningService>());
+        builder.Services.AddSingleton<ModelEndpoints>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -187,6 +191,22 @@ public static class FreshetServer
             .WithSummary("Counters since start: accepted, duplicates, rejected by reason, shard progress")
             .Produces<StatsResponse>();
 
+        app.MapGet("/v1/models", (ModelEndpoints endpoints) => endpoints.GetAll())
+            .WithName("GetModels")
+            .WithSummary("Models learned from the stream and their live quality")
+            .WithDescription("Click models: examples learned, the label join (exposures, positives, negatives, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's. Recommenders: users, items and interactions.");
+        app.MapPost("/v1/score", (ScoreRequest? body, ModelEndpoints endpoints) => endpoints.Score(body))
+            .WithName("Score")
+            .WithSummary("Rank candidates by a click model's probability")
+            .WithDescription("Body: {\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\", \"category\": \"c\"}]}. Each candidate's fields override the context's; the answer lists them most likely first, with their index in the request.");
+        app.MapGet("/v1/recommend", (HttpRequest request, ModelEndpoints endpoints) => endpoints.Recommend(request))
+            .WithName("Recommend")
+            .WithSummary("Items for a user from a recommender (model, user, k)")
+            .WithDescription("The k best items the user has not interacted with, by the real-time factorization; a user never seen gets the most popular ones.");
+        app.MapGet("/v1/similar", (HttpRequest request, ModelEndpoints endpoints) => endpoints.Similar(request))
+            .WithName("Similar")
+            .WithSummary("Items like an item from a recommender (model, item, k)")
+            .WithDescription("The k items whose factors are closest (cosine) to the item's.");
         app.MapGet("/healthz", HealthEndpoints.Live)
             .WithName("Live")
             .WithSummary("Liveness: the process answers")

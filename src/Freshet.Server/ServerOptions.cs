@@ -27,6 +27,12 @@ public sealed record ServerOptions
     /// <summary>How long a request body may take before <see cref="BodyMinBytesPerSecond"/> is enforced; more than 1 s (Kestrel refuses less).</summary>
     public TimeSpan BodyGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Models learned from the stream (a models file, see <c>samples/models.yaml</c>); none by default.</summary>
+    public Freshet.Learning.Pipeline.ModelSet Models { get; init; } = Freshet.Learning.Pipeline.ModelSet.Empty;
+
+    /// <summary>Most candidates one <c>POST /v1/score</c> request may rank.</summary>
+    public int MaxScoreCandidates { get; init; } = 1000;
+
     /// <summary>Most keys one <c>POST /v1/vectors</c> request may ask for.</summary>
     public int MaxBatchKeys { get; init; } = 1000;
 

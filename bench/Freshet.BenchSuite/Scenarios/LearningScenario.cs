@@ -13,7 +13,9 @@ namespace Freshet.BenchSuite.Scenarios;
 /// </summary>
 internal sealed class LearningScenario : IScenario
 {
-    public string Name => "Online learning";
+    public string Name => ScenarioName;
+
+    private const string ScenarioName = "Online learning";
 
     public Task RunAsync(SuiteContext context)
     {
@@ -35,7 +37,72 @@ internal sealed class LearningScenario : IScenario
             context.Log($"  run {run + 1}: {small.Samples[^1]:N0} examples/s at 2^18 weights ({hashed.Samples[^1]:N0} with hashing), {large.Samples[^1]:N0} at 2^22");
         }
 
+        Ranking(context);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Ranking 100 candidates with a click model (hashed user, item and category), and the top 10 of 100,000 items
+    /// for a user from a recommender with 32 factors, each after the models learned a stream; p50 and p99 in process.
+    /// </summary>
+    private static void Ranking(SuiteContext context)
+    {
+        var score50 = context.Figure(ScenarioName, "click model: 100 candidates ranked, p50", "µs", Better.Lower);
+        var score99 = context.Figure(ScenarioName, "click model: 100 candidates ranked, p99", "µs", Better.Lower);
+        var recommend50 = context.Figure(ScenarioName, "recommender: top 10 of 100,000 items, p50", "µs", Better.Lower);
+        var recommend99 = context.Figure(ScenarioName, "recommender: top 10 of 100,000 items, p99", "µs", Better.Lower);
+        var strings = new Freshet.Events.StringInterner();
+        var click = new Freshet.Learning.Pipeline.ClickModel(new Freshet.Learning.Pipeline.ClickModelDefinition
+        {
+            Name = "clicks",
+            ExposureEvents = ["view"],
+            OutcomeEvents = ["click"],
+            KeyFields = ["user", "item"],
+            Fields = ["user", "item", "category"],
+            Crosses = [("user", "category")],
+        }, strings);
+        var mf = new Freshet.Learning.Factorization.RealtimeMf(new Freshet.Learning.Factorization.MfOptions());
+        var random = new Random(5);
+        for (int i = 0; i < 100_000; i++)
+        {
+            mf.Learn(random.Next(10_000), i); // Every item once, so the catalogue has 100,000 items.
+        }
+
+        for (int i = 0; i < 400_000; i++)
+        {
+            mf.Learn(random.Next(10_000), (int)Math.Min(99_999, Math.Pow(100_000, random.NextDouble())));
+        }
+
+        var candidates = Enumerable.Range(0, 100).Select(c => new Dictionary<string, string> { ["user"] = "u1", ["item"] = $"i{c}", ["category"] = $"c{c % 7}" }).ToArray();
+        for (int run = 0; run < context.Options.Runs; run++)
+        {
+            var scoring = new Percentiles();
+            var recommending = new Percentiles();
+            double tick = 1e6 / Stopwatch.Frequency;
+            for (int n = 0; n < 2_000; n++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                foreach (var candidate in candidates)
+                {
+                    click.Score(candidate);
+                }
+
+                scoring.Add((Stopwatch.GetTimestamp() - start) * tick);
+            }
+
+            for (int n = 0; n < 300; n++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                mf.Recommend(random.Next(10_000), 10);
+                recommending.Add((Stopwatch.GetTimestamp() - start) * tick);
+            }
+
+            score50.Samples.Add(scoring.At(0.5));
+            score99.Samples.Add(scoring.At(0.99));
+            recommend50.Samples.Add(recommending.At(0.5));
+            recommend99.Samples.Add(recommending.At(0.99));
+            context.Log($"  run {run + 1}: 100 candidates p99 {score99.Samples[^1]:N0} µs; top 10 of 100,000 items p99 {recommend99.Samples[^1]:N0} µs");
+        }
     }
 
     private static double Rate(Func<double> work, int examples)

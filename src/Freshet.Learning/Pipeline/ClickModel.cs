@@ -11,7 +11,8 @@ namespace Freshet.Learning.Pipeline;
 /// exposure is learned at once as a negative and again as a positive if its outcome follows
 /// (<see cref="DelayedFeedback"/>), and every exposure is scored first, so <see cref="Quality"/> is the quality of
 /// the scores a ranker would have served. Examples for training (<see cref="Observe"/>) and for ranking
-/// (<see cref="Score(IReadOnlyDictionary{string, string})"/>) are built by one method from field values, so there is no train/serve skew. One writer.
+/// (<see cref="Score(IReadOnlyDictionary{string, string})"/>) are built by one method from field values, so there is
+/// no train/serve skew. One writer; scoring and the figures may be read from any thread (they share a lock).
 /// </summary>
 public sealed class ClickModel
 {
@@ -29,6 +30,7 @@ public sealed class ClickModel
     private readonly ulong[] _liveNamespaces;
     private readonly double[] _liveValues;
     private readonly SparseVector _x = new();
+    private readonly Lock _lock = new();
 
     public ClickModel(ClickModelDefinition definition, StringInterner strings, ILiveFeatures? live = null)
     {
@@ -64,6 +66,26 @@ public sealed class ClickModel
     /// <summary>Takes one event of the stream, in order: exposures are scored and learned as negatives, outcomes labelled.</summary>
     public void Observe(EventBatch batch, int index)
     {
+        lock (_lock)
+        {
+            ObserveLocked(batch, index);
+        }
+    }
+
+    /// <summary>The figures of the model so far, read together.</summary>
+    public ClickModelFigures Figures()
+    {
+        lock (_lock)
+        {
+            return new ClickModelFigures(Model.Examples, Labels, Snapshot(Quality), Snapshot(ConstantQuality));
+        }
+    }
+
+    private static QualityFigures Snapshot(Metrics.ProgressiveValidation q) =>
+        new(q.Count, q.Positives, q.LogLoss, q.Auc, q.NormalizedEntropy, q.Calibration);
+
+    private void ObserveLocked(EventBatch batch, int index)
+    {
         ref readonly var e = ref batch[index];
         bool exposure = _exposureTypes.Contains(e.TypeId);
         if (!exposure && !_outcomeTypes.Contains(e.TypeId))
@@ -83,7 +105,7 @@ public sealed class ClickModel
         }
 
         _join.AdvanceTo(e.TimeMs);
-        Build(new EventFields(batch, index, _strings), _x);
+        Build(new EventFields(batch, index, _strings), _x, _liveValues);
         double served = DelayedFeedback.Calibrate(Model.Predict(_x));
         var before = _join.Stats;
         _join.Expose(key, e.TimeMs, _x, served);
@@ -96,25 +118,45 @@ public sealed class ClickModel
     }
 
     /// <summary>Closes the windows that ended by <paramref name="nowMs"/> (call as time passes without events).</summary>
-    public void AdvanceTo(long nowMs) => _join.AdvanceTo(nowMs);
+    public void AdvanceTo(long nowMs)
+    {
+        lock (_lock)
+        {
+            _join.AdvanceTo(nowMs);
+        }
+    }
 
     /// <summary>Closes every open window (the end of a replay).</summary>
-    public void Flush() => _join.Flush();
+    public void Flush()
+    {
+        lock (_lock)
+        {
+            _join.Flush();
+        }
+    }
 
     /// <summary>The probability of an outcome for the exposure event at <paramref name="index"/>, without learning from it.</summary>
     public double Score(EventBatch batch, int index)
     {
         var x = new SparseVector();
-        Build(new EventFields(batch, index, _strings), x);
-        return DelayedFeedback.Calibrate(Model.Predict(x));
+        lock (_lock)
+        {
+            Build(new EventFields(batch, index, _strings), x, new double[_liveValues.Length]);
+            return DelayedFeedback.Calibrate(Model.Predict(x));
+        }
     }
 
     /// <summary>The probability of an outcome for an exposure with these field values (strings), as served.</summary>
     public double Score(IReadOnlyDictionary<string, string> fields)
     {
         var x = new SparseVector();
-        Build(new DictionaryFields(fields), x);
-        return DelayedFeedback.Calibrate(Model.Predict(x));
+        var live = new double[_liveValues.Length];
+        // Live features are read outside the lock (they come from the engine); the model is read under it.
+        Build(new DictionaryFields(fields), x, live);
+        lock (_lock)
+        {
+            return DelayedFeedback.Calibrate(Model.Predict(x));
+        }
     }
 
     private readonly Dictionary<JoinKey, double> _pendingConstant = [];
@@ -159,7 +201,7 @@ public sealed class ClickModel
     }
 
     /// <summary>The one example builder: bias, hashed fields, crosses, and live features (log(1 + value) and its bucket).</summary>
-    private void Build<TFields>(TFields source, SparseVector x)
+    private void Build<TFields>(TFields source, SparseVector x, double[] liveValues)
         where TFields : IFieldSource
     {
         _hasher.Begin(x);
@@ -196,12 +238,12 @@ public sealed class ClickModel
 
             if (source.TryString(_strings.GetOrAdd(live[i].KeyField), live[i].KeyField, out string? key))
             {
-                _live.Read(live[i].Entity, key, live.AsSpan()[i..end], _liveValues.AsSpan(i, end - i));
+                _live.Read(live[i].Entity, key, live.AsSpan()[i..end], liveValues.AsSpan(i, end - i));
                 for (int j = i; j < end; j++)
                 {
                     // The value on its own coordinate (log-scaled), and its power-of-two bucket as a category: a linear
                     // model then sees "never viewed before" and "viewed a lot" as different, not just as more.
-                    double value = double.IsFinite(_liveValues[j]) ? Math.Max(0, _liveValues[j]) : 0;
+                    double value = double.IsFinite(liveValues[j]) ? Math.Max(0, liveValues[j]) : 0;
                     _hasher.AddNumber(x, _liveNamespaces[j], Math.Log(1 + value));
                     _hasher.AddHashed(x, _liveNamespaces[j], (ulong)(value < 1 ? 0 : 1 + Math.Min(16, (int)Math.Log2(value))));
                 }

@@ -41,3 +41,9 @@ public sealed record ClickModelDefinition
     /// <summary>Exposures waiting for an outcome at most; beyond it the oldest close early as negatives.</summary>
     public int MaxPending { get; init; } = 1_000_000;
 }
+
+/// <summary>Quality figures of a stream of scores (see <see cref="Metrics.ProgressiveValidation"/>).</summary>
+public sealed record QualityFigures(long Count, long Positives, double LogLoss, double Auc, double NormalizedEntropy, double Calibration);
+
+/// <summary>A click model's figures at one moment: examples learned, the label join, its served quality and the constant rate's.</summary>
+public sealed record ClickModelFigures(long Examples, Labels.LabelJoinStats Labels, QualityFigures Quality, QualityFigures Constant);

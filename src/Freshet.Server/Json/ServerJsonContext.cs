@@ -21,4 +21,8 @@ namespace Freshet.Server.Json;
 [JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(List<RejectedEvent>))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(ModelsResponse))]
+[JsonSerializable(typeof(ScoreRequest))]
+[JsonSerializable(typeof(ScoreResponse))]
+[JsonSerializable(typeof(RecommendResponse))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

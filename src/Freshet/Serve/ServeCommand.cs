@@ -17,6 +17,11 @@ internal static class ServeCommand
             Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]",
             HelpName = "path",
         };
+        var models = new Option<string?>("--models", "-m")
+        {
+            Description = "Models to learn from the stream (see samples/models.yaml); served at /v1/models, /v1/score, /v1/recommend and /v1/similar",
+            HelpName = "path",
+        };
         var url = new Option<string>("--url", "-u")
         {
             Description = "Address to listen on; port 0 picks a free port. Use http://0.0.0.0:PORT to listen beyond this machine",
@@ -54,7 +59,7 @@ internal static class ServeCommand
             + "go to an event log in the data directory before they are acknowledged, and state is checkpointed, so a restart "
             + "(even after kill -9) recovers every acknowledged event exactly once. Ctrl+C stops it.")
         {
-            features, url, shards, maxBody, dedupHorizon,
+            features, models, url, shards, maxBody, dedupHorizon,
         };
         storage.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -77,12 +82,29 @@ internal static class ServeCommand
                 engineOptions = engineOptions with { ShardCount = n };
             }
 
-            var serverOptions = new ServerOptions { Url = result.GetValue(url)!, MaxBodyBytes = result.GetValue(maxBody) };
+            var modelSet = Freshet.Learning.Pipeline.ModelSet.Empty;
+            if (result.GetValue(models) is { } modelsPath && !ModelsFile.TryLoad(modelsPath, error, out modelSet))
+            {
+                return ExitCodes.BadDefinitions;
+            }
+
+            var serverOptions = new ServerOptions { Url = result.GetValue(url)!, MaxBodyBytes = result.GetValue(maxBody), Models = modelSet };
             WriteLoaded(output, path, definitions);
             await using var engine = StorageArguments.TryOpen(definitions, engineOptions, output, error);
             if (engine is null)
             {
                 return ExitCodes.Storage;
+            }
+
+            if (!ModelsFile.FitsCatalog(modelSet, engine.Catalog, result.GetValue(models) ?? "", error))
+            {
+                return ExitCodes.BadDefinitions;
+            }
+
+            if (modelSet.Count > 0)
+            {
+                output.WriteLine($"Learning {modelSet.ClickModels.Length} click model(s) and {modelSet.Recommenders.Length} recommender(s) from {result.GetValue(models)}: "
+                    + string.Join(", ", modelSet.ClickModels.Select(m => m.Name).Concat(modelSet.Recommenders.Select(r => r.Name))) + ".");
             }
 
             var server = await ServeOptions.TryStartAsync(engine, serverOptions, error, cancellationToken);

@@ -97,6 +97,73 @@ public sealed partial class ServeCommandTests
         }
     }
 
+    [Fact]
+    public async Task Serve_WithTheSampleModels_LearnsFromPostedEventsAndServesThem()
+    {
+        var lines = new List<string>();
+        using var process = Start(["serve", "--url", "http://127.0.0.1:0", "--in-memory", "--models", Path.Combine(AppContext.BaseDirectory, "samples", "models.yaml")], lines);
+        try
+        {
+            string listening = await WaitForLineAsync(process, lines, l => l.StartsWith("Listening on ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+            Assert.Contains(lines, l => l.StartsWith("Learning 1 click model(s) and 1 recommender(s) from ", StringComparison.Ordinal) && l.Contains("clicks, for_you", StringComparison.Ordinal));
+            using var client = new HttpClient { BaseAddress = new Uri(ListeningUrl().Match(listening).Groups[1].Value) };
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            string body = $$"""
+                {"type": "view", "time": {{now}}, "user": "u1", "item": "i1", "category": "shoes", "device": "ios"}
+                {"type": "click", "time": {{now}}, "user": "u1", "item": "i1", "category": "shoes", "device": "ios"}
+                {"type": "view", "time": {{now}}, "user": "u2", "item": "i2", "category": "bags", "device": "web"}
+                """;
+            using var ingest = await client.PostAsync("v1/events?wait=true", new StringContent(body, Encoding.UTF8, "application/x-ndjson"));
+            Assert.Equal(200, (int)ingest.StatusCode);
+
+            JsonElement models = default;
+            for (int i = 0; i < 200 && (models.ValueKind == JsonValueKind.Undefined || models.GetProperty("events_learned").GetInt64() < 3); i++)
+            {
+                await Task.Delay(25);
+                models = await client.GetFromJsonAsync<JsonElement>("v1/models");
+            }
+
+            var clicks = models.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "clicks");
+            Assert.Equal(2, clicks.GetProperty("exposures").GetInt64());
+            Assert.Equal(1, clicks.GetProperty("positives").GetInt64());
+            var recommended = await client.GetFromJsonAsync<JsonElement>("v1/recommend?model=for_you&user=u1&k=5");
+            Assert.Equal(["i2"], recommended.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_ModelsReadingAMissingFeature_ListsTheProblemAndExits2()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"freshet-models-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(path, """
+            models:
+              ctr:
+                kind: click
+                exposure: [view]
+                outcome: [click]
+                key: [user, item]
+                live: [{ entity: item, feature: item_likes, window: 1h }]
+            """);
+        try
+        {
+            var lines = new List<string>();
+            using var process = Start(["serve", "--models", path, "--url", "http://127.0.0.1:0", "--in-memory"], lines);
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(exited.Token);
+
+            Assert.Equal(2, process.ExitCode);
+            Assert.Contains(lines, l => l.Contains("model 'ctr': live feature 'item_likes' is not a feature of 'item'", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static Process Start(string[] args, List<string> lines)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

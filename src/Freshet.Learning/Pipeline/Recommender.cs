@@ -1,0 +1,92 @@
+using Freshet.Events;
+using Freshet.Learning.Factorization;
+
+namespace Freshet.Learning.Pipeline;
+
+/// <summary>
+/// A recommender fed by the stream: every interaction event (user, item) is learned at once by the real-time
+/// factorization; users and items are numbered on first sight. Readers and the writer share one lock, so a
+/// recommendation sees the model between two interactions.
+/// </summary>
+public sealed class Recommender
+{
+    private readonly Lock _lock = new();
+    private readonly RealtimeMf _mf;
+    private readonly HashSet<int> _types;
+    private readonly int _userField;
+    private readonly int _itemField;
+    private readonly Dictionary<string, int> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
+    private readonly List<string> _itemNames = [];
+    private readonly StringInterner _strings;
+
+    public Recommender(RecommenderDefinition definition, StringInterner strings)
+    {
+        Definition = definition;
+        _strings = strings;
+        _mf = new RealtimeMf(definition.Factorization);
+        _types = [.. definition.Events.Select(strings.GetOrAdd)];
+        _userField = strings.GetOrAdd(definition.UserField);
+        _itemField = strings.GetOrAdd(definition.ItemField);
+    }
+
+    public RecommenderDefinition Definition { get; }
+
+    public (int Users, int Items, long Interactions) Size
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_mf.Users, _mf.Items, _mf.Interactions);
+            }
+        }
+    }
+
+    /// <summary>Learns the event at <paramref name="index"/> if it is an interaction with both a user and an item.</summary>
+    public void Observe(EventBatch batch, int index)
+    {
+        if (!_types.Contains(batch[index].TypeId)
+            || !batch.TryGetField(index, _userField, out var user) || user.Kind != FieldKind.String
+            || !batch.TryGetField(index, _itemField, out var item) || item.Kind != FieldKind.String)
+        {
+            return;
+        }
+
+        string userKey = _strings[user.StringId], itemKey = _strings[item.StringId];
+        lock (_lock)
+        {
+            if (!_users.TryGetValue(userKey, out int u))
+            {
+                _users[userKey] = u = _users.Count;
+            }
+
+            if (!_items.TryGetValue(itemKey, out int i))
+            {
+                _items[itemKey] = i = _items.Count;
+                _itemNames.Add(itemKey);
+            }
+
+            _mf.Learn(u, i);
+        }
+    }
+
+    /// <summary>The best <paramref name="k"/> items for <paramref name="user"/> that the user has not interacted with (popular ones for a user never seen).</summary>
+    public IReadOnlyList<(string Item, double Score)> Recommend(string user, int k)
+    {
+        lock (_lock)
+        {
+            int u = _users.TryGetValue(user, out int known) ? known : int.MaxValue;
+            return [.. _mf.Recommend(u, k).Select(r => (_itemNames[r.Item], (double)r.Score))];
+        }
+    }
+
+    /// <summary>The <paramref name="k"/> items most like <paramref name="item"/>; null when the item was never seen.</summary>
+    public IReadOnlyList<(string Item, double Score)>? Similar(string item, int k)
+    {
+        lock (_lock)
+        {
+            return _items.TryGetValue(item, out int i) ? [.. _mf.Similar(i, k).Select(r => (_itemNames[r.Item], (double)r.Score))] : null;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace Freshet.Server.Json;
+
+// The bodies of the model endpoints (GET /v1/models, POST /v1/score, GET /v1/recommend, GET /v1/similar).
+
+/// <summary>Progressive quality of a stream of served scores: NaN figures (before both labels were seen) are null.</summary>
+public sealed record QualityDto(long Examples, long Positives, double? LogLoss, double? Auc, double? NormalizedEntropy, double? Calibration);
+
+/// <summary>One model and its live figures. Click models have the label join and quality; recommenders their size.</summary>
+public sealed record ModelDto(
+    string Name,
+    string Kind,
+    long? Examples = null,
+    long? Exposures = null,
+    long? Positives = null,
+    long? Negatives = null,
+    long? Pending = null,
+    long? UnmatchedOutcomes = null,
+    QualityDto? Quality = null,
+    QualityDto? ConstantRate = null,
+    long? Users = null,
+    long? Items = null,
+    long? Interactions = null);
+
+public sealed record ModelsResponse(IReadOnlyList<ModelDto> Models, long EventsLearned, long EventsSkipped);
+
+/// <summary>
+/// <c>POST /v1/score</c>: a click model, the context shared by every candidate (user, device…) and the candidates'
+/// own fields (item, category…); a candidate's field wins over the context's.
+/// </summary>
+public sealed record ScoreRequest(string? Model, IReadOnlyDictionary<string, string>? Context, IReadOnlyList<IReadOnlyDictionary<string, string>>? Candidates);
+
+/// <summary>One candidate's probability of the model's outcome; <c>Index</c> is its position in the request.</summary>
+public sealed record ScoredCandidate(int Index, double Probability, IReadOnlyDictionary<string, string> Fields);
+
+/// <summary>The candidates, most likely first.</summary>
+public sealed record ScoreResponse(string Model, IReadOnlyList<ScoredCandidate> Ranked);
+
+public sealed record RecommendedItem(string Item, double Score);
+
+/// <summary>Items for a user (<c>/v1/recommend</c>) or like an item (<c>/v1/similar</c>), best first.</summary>
+public sealed record RecommendResponse(string Model, string? User, string? Item, IReadOnlyList<RecommendedItem> Items);

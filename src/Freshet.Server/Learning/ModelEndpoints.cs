@@ -1,0 +1,144 @@
+using Freshet.Learning.Pipeline;
+using Freshet.Server.Json;
+using Freshet.Server.Serving;
+using Microsoft.AspNetCore.Http;
+
+namespace Freshet.Server.Learning;
+
+/// <summary>The models learned from the stream: their live figures, ranking candidates, recommendations and similar items.</summary>
+internal sealed class ModelEndpoints(LearningService learning, ServerOptions options)
+{
+    public IResult GetAll()
+    {
+        var models = new List<ModelDto>();
+        foreach (var model in learning.ClickModels)
+        {
+            var f = model.Figures();
+            models.Add(new ModelDto(model.Definition.Name, "click", f.Examples, f.Labels.Exposures, f.Labels.Positives, f.Labels.Negatives,
+                f.Labels.Pending, f.Labels.UnmatchedOutcomes, Dto(f.Quality), Dto(f.Constant)));
+        }
+
+        foreach (var recommender in learning.Recommenders)
+        {
+            var (users, items, interactions) = recommender.Size;
+            models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: users, Items: items, Interactions: interactions));
+        }
+
+        return TypedResults.Json(new ModelsResponse(models, learning.LearnedEvents, learning.SkippedEvents), ServerJsonContext.Default.ModelsResponse);
+    }
+
+    public IResult Score(ScoreRequest? body)
+    {
+        if (body is null)
+        {
+            return Problems.Problems.BadParameter("body", "send a JSON object: {\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\"}, …]}");
+        }
+
+        var model = learning.ClickModels.FirstOrDefault(m => m.Definition.Name == body.Model);
+        if (model is null)
+        {
+            return UnknownModel(body.Model, learning.ClickModels.Select(m => m.Definition.Name), "click");
+        }
+
+        if (body.Candidates is not { Count: > 0 } candidates)
+        {
+            return Problems.Problems.BadParameter("candidates", "'candidates' must be a non-empty list of objects of field values, e.g. [{\"item\": \"i1\", \"category\": \"shoes\"}]");
+        }
+
+        if (candidates.Count > options.MaxScoreCandidates)
+        {
+            return Problems.Problems.BadParameter("candidates", $"{candidates.Count} candidates; at most {options.MaxScoreCandidates} per request");
+        }
+
+        var scored = new List<ScoredCandidate>(candidates.Count);
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            var fields = new Dictionary<string, string>(body.Context ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            foreach (var (name, value) in candidates[i] ?? new Dictionary<string, string>())
+            {
+                fields[name] = value;
+            }
+
+            scored.Add(new ScoredCandidate(i, model.Score(fields), candidates[i] ?? new Dictionary<string, string>()));
+        }
+
+        scored.Sort((a, b) => b.Probability != a.Probability ? b.Probability.CompareTo(a.Probability) : a.Index.CompareTo(b.Index));
+        return TypedResults.Json(new ScoreResponse(model.Definition.Name, scored), ServerJsonContext.Default.ScoreResponse);
+    }
+
+    public IResult Recommend(HttpRequest request)
+    {
+        if (!TryRecommender(request, out var recommender, out var k, out var problem))
+        {
+            return problem;
+        }
+
+        string? user = request.Query["user"].FirstOrDefault();
+        if (string.IsNullOrEmpty(user))
+        {
+            return Problems.Problems.BadParameter("user", "'user' is required: the user to recommend for (a user never seen gets the most popular items)");
+        }
+
+        var items = recommender.Recommend(user, k).Select(r => new RecommendedItem(r.Item, r.Score)).ToList();
+        return TypedResults.Json(new RecommendResponse(recommender.Definition.Name, user, null, items), ServerJsonContext.Default.RecommendResponse);
+    }
+
+    public IResult Similar(HttpRequest request)
+    {
+        if (!TryRecommender(request, out var recommender, out var k, out var problem))
+        {
+            return problem;
+        }
+
+        string? item = request.Query["item"].FirstOrDefault();
+        if (string.IsNullOrEmpty(item))
+        {
+            return Problems.Problems.BadParameter("item", "'item' is required: the item to find similar items for");
+        }
+
+        if (recommender.Similar(item, k) is not { } similar)
+        {
+            return Problems.Problems.Of(StatusCodes.Status404NotFound, "unknown-item", "Unknown item",
+                $"model '{recommender.Definition.Name}' has not seen item '{item}' yet", [new("item", item)]);
+        }
+
+        var items = similar.Select(r => new RecommendedItem(r.Item, r.Score)).ToList();
+        return TypedResults.Json(new RecommendResponse(recommender.Definition.Name, null, item, items), ServerJsonContext.Default.RecommendResponse);
+    }
+
+    private bool TryRecommender(HttpRequest request, out Recommender recommender, out int k, out IResult problem)
+    {
+        string? name = request.Query["model"].FirstOrDefault();
+        recommender = learning.Recommenders.FirstOrDefault(r => r.Definition.Name == name)!;
+        k = 10;
+        if (recommender is null)
+        {
+            problem = UnknownModel(name, learning.Recommenders.Select(r => r.Definition.Name), "recommender");
+            return false;
+        }
+
+        if (!QueryArgs.TryInt("k", request.Query["k"].FirstOrDefault(), 1, 1000, out int? asked, out var bad))
+        {
+            problem = bad;
+            return false;
+        }
+
+        k = asked ?? 10;
+        problem = null!;
+        return true;
+    }
+
+    private static IResult UnknownModel(string? name, IEnumerable<string> known, string kind)
+    {
+        var names = known.ToArray();
+        return Problems.Problems.Of(StatusCodes.Status404NotFound, "unknown-model", "Unknown model",
+            name is null
+                ? $"name the {kind} model ('model'); {kind} models: {(names.Length == 0 ? "none (serve --models FILE declares them)" : string.Join(", ", names))}"
+                : $"unknown {kind} model '{name}'; {kind} models: {(names.Length == 0 ? "none (serve --models FILE declares them)" : string.Join(", ", names))}",
+            [new("known_models", names)]);
+    }
+
+    private static QualityDto Dto(QualityFigures q) => new(q.Count, q.Positives, Finite(q.LogLoss), Finite(q.Auc), Finite(q.NormalizedEntropy), Finite(q.Calibration));
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+}

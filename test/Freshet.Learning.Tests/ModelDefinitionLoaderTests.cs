@@ -1,0 +1,76 @@
+using Freshet.Learning.Pipeline;
+
+namespace Freshet.Learning.Tests;
+
+public sealed class ModelDefinitionLoaderTests
+{
+    [Fact]
+    public void Load_TheSampleFile_GivesItsModels()
+    {
+        string path = Path.Combine(Repository(), "samples", "models.yaml");
+        var set = ModelDefinitionLoader.Load(path);
+
+        var clicks = Assert.Single(set.ClickModels);
+        Assert.Equal("clicks", clicks.Name);
+        Assert.Equal(["view"], clicks.ExposureEvents.ToArray());
+        Assert.Equal(["click"], clicks.OutcomeEvents.ToArray());
+        Assert.Equal(600_000, clicks.WindowMs);
+        Assert.Equal([("user", "category")], clicks.Crosses.ToArray());
+        Assert.Equal(new LiveFeature("item", "item", "item_views", 3_600_000), clicks.Live[0]);
+        Assert.Equal(0.02, clicks.Ftrl.PriorRate);
+        var recommender = Assert.Single(set.Recommenders);
+        Assert.Equal(["view", "click", "cart", "purchase"], recommender.Events.ToArray());
+        Assert.Equal(32, recommender.Factorization.Factors);
+    }
+
+    [Fact]
+    public void Parse_EveryMistake_IsReportedAtOnceWithItsPlace()
+    {
+        const string yaml = """
+            models:
+              bad:
+                kind: click
+                exposure: [view]
+                outcome: [view]
+                window: soon
+                ftrl: { alpha: -1, bitz: 3 }
+              odd:
+                kind: ranking
+              worse:
+                kind: recommender
+                events: [view]
+                factors: lots
+            """;
+
+        var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse(yaml, "m.yaml"));
+        var messages = error.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains(messages, m => m.StartsWith("m.yaml:3:5: model 'bad': 'key' is missing", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("model 'bad': event type 'view' is both an exposure and an outcome"));
+        Assert.Contains(messages, m => m.StartsWith("m.yaml:6:13: model 'bad': 'window' must be a duration", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("unknown key 'bitz' in 'ftrl'"));
+        Assert.Contains(messages, m => m.Contains("FTRL alpha must be a positive number"));
+        Assert.Contains(messages, m => m.Contains("model 'odd': unknown kind 'ranking'; use click or recommender"));
+        Assert.Contains(messages, m => m.Contains("model 'worse': 'factors' must be a number"));
+    }
+
+    [Fact]
+    public void Parse_BrokenYaml_SaysWhere()
+    {
+        var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse("models:\n  a: [b\n", "m.yaml"));
+        Assert.StartsWith("m.yaml:", error.Message);
+        Assert.Contains("not valid YAML", error.Message);
+    }
+
+    private static string Repository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Freshet.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("repository root not found");
+    }
+}

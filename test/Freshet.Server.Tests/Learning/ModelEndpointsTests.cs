@@ -1,0 +1,154 @@
+using System.Net.Http.Json;
+using Freshet.Learning.Pipeline;
+using static Freshet.Server.Tests.TestServer;
+
+namespace Freshet.Server.Tests.Learning;
+
+/// <summary>
+/// Models declared in a models file learn from the events posted to the real server, and answer over HTTP: their
+/// live figures, ranked candidates, recommendations and similar items.
+/// </summary>
+public sealed class ModelEndpointsTests : IAsyncLifetime
+{
+    private const string Models = """
+        models:
+          clicks:
+            kind: click
+            exposure: [view]
+            outcome: [click]
+            key: [user, item]
+            window: 10m
+            fields: [user, item, category]
+            live:
+              - { entity: item, feature: item_views, window: 1h }
+            ftrl: { alpha: 0.3, bits: 18, prior_rate: 0.05 }
+          for_you:
+            kind: recommender
+            events: [view, click]
+            factors: 8
+        """;
+
+    private TestServer _server = null!;
+    private int _posted;
+
+    public async Task InitializeAsync()
+    {
+        _server = await StartAsync(new ServerOptions { Models = ModelDefinitionLoader.Parse(Models, "models.yaml") });
+        // 3,000 views over 50 minutes: a third of the views of shoes are clicked a minute later, 2 % of the bags.
+        // Users u0–u29 view shoes (items s0–s199), users u30–u59 bags (b0–b199).
+        var random = new Random(4);
+        var events = new List<(long Time, string Line)>();
+        for (int n = 0; n < 3_000; n++)
+        {
+            long time = T0 + (n * 1_000L);
+            bool shoes = random.Next(2) == 0;
+            string user = $"u{(shoes ? 0 : 30) + random.Next(30)}";
+            string item = $"{(shoes ? "s" : "b")}{random.Next(200)}";
+            string category = shoes ? "shoes" : "bags";
+            events.Add((time, Event("view", time, item, user, category)));
+            if (random.NextDouble() < (shoes ? 0.33 : 0.02))
+            {
+                events.Add((time + 60_000, Event("click", time + 60_000, item, user, category)));
+            }
+        }
+
+        foreach (var chunk in events.OrderBy(e => e.Time).Chunk(500))
+        {
+            await ReadAsync(await _server.PostEventsAsync(string.Concat(chunk.Select(e => e.Line))), 200);
+            _posted += chunk.Length;
+        }
+
+        // The models learn on their own thread: wait until they have seen everything posted.
+        for (int i = 0; i < 500 && (await _server.GetJsonAsync("v1/models")).GetProperty("events_learned").GetInt64() < _posted; i++)
+        {
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task GetModels_ShowsWhatEachModelLearned()
+    {
+        var body = await _server.GetJsonAsync("v1/models");
+
+        Assert.Equal(_posted, body.GetProperty("events_learned").GetInt64());
+        Assert.Equal(0, body.GetProperty("events_skipped").GetInt64());
+        var models = body.GetProperty("models").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
+        var clicks = models["clicks"];
+        Assert.Equal("click", clicks.GetProperty("kind").GetString());
+        Assert.Equal(3_000, clicks.GetProperty("exposures").GetInt64());
+        long labelled = clicks.GetProperty("positives").GetInt64() + clicks.GetProperty("negatives").GetInt64();
+        Assert.Equal(labelled, clicks.GetProperty("quality").GetProperty("examples").GetInt64());
+        Assert.True(clicks.GetProperty("pending").GetInt64() > 0, "the last views' windows are still open");
+        var quality = clicks.GetProperty("quality");
+        Assert.True(quality.GetProperty("auc").GetDouble() > 0.7, quality.ToString());
+        Assert.True(quality.GetProperty("log_loss").GetDouble() < clicks.GetProperty("constant_rate").GetProperty("log_loss").GetDouble(), clicks.ToString());
+        var forYou = models["for_you"];
+        Assert.Equal("recommender", forYou.GetProperty("kind").GetString());
+        Assert.Equal(60, forYou.GetProperty("users").GetInt64());
+        Assert.InRange(forYou.GetProperty("items").GetInt64(), 390, 400); // 400 items, drawn at random.
+    }
+
+    [Fact]
+    public async Task PostScore_RanksTheCandidatesMostLikelyFirst()
+    {
+        var request = new
+        {
+            model = "clicks",
+            context = new Dictionary<string, string> { ["user"] = "u3" },
+            candidates = new[]
+            {
+                new Dictionary<string, string> { ["item"] = "b4", ["category"] = "bags" },
+                new Dictionary<string, string> { ["item"] = "s7", ["category"] = "shoes" },
+            },
+        };
+        using var response = await _server.Client.PostAsJsonAsync("v1/score", request);
+        var body = await ReadAsync(response, 200);
+
+        var ranked = body.GetProperty("ranked").EnumerateArray().ToList();
+        Assert.Equal([1, 0], ranked.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal("s7", ranked[0].GetProperty("fields").GetProperty("item").GetString());
+        double shoes = ranked[0].GetProperty("probability").GetDouble(), bags = ranked[1].GetProperty("probability").GetDouble();
+        Assert.InRange(shoes, 0.1, 0.7);
+        Assert.True(shoes > 3 * bags, $"shoes {shoes}, bags {bags}");
+    }
+
+    [Fact]
+    public async Task GetRecommend_LeavesOutWhatTheUserHasSeenAndPrefersTheirTaste()
+    {
+        var body = await _server.GetJsonAsync("v1/recommend?model=for_you&user=u3&k=5");
+
+        var items = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToList();
+        Assert.Equal(5, items.Count);
+        var seen = (await _server.GetJsonAsync("v1/vector/user?key=u3")).GetProperty("features").GetProperty("user_recent_items").GetProperty("1d").GetProperty("value");
+        Assert.DoesNotContain(items, i => seen.EnumerateArray().Any(s => s.GetProperty("item").GetString() == i));
+        Assert.True(items.Count(i => i.StartsWith('s')) >= 3, $"a shoe viewer got {string.Join(", ", items)}");
+    }
+
+    [Fact]
+    public async Task GetSimilar_FindsItemsOfTheSameAudience()
+    {
+        var body = await _server.GetJsonAsync("v1/similar?model=for_you&item=s1&k=5");
+
+        var items = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToList();
+        Assert.Equal(5, items.Count);
+        Assert.DoesNotContain("s1", items);
+        Assert.True(items.Count(i => i.StartsWith('s')) >= 4, $"items like s1: {string.Join(", ", items)}");
+    }
+
+    [Fact]
+    public async Task Errors_NameTheModelsAndParametersThatExist()
+    {
+        using var unknown = await _server.Client.PostAsJsonAsync("v1/score", new { model = "ctr", candidates = new[] { new Dictionary<string, string> { ["item"] = "s1" } } });
+        var problem = await ReadAsync(unknown, 404);
+        Assert.EndsWith("/unknown-model", problem.GetProperty("type").GetString());
+        Assert.Contains("click models: clicks", problem.GetProperty("detail").GetString());
+
+        using var empty = await _server.Client.PostAsJsonAsync("v1/score", new { model = "clicks", candidates = Array.Empty<object>() });
+        Assert.Equal("candidates", (await ReadAsync(empty, 400)).GetProperty("parameter").GetString());
+        Assert.Equal("user", (await _server.GetJsonAsync("v1/recommend?model=for_you", 400)).GetProperty("parameter").GetString());
+        Assert.EndsWith("/unknown-item", (await _server.GetJsonAsync("v1/similar?model=for_you&item=zz", 404)).GetProperty("type").GetString());
+        Assert.Contains("for_you", (await _server.GetJsonAsync("v1/recommend?model=nope&user=u1", 404)).GetProperty("detail").GetString());
+    }
+}
