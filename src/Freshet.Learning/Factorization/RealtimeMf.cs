@@ -90,13 +90,14 @@ public sealed class RealtimeMf
         var p = user < Users ? UserVector(user) : default;
         for (int item = 0; item < Items; item++)
         {
-            if ((seen is not null && seen.Contains(item)) || (exclude is not null && exclude.Contains(item)))
-            {
-                continue;
-            }
-
             float score = _itemBias[item] + (p.IsEmpty ? 0 : TensorPrimitives.Dot(p, ItemVector(item)));
-            top.Offer(item, score);
+            // Most items do not make the list: test the exclusions only for those that would.
+            if (top.Accepts(item, score)
+                && (seen is null || !seen.Contains(item))
+                && (exclude is null || !exclude.Contains(item)))
+            {
+                top.Offer(item, score);
+            }
         }
 
         return top.Sorted();

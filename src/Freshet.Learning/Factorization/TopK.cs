@@ -5,6 +5,10 @@ internal sealed class TopK(int k)
 {
     private readonly PriorityQueue<int, (float Score, int NegatedItem)> _heap = new(k + 1);
 
+    /// <summary>True when <paramref name="item"/> with <paramref name="score"/> would enter the list now.</summary>
+    public bool Accepts(int item, float score) =>
+        k > 0 && (_heap.Count < k || (_heap.TryPeek(out _, out var lowest) && (score, -item).CompareTo(lowest) > 0));
+
     public void Offer(int item, float score)
     {
         if (k <= 0)
