@@ -25,6 +25,9 @@ internal sealed class IngestScenario : IScenario
         var options = context.Options;
         var memory = context.Figure(Name, "ingest + aggregate, 5 features/event, in memory", "events/s", Better.Higher);
         var logged = context.Figure(Name, "ingest + log + aggregate, 5 features/event, durability always", "events/s", Better.Higher, target: 1_000_000);
+        context.Notes.Add("In the way of 1 M events/s in process (perf of this scenario): two cores run the producer, the log writer and two shard threads, "
+            + "and no single place dominates: tile updates (Shard.ApplyItem) about 10 % of CPU, zeroing fresh pages as tile tables grow 7 %, roll-ups 4 %, "
+            + "the log encoder 4 %, the expiry sweep 3 %, generating the events 2 %.");
         memory.Note = "peer: Redis without persistence";
         for (int run = 0; run < options.Runs; run++)
         {

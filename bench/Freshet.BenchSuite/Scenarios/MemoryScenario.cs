@@ -32,7 +32,7 @@ internal sealed class MemoryScenario : IScenario
         {
             string size = tiles >= 1_000_000 ? $"{tiles / 1_000_000} M" : $"{tiles:N0}";
             var table = context.Figure(Name, $"bytes per count tile, tile tables ({size} tiles)", "bytes", Better.Lower, target: 48);
-            var perTile = context.Figure(Name, $"process memory growth per tile, all included ({size} tiles, {TilesPerKey} per key)", "bytes", Better.Lower);
+            var perTile = context.Figure(Name, $"process memory growth per tile, all included ({size} tiles, {TilesPerKey} per key)", "bytes", Better.Lower, target: 48);
             var rss = context.Figure(Name, $"process RSS with {size} tiles", "MiB", Better.Lower);
             perTile.Note = "peer: Redis used_memory per counter field";
             // One run: building ten million tiles takes long, and memory does not vary from run to run as time does.
@@ -53,6 +53,9 @@ internal sealed class MemoryScenario : IScenario
                 + (perTile.PeerSamples.Count > 0 ? $"; Redis {perTile.PeerSamples[0]:N1} bytes a counter" : ""));
         }
 
+        context.Notes.Add("Memory all included is over the 48-byte budget while the tile tables are within it: the rest of the growth is not broken "
+            + "down yet. It holds the keys' strings and the string table, the open-tile index, and the managed heap's headroom, including each "
+            + "table's previous array after a doubling until the GC returns it.");
         return Task.CompletedTask;
     }
 

@@ -98,6 +98,14 @@ internal sealed class ServingScenario : IScenario
         }
 
         context.Notes.Add($"Serving reads run on one thread while {IngestRate:N0} events/s are ingested; the vector is 20 features (10 over the last hour, 10 over the last day) of an item drawn by popularity.");
+        if (one99.MeetsTarget == false)
+        {
+            // What perf showed when this budget line was worked on (bench suite `profile-read`, perf with a perf map).
+            context.Notes.Add("In the way of the in-process read budget (perf of `freshet-bench profile-read`): 60 % of a vector read is in Shard.MergeSpan, "
+                + "about 700 tile lookups for the 20 windows (a 1-hour window's old edge is up to 59 minute tiles; a day window 23 hour tiles), "
+                + "70 % of them for tiles that are absent, most of them a cache miss into 100 MB of tile tables. Open coarse tiles already hold the "
+                + "closed fine tiles (that halved the lookups); software prefetching and probing a group of 8 buckets in one walk did not help on this VM.");
+        }
     }
 
     /// <summary>For profiling the read path: the preloaded serving engine, read in a loop for <paramref name="seconds"/>.</summary>
