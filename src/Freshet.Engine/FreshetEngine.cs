@@ -175,9 +175,17 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
             // Read the count before dispatching: once the shards have the batch they may finish and recycle it.
             int accepted = events.Count;
-            if (accepted > 0)
+            if (accepted > 0 && _acceptedObserver is { } observer)
             {
-                _acceptedObserver?.Invoke(events);
+                try
+                {
+                    observer(events);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // An observer never fails an ingest: the events are accepted, logged and applied regardless.
+                    Interlocked.Increment(ref _observerFailures);
+                }
             }
 
             // Logged before the shards see them, in routing order. A duplicate's original was logged by an earlier
@@ -193,7 +201,8 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     /// <summary>
     /// Shows every batch of accepted events, in the order they are logged and applied, to <paramref name="observer"/>
     /// (null stops it): how models learn from the same stream as the features. It runs under the ingest lock, so it
-    /// must copy what it keeps and return at once, never block; the batch is reused after it returns.
+    /// must copy what it keeps and return at once, never block; the batch is reused after it returns. An exception it
+    /// throws is counted (<see cref="ObserverFailures"/>) and does not fail the ingest.
     /// </summary>
     public void ObserveAccepted(Action<EventBatch>? observer)
     {
@@ -204,6 +213,10 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     }
 
     private Action<EventBatch>? _acceptedObserver;
+    private long _observerFailures;
+
+    /// <summary>Times the accepted-events observer threw (its exceptions never fail an ingest).</summary>
+    public long ObserverFailures => Interlocked.Read(ref _observerFailures);
 
     /// <summary>
     /// Replaces the catalog between two batches: features whose state fingerprint is unchanged keep their tiles,

@@ -64,7 +64,7 @@ public sealed class FeatureHasherTests
 
     [Theory]
     [InlineData(3)]
-    [InlineData(31)]
+    [InlineData(30)]
     public void New_BitsOutOfRange_AreRefused(int bits) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new FeatureHasher(bits));
 }

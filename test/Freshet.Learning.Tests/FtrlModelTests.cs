@@ -104,7 +104,8 @@ public sealed class FtrlModelTests
     [InlineData(0, 1, 1, 1, 18, "alpha")]
     [InlineData(0.1, -1, 1, 1, 18, "beta")]
     [InlineData(0.1, 1, double.NaN, 1, 18, "l1")]
-    [InlineData(0.1, 1, 1, 1, 31, "bits")]
+    [InlineData(0.1, 1, 1, 1, 30, "bits")]
+    [InlineData(0.1, 0, 1, 1, 18, "beta")]
     public void New_BadOptions_NameTheOption(double alpha, double beta, double l1, double l2, int bits, string name)
     {
         var error = Assert.Throws<ArgumentException>(() => new FtrlModel(new FtrlOptions { Alpha = alpha, Beta = beta, L1 = l1, L2 = l2, Bits = bits }));

@@ -10,7 +10,8 @@ namespace Freshet.Learning.Tests;
 
 /// <summary>
 /// The click model fed by the real stream, with the live features of the viewed item and the viewing user read from a
-/// real engine at the moment of each view: how recently the item was viewed and carted, how active the user is. The
+/// real engine as the server reads them (as of one minute before each view, so no outcome leaks in): how recently the
+/// item was viewed and carted, how active the user is. The
 /// same replay without live features (ids only) and the constant rate run beside it; every figure is the quality of
 /// the score served at the view.
 /// </summary>
@@ -46,7 +47,7 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
             Type: f[1], User: f[7], Item: f[2], Category: f[3],
             TimeMs: DateTimeOffset.ParseExact(f[0], "yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds()));
         var (withLive, idsOnly) = await ReplayAsync(events, "REES46");
-        Assert.True(withLive.Quality.NormalizedEntropy < 0.95, $"with live features {withLive.Quality}");
+        Assert.True(withLive.Quality.NormalizedEntropy < 0.97, $"with live features {withLive.Quality}");
         Assert.True(withLive.Quality.LogLoss < idsOnly.Quality.LogLoss, $"with live features {withLive.Quality}; ids only {idsOnly.Quality}");
         Assert.True(withLive.Quality.LogLoss < withLive.ConstantQuality.LogLoss, $"with live features {withLive.Quality}; constant {withLive.ConstantQuality}");
     }
@@ -121,13 +122,20 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
         return (withLive, idsOnly);
     }
 
-    /// <summary>Live features from the engine: one vector read per entity key.</summary>
+    /// <summary>Live features from the engine as the server reads them: as of one finest tile (1 minute here) before the moment.</summary>
     private sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
     {
-        public void Read(string entity, string key, ReadOnlySpan<LiveFeature> features, Span<double> values)
+        public void Read(string entity, string key, long beforeMs, ReadOnlySpan<LiveFeature> features, Span<double> values)
         {
             var names = features.ToArray().Select(f => f.Feature).Distinct().ToArray();
-            var vector = engine.GetVector(entity, [key], new VectorQuery { Features = names });
+            long now = engine.NowMs;
+            values.Fill(double.NaN);
+            if (now == long.MinValue || Math.Min(beforeMs, now) - 60_000 < now - (2 * 3_600_000))
+            {
+                return; // Nothing ingested yet, or before the oldest tile the 1-hour windows need.
+            }
+
+            var vector = engine.GetVector(entity, [key], new VectorQuery { Features = names, AsOfMs = Math.Min(beforeMs, now) - 60_000 });
             for (int i = 0; i < features.Length; i++)
             {
                 var reading = vector.Find(features[i].Feature, Freshet.Time.Duration.Format(features[i].WindowMs));

@@ -54,6 +54,39 @@ public sealed class ModelDefinitionLoaderTests
     }
 
     [Fact]
+    public void Check_LiveFeaturesTheCatalogCannotServe_AreNamed()
+    {
+        var catalog = Freshet.Features.FeatureCatalog.Compile(Freshet.Features.FeatureDefinitionLoader.Parse("""
+            entities: { item: item, user_category: [user, category] }
+            features:
+              item_views: { entity: item, events: [view], aggregation: count, windows: [1h] }
+              item_recent_users: { entity: item, events: [view], aggregation: last_k, field: user, k: 3, windows: [1h] }
+              user_category_views: { entity: user_category, events: [view], aggregation: count, windows: [1h] }
+            """, "f.yaml"), new Freshet.Events.StringInterner(), new Freshet.Features.EntityKeySpace());
+        var models = ModelDefinitionLoader.Parse("""
+            models:
+              m:
+                kind: click
+                exposure: [view]
+                outcome: [click]
+                key: [user, item]
+                live:
+                  - { entity: item, feature: item_views, window: 1h }
+                  - { entity: item, feature: item_views, window: 1d }
+                  - { entity: item, feature: item_recent_users, window: 1h }
+                  - { entity: user_category, key: user, feature: user_category_views, window: 1h }
+                  - { entity: shop, feature: shop_views, window: 1h }
+            """, "m.yaml");
+
+        var problems = ModelDefinitionLoader.Check(models, catalog).Select(p => p.Message).ToList();
+        Assert.Equal(4, problems.Count);
+        Assert.Contains(problems, p => p.Contains("has no window 1d; its windows: 1h"));
+        Assert.Contains(problems, p => p.Contains("'item_recent_users' is last_k"));
+        Assert.Contains(problems, p => p.Contains("'user_category' is keyed by 2 fields"));
+        Assert.Contains(problems, p => p.Contains("unknown entity 'shop'"));
+    }
+
+    [Fact]
     public void Parse_BrokenYaml_SaysWhere()
     {
         var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse("models:\n  a: [b\n", "m.yaml"));

@@ -20,9 +20,9 @@ public sealed class FeatureHasher
 
     public FeatureHasher(int bits)
     {
-        if (bits is < 4 or > 30)
+        if (bits is < 4 or > 29)
         {
-            throw new ArgumentOutOfRangeException(nameof(bits), bits, "hash bits must be 4 to 30 (16 to 2^30 weights)");
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "hash bits must be 4 to 29 (16 to 2^29 weights)");
         }
 
         Bits = bits;

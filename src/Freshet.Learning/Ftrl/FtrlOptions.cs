@@ -27,10 +27,10 @@ public sealed record FtrlOptions
     public void Validate()
     {
         Check(Alpha > 0 && double.IsFinite(Alpha), "alpha", Alpha, "a positive number");
-        Check(Beta >= 0 && double.IsFinite(Beta), "beta", Beta, "zero or more");
+        Check(Beta > 0 && double.IsFinite(Beta), "beta", Beta, "a positive number");
         Check(L1 >= 0 && double.IsFinite(L1), "l1", L1, "zero or more");
         Check(L2 >= 0 && double.IsFinite(L2), "l2", L2, "zero or more");
-        Check(Bits is >= 4 and <= 30, "bits", Bits, "4 to 30");
+        Check(Bits is >= 4 and <= 29, "bits", Bits, "4 to 29");
         Check(PriorRate is > 0 and < 1, "prior rate", PriorRate, "between 0 and 1 (exclusive)");
     }
 

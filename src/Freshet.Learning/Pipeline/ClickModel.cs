@@ -105,7 +105,7 @@ public sealed class ClickModel
         }
 
         _join.AdvanceTo(e.TimeMs);
-        Build(new EventFields(batch, index, _strings), _x, _liveValues);
+        Build(new EventFields(batch, index, _strings), _x, _liveValues, e.TimeMs);
         double served = DelayedFeedback.Calibrate(Model.Predict(_x));
         var before = _join.Stats;
         _join.Expose(key, e.TimeMs, _x, served);
@@ -141,7 +141,7 @@ public sealed class ClickModel
         var x = new SparseVector();
         lock (_lock)
         {
-            Build(new EventFields(batch, index, _strings), x, new double[_liveValues.Length]);
+            Build(new EventFields(batch, index, _strings), x, new double[_liveValues.Length], batch[index].TimeMs);
             return DelayedFeedback.Calibrate(Model.Predict(x));
         }
     }
@@ -152,7 +152,7 @@ public sealed class ClickModel
         var x = new SparseVector();
         var live = new double[_liveValues.Length];
         // Live features are read outside the lock (they come from the engine); the model is read under it.
-        Build(new DictionaryFields(fields), x, live);
+        Build(new DictionaryFields(fields), x, live, long.MaxValue);
         lock (_lock)
         {
             return DelayedFeedback.Calibrate(Model.Predict(x));
@@ -200,8 +200,11 @@ public sealed class ClickModel
         return true;
     }
 
-    /// <summary>The one example builder: bias, hashed fields, crosses, and live features (log(1 + value) and its bucket).</summary>
-    private void Build<TFields>(TFields source, SparseVector x, double[] liveValues)
+    /// <summary>
+    /// The one example builder: bias, hashed fields, crosses, and live features (log(1 + value) and its bucket) of the
+    /// events before <paramref name="beforeMs"/> (the exposure's time when training, now when ranking).
+    /// </summary>
+    private void Build<TFields>(TFields source, SparseVector x, double[] liveValues, long beforeMs)
         where TFields : IFieldSource
     {
         _hasher.Begin(x);
@@ -238,7 +241,7 @@ public sealed class ClickModel
 
             if (source.TryString(_strings.GetOrAdd(live[i].KeyField), live[i].KeyField, out string? key))
             {
-                _live.Read(live[i].Entity, key, live.AsSpan()[i..end], liveValues.AsSpan(i, end - i));
+                _live.Read(live[i].Entity, key, beforeMs, live.AsSpan()[i..end], liveValues.AsSpan(i, end - i));
                 for (int j = i; j < end; j++)
                 {
                     // The value on its own coordinate (log-scaled), and its power-of-two bucket as a category: a linear

@@ -1,12 +1,16 @@
 namespace Freshet.Learning.Pipeline;
 
 /// <summary>
-/// Reads the current value of catalog features for one entity key: how a model sees the live signals of the user
-/// and item it scores. The engine implements it (Freshet.Learning does not depend on the engine); values that are
-/// missing are NaN.
+/// Reads catalog features for one entity key as they were just before a moment: how a model sees the live signals
+/// of the user and item it scores. Training reads them as of the exposure (the learner runs behind the stream, and
+/// must not see the exposure's own outcome); ranking reads them as of now. The engine implements it
+/// (Freshet.Learning does not depend on the engine); values that are missing are NaN.
 /// </summary>
 public interface ILiveFeatures
 {
-    /// <summary>Fills <paramref name="values"/>[i] with <paramref name="features"/>[i] of <paramref name="entity"/> = <paramref name="key"/>.</summary>
-    void Read(string entity, string key, ReadOnlySpan<LiveFeature> features, Span<double> values);
+    /// <summary>
+    /// Fills <paramref name="values"/>[i] with <paramref name="features"/>[i] of <paramref name="entity"/> =
+    /// <paramref name="key"/>, counting only events before <paramref name="beforeMs"/> (<see cref="long.MaxValue"/>: now).
+    /// </summary>
+    void Read(string entity, string key, long beforeMs, ReadOnlySpan<LiveFeature> features, Span<double> values);
 }

@@ -36,11 +36,15 @@ public static class ModelDefinitionLoader
             {
                 string? problem = !catalog.TryGetEntity(live.Entity, out var entity)
                     ? $"live feature '{live.Feature}': unknown entity '{live.Entity}'; entities: {string.Join(", ", catalog.Entities.Select(e => e.Name))}"
-                    : !catalog.TryGetFeature(live.Feature, out var feature) || feature.Entity != entity
-                        ? $"live feature '{live.Feature}' is not a feature of '{live.Entity}'; its features: {string.Join(", ", catalog.FeaturesOf(entity).Select(f => f.Name))}"
-                        : !feature.Definition.WindowsMs.Contains(live.WindowMs)
-                            ? $"live feature '{live.Feature}' has no window {Duration.Format(live.WindowMs)}; its windows: {string.Join(", ", feature.Definition.WindowsMs.Select(Duration.Format))}"
-                            : null;
+                    : entity.Definition.KeyFields.Length != 1
+                        ? $"live feature '{live.Feature}': entity '{live.Entity}' is keyed by {entity.Definition.KeyFields.Length} fields; live features read entities keyed by one field"
+                        : !catalog.TryGetFeature(live.Feature, out var feature) || feature.Entity != entity
+                            ? $"live feature '{live.Feature}' is not a feature of '{live.Entity}'; its features: {string.Join(", ", catalog.FeaturesOf(entity).Select(f => f.Name))}"
+                            : feature.Definition.Aggregation is Freshet.Features.AggregationKind.TopK or Freshet.Features.AggregationKind.LastK or Freshet.Features.AggregationKind.Trend
+                                ? $"live feature '{live.Feature}' is {Freshet.Features.FeatureDefinitionLoader.AggregationName(feature.Definition.Aggregation)}; live features must be numbers with windows (count, sum, mean, ratio…)"
+                                : !feature.Definition.WindowsMs.Contains(live.WindowMs)
+                                    ? $"live feature '{live.Feature}' has no window {Duration.Format(live.WindowMs)}; its windows: {string.Join(", ", feature.Definition.WindowsMs.Select(Duration.Format))}"
+                                    : null;
                 if (problem is not null)
                 {
                     problems.Add(new ModelDefinitionError(source, 1, 1, model.Name, problem));

@@ -1,9 +1,7 @@
 using System.Threading.Channels;
 using Freshet.Engine;
-using Freshet.Engine.Query;
 using Freshet.Events;
 using Freshet.Learning.Pipeline;
-using Freshet.Time;
 using Microsoft.Extensions.Hosting;
 
 namespace Freshet.Server.Learning;
@@ -23,6 +21,8 @@ internal sealed class LearningService : IHostedService
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait, // Never waited on: writes use TryWrite and count what does not fit.
+        // Wake the learner on the writing thread, not through the thread pool, which an ingest overload can starve.
+        AllowSynchronousContinuations = true,
     });
 
     private readonly System.Collections.Concurrent.ConcurrentBag<EventBatch> _spare = [];
@@ -50,6 +50,22 @@ internal sealed class LearningService : IHostedService
     /// <summary>Accepted events the models skipped because the learner was a whole queue behind.</summary>
     public long SkippedEvents => Interlocked.Read(ref _skipped);
 
+    /// <summary>Events a model failed on (the model skipped them), and the last failure.</summary>
+    public (long Count, string? Last) Failures
+    {
+        get
+        {
+            lock (_failureLock)
+            {
+                return (_failures, _lastFailure);
+            }
+        }
+    }
+
+    private readonly Lock _failureLock = new();
+    private long _failures;
+    private string? _lastFailure;
+
     /// <summary>Accepted events the models have seen.</summary>
     public long LearnedEvents => Interlocked.Read(ref _learned);
 
@@ -74,28 +90,33 @@ internal sealed class LearningService : IHostedService
         return Task.CompletedTask;
     }
 
-    /// <summary>Waits until the models have seen every event accepted so far (tests and <c>?wait</c>-style callers).</summary>
-    public bool WaitIdle(TimeSpan timeout)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        long target = Interlocked.Read(ref _queued);
-        while (Interlocked.Read(ref _learned) < target)
-        {
-            if (clock.Elapsed > timeout)
-            {
-                return false;
-            }
-
-            Thread.Sleep(1);
-        }
-
-        return true;
-    }
-
     private long _queued;
+
+    private void Fail(Exception e, string? model = null)
+    {
+        lock (_failureLock)
+        {
+            _failures++;
+            _lastFailure = $"{(model is null ? "queueing events" : $"model '{model}'")}: {e.GetType().Name}: {e.Message}";
+        }
+    }
 
     /// <summary>Under the engine's ingest lock: copy and queue, never wait.</summary>
     private void OnAccepted(EventBatch events)
+    {
+        try
+        {
+            Queue(events);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Never let learning fail an ingest: the events are accepted either way.
+            Interlocked.Add(ref _skipped, events.Count);
+            Fail(e);
+        }
+    }
+
+    private void Queue(EventBatch events)
     {
         if (!_spare.TryTake(out var copy))
         {
@@ -131,36 +152,31 @@ internal sealed class LearningService : IHostedService
                 {
                     foreach (var model in ClickModels)
                     {
-                        model.Observe(batch, i);
+                        try
+                        {
+                            model.Observe(batch, i);
+                        }
+                        catch (Exception e) when (e is not OutOfMemoryException)
+                        {
+                            Fail(e, model.Definition.Name);
+                        }
                     }
 
                     foreach (var recommender in Recommenders)
                     {
-                        recommender.Observe(batch, i);
+                        try
+                        {
+                            recommender.Observe(batch, i);
+                        }
+                        catch (Exception e) when (e is not OutOfMemoryException)
+                        {
+                            Fail(e, recommender.Definition.Name);
+                        }
                     }
                 }
 
                 Interlocked.Add(ref _learned, batch.Count);
                 _spare.Add(batch);
-            }
-        }
-    }
-
-    /// <summary>Live features from the engine: one vector read per entity key.</summary>
-    private sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
-    {
-        public void Read(string entity, string key, ReadOnlySpan<LiveFeature> features, Span<double> values)
-        {
-            var names = new string[features.Length];
-            for (int i = 0; i < features.Length; i++)
-            {
-                names[i] = features[i].Feature;
-            }
-
-            var vector = engine.GetVector(entity, [key], new VectorQuery { Features = [.. names.Distinct()] });
-            for (int i = 0; i < features.Length; i++)
-            {
-                values[i] = vector.Find(features[i].Feature, Duration.Format(features[i].WindowMs))?.Value.Number ?? double.NaN;
             }
         }
     }

@@ -24,7 +24,8 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
             models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: users, Items: items, Interactions: interactions));
         }
 
-        return TypedResults.Json(new ModelsResponse(models, learning.LearnedEvents, learning.SkippedEvents), ServerJsonContext.Default.ModelsResponse);
+        var (failures, lastFailure) = learning.Failures;
+        return TypedResults.Json(new ModelsResponse(models, learning.LearnedEvents, learning.SkippedEvents, failures, lastFailure), ServerJsonContext.Default.ModelsResponse);
     }
 
     public IResult Score(ScoreRequest? body)

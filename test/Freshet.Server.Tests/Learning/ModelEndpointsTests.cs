@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Freshet.Learning.Pipeline;
+using Freshet.Server.Learning;
 using static Freshet.Server.Tests.TestServer;
 
 namespace Freshet.Server.Tests.Learning;
@@ -28,6 +29,7 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
             factors: 8
         """;
 
+    private readonly Dictionary<string, HashSet<string>> _seen = [];
     private TestServer _server = null!;
     private int _posted;
 
@@ -46,6 +48,7 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
             string item = $"{(shoes ? "s" : "b")}{random.Next(200)}";
             string category = shoes ? "shoes" : "bags";
             events.Add((time, Event("view", time, item, user, category)));
+            (_seen.TryGetValue(user, out var items) ? items : _seen[user] = []).Add(item);
             if (random.NextDouble() < (shoes ? 0.33 : 0.02))
             {
                 events.Add((time + 60_000, Event("click", time + 60_000, item, user, category)));
@@ -59,10 +62,13 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
         }
 
         // The models learn on their own thread: wait until they have seen everything posted.
-        for (int i = 0; i < 500 && (await _server.GetJsonAsync("v1/models")).GetProperty("events_learned").GetInt64() < _posted; i++)
+        long learned = 0;
+        for (int i = 0; i < 1_000 && (learned = (await _server.GetJsonAsync("v1/models")).GetProperty("events_learned").GetInt64()) < _posted; i++)
         {
             await Task.Delay(20);
         }
+
+        Assert.True(learned == _posted, $"the models saw {learned} of {_posted} events within 20 s");
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -74,6 +80,7 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
 
         Assert.Equal(_posted, body.GetProperty("events_learned").GetInt64());
         Assert.Equal(0, body.GetProperty("events_skipped").GetInt64());
+        Assert.Equal(0, body.GetProperty("failures").GetInt64());
         var models = body.GetProperty("models").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
         var clicks = models["clicks"];
         Assert.Equal("click", clicks.GetProperty("kind").GetString());
@@ -121,8 +128,7 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
 
         var items = body.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()!).ToList();
         Assert.Equal(5, items.Count);
-        var seen = (await _server.GetJsonAsync("v1/vector/user?key=u3")).GetProperty("features").GetProperty("user_recent_items").GetProperty("1d").GetProperty("value");
-        Assert.DoesNotContain(items, i => seen.EnumerateArray().Any(s => s.GetProperty("item").GetString() == i));
+        Assert.DoesNotContain(items, _seen["u3"].Contains);
         Assert.True(items.Count(i => i.StartsWith('s')) >= 3, $"a shoe viewer got {string.Join(", ", items)}");
     }
 
@@ -135,6 +141,23 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
         Assert.Equal(5, items.Count);
         Assert.DoesNotContain("s1", items);
         Assert.True(items.Count(i => i.StartsWith('s')) >= 4, $"items like s1: {string.Join(", ", items)}");
+    }
+
+    [Fact]
+    public async Task LiveFeatures_ReadForAnExposure_LeaveOutWhatCameAfterIt()
+    {
+        // s1's clicks are in the engine already; read as of a view at T0 + 30 min, the features count only earlier events.
+        var live = new EngineLiveFeatures(_server.Engine);
+        var features = new LiveFeature[] { new("item", "item", "item_clicks", 3_600_000), new("item", "item", "item_views", 3_600_000) };
+        var atView = new double[2];
+        var now = new double[2];
+        live.Read("item", "s1", T0 + (30 * 60_000), features, atView);
+        live.Read("item", "s1", long.MaxValue, features, now);
+
+        var vector = await _server.GetJsonAsync($"v1/vector/item?key=s1&features=item_views,item_clicks&as_of={T0 + (29 * 60_000)}");
+        Assert.Equal(vector.GetProperty("features").GetProperty("item_views").GetProperty("1h").GetProperty("value").GetDouble(), atView[1]);
+        Assert.Equal(vector.GetProperty("features").GetProperty("item_clicks").GetProperty("1h").GetProperty("value").GetDouble(), atView[0]);
+        Assert.True(now[1] > atView[1], $"views as of now {now[1]}, as of the view {atView[1]}");
     }
 
     [Fact]
