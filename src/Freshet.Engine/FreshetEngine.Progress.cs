@@ -91,6 +91,9 @@ public sealed partial class FreshetEngine
         }
     }
 
+    /// <summary>Tests only: open coarse tiles read for their closed children, over all shards.</summary>
+    internal long PartialTilesRead => _shards.Sum(s => s.PartialTilesRead);
+
     /// <summary>Tests only: see <see cref="Shard.BetweenRollUpChunks"/>.</summary>
     internal void OnRollUpChunk(Action action)
     {

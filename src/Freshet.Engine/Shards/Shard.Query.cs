@@ -104,6 +104,9 @@ internal sealed partial class Shard
         }
     }
 
+    /// <summary>Open coarse tiles read for their closed children so far (tests check that reads use them).</summary>
+    internal long PartialTilesRead { get; private set; }
+
     private WindowSpan MergeSpan(FeatureTiles tiles, int keyId, WindowSpan span, Span<long> accumulator)
     {
         var ladder = tiles.Feature.Ladder;
@@ -113,7 +116,13 @@ internal sealed partial class Shard
         while (cover.MoveNext())
         {
             var run = cover.Current;
-            long bucket = TimeMath.BucketOf(run.StartMs, ladder.ResolutionMs(run.Level));
+            long resolution = ladder.ResolutionMs(run.Level);
+            if (run.EndMs - run.StartMs < run.Count * resolution)
+            {
+                PartialTilesRead++;
+            }
+
+            long bucket = TimeMath.BucketOf(run.StartMs, resolution);
             for (int i = 0; i < run.Count; i++)
             {
                 int offset = table.Find(TileTable.MakeKey(keyId, run.Level, bucket + i));

@@ -18,9 +18,10 @@ public readonly record struct LabelJoinStats(long Exposures, long RepeatedExposu
 /// attribution window. An exposure opens a pending example holding its features and the score served with it; an
 /// outcome of that key within the window emits it as a positive at once; the window closing without one emits it as
 /// a negative. A key exposed again while pending stays one example (counted as a repeat), so refreshing a page does
-/// not make negatives. Time is event time and only moves forward through <see cref="AdvanceTo"/>. Memory is
-/// bounded: beyond <c>maxPending</c>, the example closest to its deadline is closed early as a negative (counted as
-/// evicted). Emitted examples lend their <see cref="SparseVector"/> only for the callback; it is reused afterwards.
+/// not make negatives. Time is event time and only moves forward through <see cref="AdvanceTo"/>. Pending examples
+/// are bounded: beyond <c>maxPending</c>, the example closest to its deadline is closed early as a negative (counted
+/// as evicted). The deadline queue also keeps an entry for each example already labelled positive until its deadline
+/// passes, so it holds at most the exposures of one window. Emitted examples lend their <see cref="SparseVector"/> only for the callback; it is reused afterwards.
 /// </summary>
 public sealed class LabelJoin
 {

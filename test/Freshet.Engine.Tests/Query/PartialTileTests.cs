@@ -72,6 +72,7 @@ public sealed class PartialTileTests
 
         Assert.Empty(failures);
         Assert.True(readsDuringRollUp > 100, $"only {readsDuringRollUp} reads happened in the middle of a roll-up");
+        Assert.True(engine.PartialTilesRead > 100, $"only {engine.PartialTilesRead} reads used an open coarse tile");
     }
 
     /// <summary>Every window's count is the number of steps whose time falls in its reported interval, and sum half that.</summary>
