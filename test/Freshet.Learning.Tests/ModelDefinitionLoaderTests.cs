@@ -78,7 +78,9 @@ public sealed class ModelDefinitionLoaderTests
                   - { entity: shop, feature: shop_views, window: 1h }
             """, "m.yaml");
 
-        var problems = ModelDefinitionLoader.Check(models, catalog).Select(p => p.Message).ToList();
+        var errors = ModelDefinitionLoader.Check(models, catalog, "m.yaml");
+        Assert.Equal("m.yaml:9:9: model 'm': live feature 'item_views' has no window 1d; its windows: 1h", errors[0].ToString());
+        var problems = errors.Select(p => p.Message).ToList();
         Assert.Equal(4, problems.Count);
         Assert.Contains(problems, p => p.Contains("has no window 1d; its windows: 1h"));
         Assert.Contains(problems, p => p.Contains("'item_recent_users' is last_k"));

@@ -36,6 +36,9 @@ public sealed record ClickModelDefinition
 
     public ImmutableArray<LiveFeature> Live { get; init; } = [];
 
+    /// <summary>Where each of <see cref="Live"/> was declared (line, column), when it came from a file: for error messages.</summary>
+    public ImmutableArray<(int Line, int Column)> LivePositions { get; init; } = [];
+
     public FtrlOptions Ftrl { get; init; } = new() { PriorRate = 0.01 };
 
     /// <summary>Exposures waiting for an outcome at most; beyond it the oldest close early as negatives.</summary>

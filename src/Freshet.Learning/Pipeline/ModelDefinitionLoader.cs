@@ -24,16 +24,19 @@ public static class ModelDefinitionLoader
     public static ModelSet Load(string path) => Parse(File.ReadAllText(path), path);
 
     /// <summary>
-    /// Checks the models against the feature catalog they will run beside: every live feature must be a feature of
-    /// its entity with that window. Returns the problems (none when the models fit).
+    /// Checks the models against the feature catalog they will run beside: every live feature must be a numeric feature
+    /// of an entity keyed by one field, with that window. Returns the problems, at the live feature's place in the file
+    /// (none when the models fit).
     /// </summary>
     public static IReadOnlyList<ModelDefinitionError> Check(ModelSet models, Freshet.Features.FeatureCatalog catalog, string source = "models")
     {
         var problems = new List<ModelDefinitionError>();
         foreach (var model in models.ClickModels)
         {
-            foreach (var live in model.Live)
+            for (int i = 0; i < model.Live.Length; i++)
             {
+                var live = model.Live[i];
+                var (line, column) = i < model.LivePositions.Length ? model.LivePositions[i] : (1, 1);
                 string? problem = !catalog.TryGetEntity(live.Entity, out var entity)
                     ? $"live feature '{live.Feature}': unknown entity '{live.Entity}'; entities: {string.Join(", ", catalog.Entities.Select(e => e.Name))}"
                     : entity.Definition.KeyFields.Length != 1
@@ -47,7 +50,7 @@ public static class ModelDefinitionLoader
                                     : null;
                 if (problem is not null)
                 {
-                    problems.Add(new ModelDefinitionError(source, 1, 1, model.Name, problem));
+                    problems.Add(new ModelDefinitionError(source, line, column, model.Name, problem));
                 }
             }
         }
@@ -174,6 +177,7 @@ public static class ModelDefinitionLoader
             }
 
             var live = ImmutableArray.CreateBuilder<LiveFeature>();
+            var livePositions = ImmutableArray.CreateBuilder<(int, int)>();
             if (TryGet(map, "live", out var liveNode))
             {
                 if (liveNode is not YamlSequenceNode list)
@@ -201,6 +205,7 @@ public static class ModelDefinitionLoader
                         }
 
                         live.Add(new LiveFeature(entity, Scalar(m, "key", name) ?? entity, feature, liveWindow.Value));
+                        livePositions.Add(((int)m.Start.Line, (int)m.Start.Column));
                     }
                 }
             }
@@ -244,6 +249,7 @@ public static class ModelDefinitionLoader
                 Fields = fields,
                 Crosses = crosses.ToImmutable(),
                 Live = live.ToImmutable(),
+                LivePositions = livePositions.ToImmutable(),
                 Ftrl = ftrl,
                 MaxPending = maxPending,
             };
