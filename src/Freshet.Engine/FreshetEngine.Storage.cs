@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Freshet.Engine.Checkpoints;
 using Freshet.Engine.Ingest;
 using Freshet.Engine.Shards;
+using Freshet.Engine.Log;
 using Freshet.Engine.Storage;
+using Freshet.Events;
 using Freshet.Features;
 
 namespace Freshet.Engine;
@@ -208,6 +210,60 @@ public sealed partial class FreshetEngine
                 storage.Options.Diagnostics?.Invoke($"the last checkpoint failed ({error.Message}); the next start replays the log instead");
             }
         }
+    }
+
+    /// <summary>
+    /// Reads the accepted events logged from <paramref name="fromOffset"/> to the log's end as it is now, in order, as
+    /// batches with the offset of their first event: how a model that saved its state rejoins the stream after a
+    /// restart. Call it before the stream resumes (the log is read as recovery reads it). Returns the events read;
+    /// throws <see cref="StorageException"/> when the log no longer reaches back that far.
+    /// </summary>
+    public long ReadLog(long fromOffset, Action<EventBatch, long> each)
+    {
+        if (_storage is null)
+        {
+            throw new InvalidOperationException("this engine runs in memory: there is no event log to read");
+        }
+
+        var log = _storage.Log;
+        long end = log.EndOffset;
+        if (fromOffset >= end)
+        {
+            return 0;
+        }
+
+        var batch = new EventBatch(4096);
+        var part = new EventBatch(4096);
+        int[] ids = [];
+        long read = 0;
+        log.Read(fromOffset, (in LogRecordHeader header, ReadOnlySpan<byte> payload) =>
+        {
+            if (header.FirstOffset >= end)
+            {
+                return;
+            }
+
+            batch.Clear();
+            LogRecordCodec.Decode(payload, header, Strings, batch, ref ids);
+            int skip = (int)Math.Max(0, fromOffset - header.FirstOffset);
+            int take = (int)Math.Min(batch.Count, end - header.FirstOffset);
+            if (skip == 0 && take == batch.Count)
+            {
+                each(batch, header.FirstOffset);
+                read += batch.Count;
+                return;
+            }
+
+            part.Clear();
+            for (int i = skip; i < take; i++)
+            {
+                part.CopyFrom(batch, i);
+            }
+
+            each(part, header.FirstOffset + skip);
+            read += part.Count;
+        });
+        return read;
     }
 
     /// <summary>

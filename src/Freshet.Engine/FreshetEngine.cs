@@ -179,7 +179,8 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             {
                 try
                 {
-                    observer(events);
+                    // The offset the log gives this batch's first event (in memory: the count accepted before it).
+                    observer(events, _storage?.Log.EndOffset ?? _accepted);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -199,12 +200,12 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// Shows every batch of accepted events, in the order they are logged and applied, to <paramref name="observer"/>
-    /// (null stops it): how models learn from the same stream as the features. It runs under the ingest lock, so it
+    /// Shows every batch of accepted events, in the order they are logged and applied, with the log offset of its first
+    /// event, to <paramref name="observer"/> (null stops it): how models learn from the same stream as the features. It runs under the ingest lock, so it
     /// must copy what it keeps and return at once, never block; the batch is reused after it returns. An exception it
     /// throws is counted (<see cref="ObserverFailures"/>) and does not fail the ingest.
     /// </summary>
-    public void ObserveAccepted(Action<EventBatch>? observer)
+    public void ObserveAccepted(Action<EventBatch, long>? observer)
     {
         lock (_ingestLock)
         {
@@ -212,7 +213,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         }
     }
 
-    private Action<EventBatch>? _acceptedObserver;
+    private Action<EventBatch, long>? _acceptedObserver;
     private long _observerFailures;
 
     /// <summary>Times the accepted-events observer threw (its exceptions never fail an ingest).</summary>

@@ -30,6 +30,15 @@ public sealed record ServerOptions
     /// <summary>Models learned from the stream (a models file, see <c>samples/models.yaml</c>); none by default.</summary>
     public Freshet.Learning.Pipeline.ModelSet Models { get; init; } = Freshet.Learning.Pipeline.ModelSet.Empty;
 
+    /// <summary>
+    /// Where the models' state is saved (the data directory's <c>models/</c>); null keeps it in memory only. Ignored
+    /// when the engine has no event log to catch up from.
+    /// </summary>
+    public string? ModelStateDirectory { get; init; }
+
+    /// <summary>How often the models' state is saved to <see cref="ModelStateDirectory"/> (and at a clean stop).</summary>
+    public TimeSpan ModelSaveInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Most candidates one <c>POST /v1/score</c> request may rank.</summary>
     public int MaxScoreCandidates { get; init; } = 1000;
 

@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Freshet.Learning.Factorization;
 
@@ -16,7 +18,7 @@ public sealed class RealtimeMf
     private readonly int _k;
     private readonly float _rate;
     private readonly float _regularization;
-    private readonly Random _random;
+    private ulong _random; // SplitMix64 state: saved with the model, so a restart draws the same negatives.
     private readonly float _scale;
     private float[] _users = [];
     private float[] _items = [];
@@ -32,7 +34,7 @@ public sealed class RealtimeMf
         _rate = (float)options.LearningRate;
         _regularization = (float)options.Regularization;
         _scale = (float)options.InitialScale;
-        _random = new Random(options.Seed);
+        _random = (ulong)options.Seed;
         _gradient = new float[_k];
     }
 
@@ -58,7 +60,7 @@ public sealed class RealtimeMf
 
         for (int n = 0; n < Options.Negatives; n++)
         {
-            int negative = _random.Next(Items);
+            int negative = (int)(NextRandom() % (ulong)Items);
             if (negative == item || _seen[user].Contains(negative))
             {
                 continue;
@@ -76,7 +78,7 @@ public sealed class RealtimeMf
             return 0;
         }
 
-        return user >= Users ? _itemBias[item] : _itemBias[item] + TensorPrimitives.Dot(UserVector(user), ItemVector(item));
+        return user >= Users ? _itemBias[item] : _itemBias[item] + Dot(UserVector(user), ItemVector(item));
     }
 
     /// <summary>
@@ -90,7 +92,7 @@ public sealed class RealtimeMf
         var p = user < Users ? UserVector(user) : default;
         for (int item = 0; item < Items; item++)
         {
-            float score = _itemBias[item] + (p.IsEmpty ? 0 : TensorPrimitives.Dot(p, ItemVector(item)));
+            float score = _itemBias[item] + (p.IsEmpty ? 0 : Dot(p, ItemVector(item)));
             // Most items do not make the list: test the exclusions only for those that would.
             if (top.Accepts(item, score)
                 && (seen is null || !seen.Contains(item))
@@ -139,7 +141,7 @@ public sealed class RealtimeMf
         var p = UserVector(user);
         var qi = ItemVector(positive);
         var qj = ItemVector(negative);
-        float x = _itemBias[positive] - _itemBias[negative] + TensorPrimitives.Dot(p, qi) - TensorPrimitives.Dot(p, qj);
+        float x = _itemBias[positive] - _itemBias[negative] + Dot(p, qi) - Dot(p, qj);
         float g = 1f / (1f + MathF.Exp(x)); // σ(−x): how wrong the order still is.
         float rate = _rate;
         float reg = _regularization;
@@ -156,7 +158,10 @@ public sealed class RealtimeMf
             qj[f] += rate * dqj;
         }
 
-        TensorPrimitives.MultiplyAdd(gradient, rate, p, p);
+        for (int f = 0; f < _k; f++)
+        {
+            p[f] += gradient[f] * rate;
+        }
     }
 
     private void EnsureUser(int user)
@@ -207,12 +212,134 @@ public sealed class RealtimeMf
         }
     }
 
+    /// <summary>
+    /// A dot product whose rounding does not depend on where the arrays sit in memory (TensorPrimitives aligns its
+    /// vector loop to the address, so the same vectors could sum differently after a restart): vectors of 8 from the
+    /// start of the spans, then the rest one by one, always in this order.
+    /// </summary>
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector256.IsHardwareAccelerated && a.Length >= Vector256<float>.Count)
+        {
+            var acc = Vector256<float>.Zero;
+            ref float ra = ref MemoryMarshal.GetReference(a);
+            ref float rb = ref MemoryMarshal.GetReference(b);
+            for (; i <= a.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                acc += Vector256.LoadUnsafe(ref ra, (nuint)i) * Vector256.LoadUnsafe(ref rb, (nuint)i);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>SplitMix64 (Steele et al. 2014): small, fast, and its whole state is one number.</summary>
+    private ulong NextRandom()
+    {
+        ulong z = _random += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    private double NextDouble() => (NextRandom() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Writes the factors, biases, seen items, counters and random state.</summary>
+    public void Save(BinaryWriter w)
+    {
+        w.Write(_k);
+        w.Write(Users);
+        w.Write(Items);
+        w.Write(Interactions);
+        w.Write(_random);
+        foreach (float f in _users.AsSpan(0, Users * _k))
+        {
+            w.Write(f);
+        }
+
+        foreach (float f in _items.AsSpan(0, Items * _k))
+        {
+            w.Write(f);
+        }
+
+        foreach (float f in _itemBias.AsSpan(0, Items))
+        {
+            w.Write(f);
+        }
+
+        foreach (var seen in _seen)
+        {
+            w.Write(seen.Count);
+            foreach (int item in seen.Order())
+            {
+                w.Write(item);
+            }
+        }
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/> with the same options.</summary>
+    public static RealtimeMf Load(BinaryReader r, MfOptions options)
+    {
+        var mf = new RealtimeMf(options);
+        int k = r.ReadInt32();
+        if (k != options.Factors)
+        {
+            throw new InvalidDataException($"the saved factorization has {k} factors, the definition {options.Factors}");
+        }
+
+        int users = r.ReadInt32(), items = r.ReadInt32();
+        mf.Interactions = r.ReadInt64();
+        mf._random = r.ReadUInt64();
+        mf._users = new float[Math.Max(1, users) * k];
+        mf._items = new float[Math.Max(1, items) * k];
+        mf._itemBias = new float[Math.Max(1, items)];
+        for (int i = 0; i < users * k; i++)
+        {
+            mf._users[i] = r.ReadSingle();
+        }
+
+        for (int i = 0; i < items * k; i++)
+        {
+            mf._items[i] = r.ReadSingle();
+        }
+
+        for (int i = 0; i < items; i++)
+        {
+            mf._itemBias[i] = r.ReadSingle();
+        }
+
+        for (int u = 0; u < users; u++)
+        {
+            int count = r.ReadInt32();
+            var seen = new HashSet<int>(count);
+            for (int i = 0; i < count; i++)
+            {
+                seen.Add(r.ReadInt32());
+            }
+
+            mf._seen.Add(seen);
+        }
+
+        mf.Users = users;
+        mf.Items = items;
+        return mf;
+    }
+
     private void Initialize(Span<float> vector)
     {
         for (int f = 0; f < vector.Length; f++)
         {
             // Box–Muller: a normal draw, scaled.
-            double normal = Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+            double normal = Math.Sqrt(-2 * Math.Log(1 - NextDouble())) * Math.Cos(2 * Math.PI * NextDouble());
             vector[f] = (float)(normal * _scale);
         }
     }

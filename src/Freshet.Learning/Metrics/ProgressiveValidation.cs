@@ -89,6 +89,33 @@ public sealed class ProgressiveValidation
         }
     }
 
+    public void Save(BinaryWriter w)
+    {
+        w.Write(Count);
+        w.Write(Positives);
+        w.Write(_logLossSum);
+        w.Write(_predictedSum);
+        for (int i = 0; i < Bins; i++)
+        {
+            w.Write(_positives[i]);
+            w.Write(_negatives[i]);
+        }
+    }
+
+    public static ProgressiveValidation Load(BinaryReader r)
+    {
+        var quality = new ProgressiveValidation { Count = r.ReadInt64(), Positives = r.ReadInt64() };
+        quality._logLossSum = r.ReadDouble();
+        quality._predictedSum = r.ReadDouble();
+        for (int i = 0; i < Bins; i++)
+        {
+            quality._positives[i] = r.ReadInt64();
+            quality._negatives[i] = r.ReadInt64();
+        }
+
+        return quality;
+    }
+
     public override string ToString() =>
         FormattableString.Invariant($"{Count:N0} examples, log loss {LogLoss:F4}, AUC {Auc:F4}, NE {NormalizedEntropy:F4}, calibration {Calibration:F3}");
 }

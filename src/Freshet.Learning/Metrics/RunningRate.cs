@@ -12,6 +12,18 @@ public sealed class RunningRate(double priorRate = 0.5, double priorCount = 2)
 
     public double Predict() => (_positives + (priorRate * priorCount)) / (_count + priorCount);
 
+    public void Save(BinaryWriter w)
+    {
+        w.Write(_positives);
+        w.Write(_count);
+    }
+
+    public void Load(BinaryReader r)
+    {
+        _positives = r.ReadInt64();
+        _count = r.ReadInt64();
+    }
+
     /// <summary>Predicts, then learns the label; returns the prediction.</summary>
     public double Learn(bool label)
     {

@@ -19,7 +19,7 @@ public sealed class ClickModel
     private readonly StringInterner _strings;
     private readonly ILiveFeatures? _live;
     private readonly FeatureHasher _hasher;
-    private readonly LabelJoin _join;
+    private LabelJoin _join;
     private readonly RunningRate _constant;
     private readonly HashSet<int> _exposureTypes;
     private readonly HashSet<int> _outcomeTypes;
@@ -53,13 +53,13 @@ public sealed class ClickModel
 
     public ClickModelDefinition Definition { get; }
 
-    public FtrlModel Model { get; }
+    public FtrlModel Model { get; private set; }
 
     /// <summary>Quality of the scores served at exposure time (before the label was known).</summary>
-    public ProgressiveValidation Quality { get; } = new();
+    public ProgressiveValidation Quality { get; private set; } = new();
 
     /// <summary>The constant-rate baseline judged the same way.</summary>
-    public ProgressiveValidation ConstantQuality { get; } = new();
+    public ProgressiveValidation ConstantQuality { get; private set; } = new();
 
     public LabelJoinStats Labels => _join.Stats;
 
@@ -160,6 +160,68 @@ public sealed class ClickModel
     }
 
     private readonly Dictionary<JoinKey, double> _pendingConstant = [];
+
+    /// <summary>
+    /// Writes everything the model has learned and is waiting for: FTRL's optimizer state, the open exposures of the
+    /// label join, the constant rate, and both quality trackers, so a restart continues exactly where this stopped.
+    /// </summary>
+    public void Save(BinaryWriter w)
+    {
+        lock (_lock)
+        {
+            WriteSection(w, Model.Save);
+            WriteSection(w, _join.Save);
+            _constant.Save(w);
+            Quality.Save(w);
+            ConstantQuality.Save(w);
+            w.Write(_pendingConstant.Count);
+            foreach (var (key, rate) in _pendingConstant.OrderBy(p => p.Key.A).ThenBy(p => p.Key.B))
+            {
+                w.Write(key.A);
+                w.Write(key.B);
+                w.Write(rate);
+            }
+        }
+    }
+
+    /// <summary>Reads state written by <see cref="Save"/> into this model (made from the same definition).</summary>
+    public void Load(BinaryReader r)
+    {
+        lock (_lock)
+        {
+            var model = FtrlModel.Load(ReadSection(r));
+            if (model.Options != Definition.Ftrl)
+            {
+                throw new InvalidDataException($"model '{Definition.Name}' was saved with other FTRL settings ({model.Options}); it starts afresh");
+            }
+
+            Model = model;
+            _join = LabelJoin.Load(ReadSection(r), Definition.MaxPending, OnLabelled);
+            _constant.Load(r);
+            Quality = ProgressiveValidation.Load(r);
+            ConstantQuality = ProgressiveValidation.Load(r);
+            _pendingConstant.Clear();
+            int count = r.ReadInt32();
+            for (int i = 0; i < count; i++)
+            {
+                _pendingConstant[new JoinKey(r.ReadInt64(), r.ReadInt64())] = r.ReadDouble();
+            }
+        }
+    }
+
+    private static void WriteSection(BinaryWriter w, Action<Stream> save)
+    {
+        using var section = new MemoryStream();
+        save(section);
+        w.Write(section.Length);
+        w.Write(section.GetBuffer(), 0, (int)section.Length);
+    }
+
+    private static MemoryStream ReadSection(BinaryReader r)
+    {
+        long length = r.ReadInt64();
+        return new MemoryStream(r.ReadBytes(checked((int)length)));
+    }
 
     private void OnLabelled(LabeledExample example)
     {

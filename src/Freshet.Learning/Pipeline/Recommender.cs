@@ -11,7 +11,7 @@ namespace Freshet.Learning.Pipeline;
 public sealed class Recommender
 {
     private readonly Lock _lock = new();
-    private readonly RealtimeMf _mf;
+    private RealtimeMf _mf;
     private readonly HashSet<int> _types;
     private readonly int _userField;
     private readonly int _itemField;
@@ -68,6 +68,53 @@ public sealed class Recommender
             }
 
             _mf.Learn(u, i);
+        }
+    }
+
+    /// <summary>Writes the factorization and the key numbering, so a restart continues where this stopped.</summary>
+    public void Save(BinaryWriter w)
+    {
+        lock (_lock)
+        {
+            w.Write(_users.Count);
+            foreach (var (key, id) in _users.OrderBy(p => p.Value))
+            {
+                w.Write(key);
+            }
+
+            w.Write(_itemNames.Count);
+            foreach (string item in _itemNames)
+            {
+                w.Write(item);
+            }
+
+            _mf.Save(w);
+        }
+    }
+
+    /// <summary>Reads state written by <see cref="Save"/> into this recommender (made from the same definition).</summary>
+    public void Load(BinaryReader r)
+    {
+        lock (_lock)
+        {
+            _users.Clear();
+            _items.Clear();
+            _itemNames.Clear();
+            int users = r.ReadInt32();
+            for (int u = 0; u < users; u++)
+            {
+                _users[r.ReadString()] = u;
+            }
+
+            int items = r.ReadInt32();
+            for (int i = 0; i < items; i++)
+            {
+                string name = r.ReadString();
+                _items[name] = i;
+                _itemNames.Add(name);
+            }
+
+            _mf = RealtimeMf.Load(r, Definition.Factorization);
         }
     }
 

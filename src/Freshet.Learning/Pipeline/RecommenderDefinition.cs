@@ -15,6 +15,9 @@ public sealed record RecommenderDefinition
     public string ItemField { get; init; } = "item";
 
     public MfOptions Factorization { get; init; } = new();
+
+    /// <summary>Everything that shapes what the recommender learns, as text: saved state is only reused under the same fingerprint.</summary>
+    public string Fingerprint() => string.Join('|', "recommender", Name, string.Join(',', Events), UserField, ItemField, Factorization);
 }
 
 /// <summary>Every model of a models file.</summary>

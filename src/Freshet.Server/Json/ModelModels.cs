@@ -21,7 +21,7 @@ public sealed record ModelDto(
     long? Items = null,
     long? Interactions = null);
 
-public sealed record ModelsResponse(IReadOnlyList<ModelDto> Models, long EventsLearned, long EventsSkipped, long Failures, string? LastFailure);
+public sealed record ModelsResponse(IReadOnlyList<ModelDto> Models, long EventsLearned, long EventsSkipped, long EventsReplayed, long Failures, string? LastFailure);
 
 /// <summary>
 /// <c>POST /v1/score</c>: a click model, the context shared by every candidate (user, device…) and the candidates'

@@ -1,6 +1,10 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Freshet.Engine;
+using Freshet.Engine.Storage;
 using Freshet.Events;
+using Freshet.Hashing;
 using Freshet.Learning.Pipeline;
 using Microsoft.Extensions.Hosting;
 
@@ -8,16 +12,29 @@ namespace Freshet.Server.Learning;
 
 /// <summary>
 /// Runs the models of a models file on the engine's stream: the engine shows each batch of accepted events (in log
-/// order) to <see cref="OnAccepted"/>, which copies it into a bounded queue; one learner thread feeds every model in
-/// that order. Learning never slows ingest: when the learner falls behind by the whole queue, batches are skipped and
-/// counted (<see cref="SkippedEvents"/>, in <c>GET /v1/models</c>).
+/// order, with the log offset of its first event) to <see cref="OnAccepted"/>, which copies it into a bounded queue;
+/// one learner thread feeds every model in that order. Learning never slows ingest: when the learner falls behind by
+/// the whole queue, batches are skipped and counted (<see cref="SkippedEvents"/>, in <c>GET /v1/models</c>).
+/// <para>
+/// With a state directory (the data directory's <c>models/</c>), every model's state is saved with the offset of
+/// the next event it would learn — every save interval (30 s by default) and at a clean stop. On start each model loads
+/// its state (when its definition is unchanged) and learns the logged events from its offset to the log's end before
+/// the stream resumes, so a restart, even after kill -9, continues where the stream is; a new model learns the
+/// whole retained log.
+/// </para>
 /// </summary>
 internal sealed class LearningService : IHostedService
 {
     private const int QueueBatches = 256;
+    private static ReadOnlySpan<byte> Magic => "FRSHMODL"u8;
+    private const int FormatVersion = 1;
+
+    private readonly TimeSpan _saveInterval;
 
     private readonly FreshetEngine _engine;
-    private readonly Channel<EventBatch> _queue = Channel.CreateBounded<EventBatch>(new BoundedChannelOptions(QueueBatches)
+    private readonly string? _stateDirectory;
+    private readonly Slot[] _slots;
+    private readonly Channel<(EventBatch Batch, long FirstOffset)> _queue = Channel.CreateBounded<(EventBatch, long)>(new BoundedChannelOptions(QueueBatches)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait, // Never waited on: writes use TryWrite and count what does not fit.
@@ -26,13 +43,19 @@ internal sealed class LearningService : IHostedService
     });
 
     private readonly System.Collections.Concurrent.ConcurrentBag<EventBatch> _spare = [];
+    private readonly Lock _failureLock = new();
     private Thread? _learner;
     private long _skipped;
     private long _learned;
+    private long _replayed;
+    private long _failures;
+    private string? _lastFailure;
 
-    public LearningService(FreshetEngine engine, ModelSet models)
+    /// <summary>The models of <paramref name="models"/> on <paramref name="engine"/>'s stream, their state in <paramref name="stateDirectory"/> (null: memory only), saved every <paramref name="saveInterval"/>.</summary>
+    public LearningService(FreshetEngine engine, ModelSet models, string? stateDirectory = null, TimeSpan? saveInterval = null)
     {
         _engine = engine;
+        _saveInterval = saveInterval ?? TimeSpan.FromSeconds(30);
         if (ModelDefinitionLoader.Check(models, engine.Catalog) is { Count: > 0 } problems)
         {
             throw new ModelDefinitionException(problems);
@@ -41,6 +64,12 @@ internal sealed class LearningService : IHostedService
         var live = new EngineLiveFeatures(engine);
         ClickModels = [.. models.ClickModels.Select(d => new ClickModel(d, engine.Strings, live))];
         Recommenders = [.. models.Recommenders.Select(d => new Recommender(d, engine.Strings))];
+        _slots =
+        [
+            .. ClickModels.Select(m => new Slot(m.Definition.Name, m.Definition.Fingerprint(), m.Observe, m.Save, m.Load)),
+            .. Recommenders.Select(r => new Slot(r.Definition.Name, r.Definition.Fingerprint(), r.Observe, r.Save, r.Load)),
+        ];
+        _stateDirectory = engine.GetStorageStats() is null ? null : stateDirectory;
     }
 
     public IReadOnlyList<ClickModel> ClickModels { get; }
@@ -49,6 +78,12 @@ internal sealed class LearningService : IHostedService
 
     /// <summary>Accepted events the models skipped because the learner was a whole queue behind.</summary>
     public long SkippedEvents => Interlocked.Read(ref _skipped);
+
+    /// <summary>Accepted events the models have seen from the stream.</summary>
+    public long LearnedEvents => Interlocked.Read(ref _learned);
+
+    /// <summary>Logged events the models learned at start, to catch up with the stream (after a restart or when new).</summary>
+    public long ReplayedEvents => Interlocked.Read(ref _replayed);
 
     /// <summary>Events a model failed on (the model skipped them), and the last failure.</summary>
     public (long Count, string? Last) Failures
@@ -62,18 +97,23 @@ internal sealed class LearningService : IHostedService
         }
     }
 
-    private readonly Lock _failureLock = new();
-    private long _failures;
-    private string? _lastFailure;
-
-    /// <summary>Accepted events the models have seen.</summary>
-    public long LearnedEvents => Interlocked.Read(ref _learned);
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (ClickModels.Count + Recommenders.Count == 0)
+        if (_slots.Length == 0)
         {
             return Task.CompletedTask; // Nothing to learn: do not copy the stream.
+        }
+
+        if (_stateDirectory is not null)
+        {
+            Directory.CreateDirectory(_stateDirectory);
+            long first = _engine.GetStorageStats()!.LogFirstOffset;
+            foreach (var slot in _slots)
+            {
+                slot.NextOffset = TryLoad(slot) ?? first;
+            }
+
+            CatchUp();
         }
 
         _learner = new Thread(Learn) { IsBackground = true, Name = "freshet-learner" };
@@ -84,100 +124,213 @@ internal sealed class LearningService : IHostedService
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_slots.Length == 0)
+        {
+            return Task.CompletedTask;
+        }
+
         _engine.ObserveAccepted(null);
         _queue.Writer.TryComplete();
         _learner?.Join();
+        SaveAll();
         return Task.CompletedTask;
     }
 
-    private long _queued;
-
-    private void Fail(Exception e, string? model = null)
+    /// <summary>Learns the logged events each model has not seen yet, before the stream resumes.</summary>
+    private void CatchUp()
     {
-        lock (_failureLock)
+        long from = _slots.Min(s => s.NextOffset);
+        try
         {
-            _failures++;
-            _lastFailure = $"{(model is null ? "queueing events" : $"model '{model}'")}: {e.GetType().Name}: {e.Message}";
+            long read = _engine.ReadLog(from, Feed);
+            Interlocked.Add(ref _replayed, read);
+        }
+        catch (StorageException e)
+        {
+            Fail(e, "catching up from the event log");
         }
     }
 
-    /// <summary>Under the engine's ingest lock: copy and queue, never wait.</summary>
-    private void OnAccepted(EventBatch events)
+    /// <summary>Feeds each model the events of a batch it has not learned yet, in order.</summary>
+    private void Feed(EventBatch batch, long firstOffset)
+    {
+        foreach (var slot in _slots)
+        {
+            for (int i = (int)Math.Clamp(slot.NextOffset - firstOffset, 0, batch.Count); i < batch.Count; i++)
+            {
+                try
+                {
+                    slot.Observe(batch, i);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Fail(e, $"model '{slot.Name}'");
+                }
+            }
+
+            slot.NextOffset = Math.Max(slot.NextOffset, firstOffset + batch.Count);
+        }
+    }
+
+    /// <summary>Under the engine's ingest lock: copy and queue, never wait, never throw.</summary>
+    private void OnAccepted(EventBatch events, long firstOffset)
     {
         try
         {
-            Queue(events);
+            if (!_spare.TryTake(out var copy))
+            {
+                copy = new EventBatch(events.Count);
+            }
+
+            copy.Clear();
+            for (int i = 0; i < events.Count; i++)
+            {
+                copy.CopyFrom(events, i);
+            }
+
+            if (!_queue.Writer.TryWrite((copy, firstOffset)))
+            {
+                Interlocked.Add(ref _skipped, copy.Count);
+                _spare.Add(copy);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Never let learning fail an ingest: the events are accepted either way.
             Interlocked.Add(ref _skipped, events.Count);
-            Fail(e);
-        }
-    }
-
-    private void Queue(EventBatch events)
-    {
-        if (!_spare.TryTake(out var copy))
-        {
-            copy = new EventBatch(events.Count);
-        }
-
-        copy.Clear();
-        for (int i = 0; i < events.Count; i++)
-        {
-            copy.CopyFrom(events, i);
-        }
-
-        int count = copy.Count;
-        if (_queue.Writer.TryWrite(copy))
-        {
-            Interlocked.Add(ref _queued, count);
-        }
-        else
-        {
-            Interlocked.Add(ref _skipped, count);
-            _spare.Add(copy);
+            Fail(e, "queueing events");
         }
     }
 
     private void Learn()
     {
         var reader = _queue.Reader;
+        var sinceSave = Stopwatch.StartNew();
         while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            while (reader.TryRead(out var batch))
+            while (reader.TryRead(out var item))
             {
-                for (int i = 0; i < batch.Count; i++)
+                Feed(item.Batch, item.FirstOffset);
+                if (_stateDirectory is not null && sinceSave.Elapsed >= _saveInterval)
                 {
-                    foreach (var model in ClickModels)
-                    {
-                        try
-                        {
-                            model.Observe(batch, i);
-                        }
-                        catch (Exception e) when (e is not OutOfMemoryException)
-                        {
-                            Fail(e, model.Definition.Name);
-                        }
-                    }
-
-                    foreach (var recommender in Recommenders)
-                    {
-                        try
-                        {
-                            recommender.Observe(batch, i);
-                        }
-                        catch (Exception e) when (e is not OutOfMemoryException)
-                        {
-                            Fail(e, recommender.Definition.Name);
-                        }
-                    }
+                    SaveAll();
+                    sinceSave.Restart();
                 }
 
-                Interlocked.Add(ref _learned, batch.Count);
-                _spare.Add(batch);
+                // Counted last: once a batch shows as learned, its save (when one was due) is on disk too.
+                int count = item.Batch.Count;
+                _spare.Add(item.Batch);
+                Interlocked.Add(ref _learned, count);
             }
         }
+    }
+
+    /// <summary>Saves every model's state with its next offset: written beside, synced, then renamed over the old file.</summary>
+    private void SaveAll()
+    {
+        if (_stateDirectory is null)
+        {
+            return;
+        }
+
+        Span<byte> check = stackalloc byte[8];
+        foreach (var slot in _slots)
+        {
+            try
+            {
+                using var body = new MemoryStream();
+                using (var w = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
+                {
+                    w.Write(Magic);
+                    w.Write(FormatVersion);
+                    w.Write(slot.Fingerprint);
+                    w.Write(slot.NextOffset);
+                    slot.Save(w);
+                }
+
+                var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
+                BinaryPrimitives.WriteUInt64LittleEndian(check, XxHash64.Hash(bytes));
+                string path = PathOf(slot);
+                using (var file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    file.Write(bytes);
+                    file.Write(check);
+                    file.Flush(flushToDisk: true);
+                }
+
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Fail(e, $"saving model '{slot.Name}'");
+            }
+        }
+    }
+
+    /// <summary>Loads a model's saved state; returns its next offset, or null to start afresh (none, changed definition, damaged).</summary>
+    private long? TryLoad(Slot slot)
+    {
+        string path = PathOf(slot);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            var all = File.ReadAllBytes(path);
+            if (all.Length < 16 || BinaryPrimitives.ReadUInt64LittleEndian(all.AsSpan(all.Length - 8)) != XxHash64.Hash(all.AsSpan(0, all.Length - 8)))
+            {
+                throw new InvalidDataException("damaged (checksum mismatch)");
+            }
+
+            using var r = new BinaryReader(new MemoryStream(all, 0, all.Length - 8));
+            if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || r.ReadInt32() != FormatVersion)
+            {
+                throw new InvalidDataException("not a model state file of this version");
+            }
+
+            if (r.ReadString() != slot.Fingerprint)
+            {
+                return null; // The definition changed: the model learns the retained log afresh.
+            }
+
+            long next = r.ReadInt64();
+            slot.Load(r);
+            return next;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or UnauthorizedAccessException)
+        {
+            Fail(e, $"loading {path} (the model starts afresh)");
+            return null;
+        }
+    }
+
+    private string PathOf(Slot slot) => Path.Combine(_stateDirectory!, slot.Name + ".model");
+
+    private void Fail(Exception e, string where)
+    {
+        lock (_failureLock)
+        {
+            _failures++;
+            _lastFailure = $"{where}: {e.GetType().Name}: {e.Message}";
+        }
+    }
+
+    /// <summary>One model as the service drives it.</summary>
+    private sealed class Slot(string name, string fingerprint, Action<EventBatch, int> observe, Action<BinaryWriter> save, Action<BinaryReader> load)
+    {
+        public string Name { get; } = name;
+
+        public string Fingerprint { get; } = fingerprint;
+
+        /// <summary>Offset of the next event this model would learn.</summary>
+        public long NextOffset { get; set; }
+
+        public void Observe(EventBatch batch, int index) => observe(batch, index);
+
+        public void Save(BinaryWriter w) => save(w);
+
+        public void Load(BinaryReader r) => load(r);
     }
 }

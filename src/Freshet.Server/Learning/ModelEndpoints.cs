@@ -25,7 +25,7 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
         }
 
         var (failures, lastFailure) = learning.Failures;
-        return TypedResults.Json(new ModelsResponse(models, learning.LearnedEvents, learning.SkippedEvents, failures, lastFailure), ServerJsonContext.Default.ModelsResponse);
+        return TypedResults.Json(new ModelsResponse(models, learning.LearnedEvents, learning.SkippedEvents, learning.ReplayedEvents, failures, lastFailure), ServerJsonContext.Default.ModelsResponse);
     }
 
     public IResult Score(ScoreRequest? body)

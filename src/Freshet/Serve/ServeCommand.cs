@@ -88,7 +88,13 @@ internal static class ServeCommand
                 return ExitCodes.BadDefinitions;
             }
 
-            var serverOptions = new ServerOptions { Url = result.GetValue(url)!, MaxBodyBytes = result.GetValue(maxBody), Models = modelSet };
+            var serverOptions = new ServerOptions
+            {
+                Url = result.GetValue(url)!,
+                MaxBodyBytes = result.GetValue(maxBody),
+                Models = modelSet,
+                ModelStateDirectory = engineOptions.Storage is { } storageOptions ? Path.Combine(storageOptions.Directory, "models") : null,
+            };
             WriteLoaded(output, path, definitions);
             await using var engine = StorageArguments.TryOpen(definitions, engineOptions, output, error);
             if (engine is null)
