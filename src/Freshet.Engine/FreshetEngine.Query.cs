@@ -219,9 +219,7 @@ public sealed partial class FreshetEngine
 
         var numerators = ReadSlots(feature.Numerator!, target, spans, slotOfSpan, slotCount, now);
         var denominators = ReadSlots(feature.Denominator!, target, spans, slotOfSpan, slotCount, now);
-        double a = feature.Definition.PriorAlpha;
-        double b = feature.Definition.PriorBeta;
-        return numerators.Zip(denominators, (n, d) => d.Number + a + b > 0 ? FeatureValue.Of((n.Number + a) / (d.Number + a + b)) : FeatureValue.Missing).ToArray();
+        return numerators.Zip(denominators, (n, d) => RatioValue(feature.Definition, n, d)).ToArray();
     }
 
     private readonly record struct KeyTarget(int KeyId, ulong RouteHash);

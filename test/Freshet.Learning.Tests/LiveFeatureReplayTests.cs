@@ -1,9 +1,9 @@
 using System.Globalization;
 using Freshet.Engine;
-using Freshet.Engine.Query;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Learning.Pipeline;
+using Freshet.Server.Learning;
 using Xunit.Abstractions;
 
 namespace Freshet.Learning.Tests;
@@ -120,27 +120,5 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
         output.WriteLine($"  FTRL on ids alone:       {idsOnly.Quality}");
         output.WriteLine($"  constant rate:           {withLive.ConstantQuality}");
         return (withLive, idsOnly);
-    }
-
-    /// <summary>Live features from the engine as the server reads them: as of one finest tile (1 minute here) before the moment.</summary>
-    private sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
-    {
-        public void Read(string entity, string key, long beforeMs, ReadOnlySpan<LiveFeature> features, Span<double> values)
-        {
-            var names = features.ToArray().Select(f => f.Feature).Distinct().ToArray();
-            long now = engine.NowMs;
-            values.Fill(double.NaN);
-            if (now == long.MinValue || Math.Min(beforeMs, now) - 60_000 < now - (2 * 3_600_000))
-            {
-                return; // Nothing ingested yet, or before the oldest tile the 1-hour windows need.
-            }
-
-            var vector = engine.GetVector(entity, [key], new VectorQuery { Features = names, AsOfMs = Math.Min(beforeMs, now) - 60_000 });
-            for (int i = 0; i < features.Length; i++)
-            {
-                var reading = vector.Find(features[i].Feature, Freshet.Time.Duration.Format(features[i].WindowMs));
-                values[i] = reading?.Value.Number ?? double.NaN;
-            }
-        }
     }
 }

@@ -207,7 +207,7 @@ public sealed class LabelJoin
             throw new InvalidDataException("label join checkpoint is damaged (checksum mismatch)");
         }
 
-        using var r = new BinaryReader(new MemoryStream(body.ToArray()));
+        using var r = new BinaryReader(new MemoryStream(copy.GetBuffer(), 0, body.Length));
         r.ReadBytes(Magic.Length);
         int version = r.ReadInt32();
         if (version != FormatVersion)
