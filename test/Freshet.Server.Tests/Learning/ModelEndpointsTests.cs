@@ -29,46 +29,17 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
             factors: 8
         """;
 
-    private readonly Dictionary<string, HashSet<string>> _seen = [];
+    private Dictionary<string, HashSet<string>> _seen = [];
     private TestServer _server = null!;
     private int _posted;
 
     public async Task InitializeAsync()
     {
         _server = await StartAsync(new ServerOptions { Models = ModelDefinitionLoader.Parse(Models, "models.yaml") });
-        // 3,000 views over 50 minutes: a third of the views of shoes are clicked a minute later, 2 % of the bags.
-        // Users u0–u29 view shoes (items s0–s199), users u30–u59 bags (b0–b199).
-        var random = new Random(4);
-        var events = new List<(long Time, string Line)>();
-        for (int n = 0; n < 3_000; n++)
-        {
-            long time = T0 + (n * 1_000L);
-            bool shoes = random.Next(2) == 0;
-            string user = $"u{(shoes ? 0 : 30) + random.Next(30)}";
-            string item = $"{(shoes ? "s" : "b")}{random.Next(200)}";
-            string category = shoes ? "shoes" : "bags";
-            events.Add((time, Event("view", time, item, user, category)));
-            (_seen.TryGetValue(user, out var items) ? items : _seen[user] = []).Add(item);
-            if (random.NextDouble() < (shoes ? 0.33 : 0.02))
-            {
-                events.Add((time + 60_000, Event("click", time + 60_000, item, user, category)));
-            }
-        }
-
-        foreach (var chunk in events.OrderBy(e => e.Time).Chunk(500))
-        {
-            await ReadAsync(await _server.PostEventsAsync(string.Concat(chunk.Select(e => e.Line))), 200);
-            _posted += chunk.Length;
-        }
-
-        // The models learn on their own thread: wait until they have seen everything posted.
-        long learned = 0;
-        for (int i = 0; i < 1_000 && (learned = (await _server.GetJsonAsync("v1/models")).GetProperty("events_learned").GetInt64()) < _posted; i++)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.True(learned == _posted, $"the models saw {learned} of {_posted} events within 20 s");
+        // 3,000 views over 50 minutes, over 200 items of each category.
+        (var lines, _seen) = ShopStream.Generate(seed: 4, views: 3_000, itemsPerCategory: 200, stepMs: 1_000);
+        await ShopStream.PostAndLearnAsync(_server, lines);
+        _posted = lines.Count;
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

@@ -39,8 +39,8 @@ public sealed class ModelRestartTests
         string uninterrupted;
         await using (var server = await StartAsync(new ServerOptions { Models = ModelSet }))
         {
-            await PostAndLearnAsync(server, first);
-            await PostAndLearnAsync(server, second);
+            await ShopStream.PostAndLearnAsync(server, first, chunk: 200);
+            await ShopStream.PostAndLearnAsync(server, second, chunk: 200);
             uninterrupted = await DescribeModelsAsync(server);
         }
 
@@ -51,13 +51,13 @@ public sealed class ModelRestartTests
             string clean = Path.Combine(root, "clean");
             await using (var server = await StartAsync(Options(clean, saveModels: true), engineOptions: Engine(clean)))
             {
-                await PostAndLearnAsync(server, first);
+                await ShopStream.PostAndLearnAsync(server, first, chunk: 200);
             }
 
             await using (var server = await StartAsync(Options(clean, saveModels: true), engineOptions: Engine(clean)))
             {
                 Assert.Equal(0, (await server.GetJsonAsync("v1/models")).GetProperty("events_replayed").GetInt64());
-                await PostAndLearnAsync(server, second);
+                await ShopStream.PostAndLearnAsync(server, second, chunk: 200);
                 Assert.Equal(uninterrupted, await DescribeModelsAsync(server));
             }
 
@@ -66,9 +66,9 @@ public sealed class ModelRestartTests
             string saved = Path.Combine(root, "saved-part-way");
             await using (var server = await StartAsync(Options(partial, saveModels: true) with { ModelSaveInterval = TimeSpan.Zero }, engineOptions: Engine(partial)))
             {
-                await PostAndLearnAsync(server, first[..(first.Count / 2)]);
+                await ShopStream.PostAndLearnAsync(server, first[..(first.Count / 2)], chunk: 200);
                 CopyDirectory(Path.Combine(partial, "models"), saved); // Saved after every batch: this is the state at half of the first part.
-                await PostAndLearnAsync(server, first[(first.Count / 2)..]);
+                await ShopStream.PostAndLearnAsync(server, first[(first.Count / 2)..], chunk: 200);
             }
 
             Directory.Delete(Path.Combine(partial, "models"), recursive: true);
@@ -76,7 +76,7 @@ public sealed class ModelRestartTests
             await using (var server = await StartAsync(Options(partial, saveModels: true), engineOptions: Engine(partial)))
             {
                 Assert.Equal(first.Count - (first.Count / 2), (await server.GetJsonAsync("v1/models")).GetProperty("events_replayed").GetInt64());
-                await PostAndLearnAsync(server, second);
+                await ShopStream.PostAndLearnAsync(server, second, chunk: 200);
                 Assert.Equal(uninterrupted, await DescribeModelsAsync(server));
             }
 
@@ -84,13 +84,13 @@ public sealed class ModelRestartTests
             string lost = Path.Combine(root, "lost");
             await using (var server = await StartAsync(Options(lost, saveModels: false), engineOptions: Engine(lost)))
             {
-                await PostAndLearnAsync(server, first);
+                await ShopStream.PostAndLearnAsync(server, first, chunk: 200);
             }
 
             await using (var server = await StartAsync(Options(lost, saveModels: true), engineOptions: Engine(lost)))
             {
                 Assert.Equal(first.Count, (await server.GetJsonAsync("v1/models")).GetProperty("events_replayed").GetInt64());
-                await PostAndLearnAsync(server, second);
+                await ShopStream.PostAndLearnAsync(server, second, chunk: 200);
                 Assert.Equal(uninterrupted, await DescribeModelsAsync(server));
             }
         }
@@ -115,44 +115,11 @@ public sealed class ModelRestartTests
     private static EngineOptions Engine(string directory) =>
         new() { ShardCount = 2, Storage = new StorageOptions { Directory = directory, CheckpointInterval = TimeSpan.Zero } };
 
-    /// <summary>1,000 views over 20 minutes, a third of the shoes clicked a minute later; split in two halves of the stream.</summary>
+    /// <summary>1,000 views over 20 minutes, over 50 items of each category; split in two halves of the stream.</summary>
     private static (List<string> First, List<string> Second) Stream()
     {
-        var random = new Random(9);
-        var events = new List<(long Time, string Line)>();
-        for (int n = 0; n < 1_000; n++)
-        {
-            long time = T0 + (n * 1_200L);
-            bool shoes = random.Next(2) == 0;
-            string user = $"u{(shoes ? 0 : 30) + random.Next(30)}";
-            string item = $"{(shoes ? "s" : "b")}{random.Next(50)}";
-            string category = shoes ? "shoes" : "bags";
-            events.Add((time, Event("view", time, item, user, category)));
-            if (random.NextDouble() < (shoes ? 0.33 : 0.02))
-            {
-                events.Add((time + 60_000, Event("click", time + 60_000, item, user, category)));
-            }
-        }
-
-        var ordered = events.OrderBy(e => e.Time).Select(e => e.Line).ToList();
-        return (ordered[..(ordered.Count / 2)], ordered[(ordered.Count / 2)..]);
-    }
-
-    private static async Task PostAndLearnAsync(TestServer server, List<string> events)
-    {
-        long before = (await server.GetJsonAsync("v1/models")).GetProperty("events_learned").GetInt64();
-        foreach (var chunk in events.Chunk(200))
-        {
-            await ReadAsync(await server.PostEventsAsync(string.Concat(chunk)), 200);
-        }
-
-        long learned = 0;
-        for (int i = 0; i < 1_000 && (learned = (await server.GetJsonAsync("v1/models")).GetProperty("events_learned").GetInt64()) < before + events.Count; i++)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(before + events.Count, learned);
+        var (lines, _) = ShopStream.Generate(seed: 9, views: 1_000, itemsPerCategory: 50, stepMs: 1_200);
+        return (lines[..(lines.Count / 2)], lines[(lines.Count / 2)..]);
     }
 
     /// <summary>What the models answer and report, as one string to compare: figures, scores and recommendations.</summary>
