@@ -45,8 +45,8 @@ public sealed class LabelJoinTests
     public void RepeatedExposure_WhilePending_StaysOneExampleWithTheFirstFeatures()
     {
         var join = NewJoin();
-        join.Expose(A, 0, Features(1), 0.3);
-        join.Expose(A, Minute, Features(7), 0.9);
+        Assert.True(join.Expose(A, 0, Features(1), 0.3));
+        Assert.False(join.Expose(A, Minute, Features(7), 0.9));
         join.Flush();
 
         Assert.Equal([(A, false, 10 * Minute, 1f, 0.3)], _emitted);

@@ -56,15 +56,18 @@ public sealed class LabelJoin
 
     public LabelJoinStats Stats => new(_exposures, _repeats, _positives, _negatives, _evicted, _unmatched, _pending.Count);
 
-    /// <summary>Opens a pending example for <paramref name="key"/> unless one is open (then counts a repeat).</summary>
-    public void Expose(JoinKey key, long timeMs, SparseVector features, double servedScore)
+    /// <summary>
+    /// Opens a pending example for <paramref name="key"/> unless one is open (then counts a repeat); true when it
+    /// opened one.
+    /// </summary>
+    public bool Expose(JoinKey key, long timeMs, SparseVector features, double servedScore)
     {
         AdvanceTo(timeMs);
         _exposures++;
         if (_pending.ContainsKey(key))
         {
             _repeats++;
-            return;
+            return false;
         }
 
         if (_pending.Count >= MaxPending)
@@ -77,6 +80,7 @@ public sealed class LabelJoin
         long serial = ++_serial;
         _pending[key] = new Pending(timeMs, serial, copy, servedScore);
         _deadlines.Enqueue((key, serial), (timeMs + WindowMs, serial));
+        return true;
     }
 
     /// <summary>An outcome for <paramref name="key"/>: emits its pending example as a positive, if there is one.</summary>

@@ -107,9 +107,7 @@ public sealed class ClickModel
         _join.AdvanceTo(e.TimeMs);
         Build(new EventFields(batch, index, _strings), _x, _liveValues, e.TimeMs);
         double served = DelayedFeedback.Calibrate(Model.Predict(_x));
-        var before = _join.Stats;
-        _join.Expose(key, e.TimeMs, _x, served);
-        if (_join.Stats.Exposures - _join.Stats.RepeatedExposures > before.Exposures - before.RepeatedExposures)
+        if (_join.Expose(key, e.TimeMs, _x, served))
         {
             _pendingConstant[key] = DelayedFeedback.Calibrate(_constant.Predict());
             Model.Learn(_x, false); // The fake negative.
