@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Freshet.Learning.Parameters;
 
 namespace Freshet.Learning.Factorization;
 
@@ -11,22 +12,27 @@ namespace Freshet.Learning.Factorization;
 /// items sampled uniformly from the catalogue so far. New users and items get factors on first sight, so the model
 /// needs no retraining to cover them. <see cref="Recommend"/> ranks every item for a user, leaving out what the user
 /// has already interacted with; <see cref="Similar"/> ranks items by the cosine of their factors.
-/// Users and items are dense ids from 0 (the caller maps keys to ids); one writer at a time.
+/// Users and items are dense ids from 0 (the caller maps keys to ids), and their rows live in two
+/// <see cref="IParameterStore"/>s: a user's row is its factors, an item's its factors then its bias. One writer.
 /// </summary>
-public sealed class RealtimeMf
+public sealed partial class RealtimeMf
 {
     private readonly int _k;
     private readonly float _rate;
     private readonly float _regularization;
     private ulong _random; // SplitMix64 state: saved with the model, so a restart draws the same negatives.
     private readonly float _scale;
-    private float[] _users = [];
-    private float[] _items = [];
-    private float[] _itemBias = [];
+    private readonly IParameterStore _users;
+    private readonly IParameterStore _items;
     private readonly List<HashSet<int>> _seen = [];
+    private readonly float[] _user;
+    private readonly float[] _pair;
     private readonly float[] _gradient;
 
-    public RealtimeMf(MfOptions options)
+    /// <param name="options">The hyper-parameters.</param>
+    /// <param name="users">Rows of <see cref="MfOptions.Factors"/> floats (in process, sharded, when null).</param>
+    /// <param name="items">Rows of <see cref="MfOptions.Factors"/> + 1 floats (in process, sharded, when null).</param>
+    public RealtimeMf(MfOptions options, IParameterStore? users = null, IParameterStore? items = null)
     {
         options.Validate();
         Options = options;
@@ -35,6 +41,15 @@ public sealed class RealtimeMf
         _regularization = (float)options.Regularization;
         _scale = (float)options.InitialScale;
         _random = (ulong)options.Seed;
+        _users = users ?? new ShardedParameterStore(_k);
+        _items = items ?? new ShardedParameterStore(_k + 1);
+        if (_users.Width != _k || _items.Width != _k + 1)
+        {
+            throw new ArgumentException($"{_k} factors need user rows of {_k} floats and item rows of {_k + 1} (factors and bias), but the stores hold {_users.Width} and {_items.Width}");
+        }
+
+        _user = new float[_k];
+        _pair = new float[2 * (_k + 1)];
         _gradient = new float[_k];
     }
 
@@ -78,7 +93,16 @@ public sealed class RealtimeMf
             return 0;
         }
 
-        return user >= Users ? _itemBias[item] : _itemBias[item] + Dot(UserVector(user), ItemVector(item));
+        Span<float> q = stackalloc float[_k + 1];
+        _items.Pull([item], q);
+        if (user >= Users)
+        {
+            return q[_k];
+        }
+
+        Span<float> p = stackalloc float[_k];
+        _users.Pull([user], p);
+        return q[_k] + Dot(p, q[.._k]);
     }
 
     /// <summary>
@@ -89,19 +113,29 @@ public sealed class RealtimeMf
     {
         var seen = user < Users ? _seen[user] : null;
         var top = new TopK(k);
-        var p = user < Users ? UserVector(user) : default;
-        for (int item = 0; item < Items; item++)
+        float[]? p = null;
+        if (user < Users)
         {
-            float score = _itemBias[item] + (p.IsEmpty ? 0 : Dot(p, ItemVector(item)));
-            // Most items do not make the list: test the exclusions only for those that would.
-            if (top.Accepts(item, score)
-                && (seen is null || !seen.Contains(item))
-                && (exclude is null || !exclude.Contains(item)))
-            {
-                top.Offer(item, score);
-            }
+            p = new float[_k];
+            _users.Pull([user], p);
         }
 
+        int width = _k + 1;
+        _items.Scan(0, Items, (first, rows) =>
+        {
+            for (int at = 0, item = first; at < rows.Length; at += width, item++)
+            {
+                var row = rows.Slice(at, width);
+                float score = row[_k] + (p is null ? 0 : Dot(p, row[.._k]));
+                // Most items do not make the list: test the exclusions only for those that would.
+                if (top.Accepts(item, score)
+                    && (seen is null || !seen.Contains(item))
+                    && (exclude is null || !exclude.Contains(item)))
+                {
+                    top.Offer(item, score);
+                }
+            }
+        });
         return top.Sorted();
     }
 
@@ -113,16 +147,20 @@ public sealed class RealtimeMf
             return [];
         }
 
-        var q = ItemVector(item);
+        int width = _k + 1;
+        var q = new float[width];
+        _items.Pull([item], q);
         var top = new TopK(k);
-        for (int other = 0; other < Items; other++)
+        _items.Scan(0, Items, (first, rows) =>
         {
-            if (other != item)
+            for (int at = 0, other = first; at < rows.Length; at += width, other++)
             {
-                top.Offer(other, TensorPrimitives.CosineSimilarity(q, ItemVector(other)));
+                if (other != item)
+                {
+                    top.Offer(other, TensorPrimitives.CosineSimilarity(q.AsSpan(0, _k), rows.Slice(at, _k)));
+                }
             }
-        }
-
+        });
         return top.Sorted();
     }
 
@@ -131,24 +169,29 @@ public sealed class RealtimeMf
 
     private static readonly HashSet<int> EmptySet = [];
 
-    private Span<float> UserVector(int user) => _users.AsSpan(user * _k, _k);
-
-    private Span<float> ItemVector(int item) => _items.AsSpan(item * _k, _k);
-
-    /// <summary>One BPR step: raise x = s(u, i) − s(u, j) by the gradient of ln σ(x), with L2.</summary>
+    /// <summary>
+    /// One BPR step: raise x = s(u, i) − s(u, j) by the gradient of ln σ(x), with L2. The three rows are pulled,
+    /// updated together and pushed back.
+    /// </summary>
     private void Step(int user, int positive, int negative)
     {
-        var p = UserVector(user);
-        var qi = ItemVector(positive);
-        var qj = ItemVector(negative);
-        float x = _itemBias[positive] - _itemBias[negative] + Dot(p, qi) - Dot(p, qj);
+        int k = _k;
+        var p = _user.AsSpan();
+        var pair = _pair.AsSpan();
+        _users.Pull([user], p);
+        _items.Pull([positive, negative], pair);
+        var qi = pair[..k];
+        var qj = pair.Slice(k + 1, k);
+        ref float bi = ref pair[k];
+        ref float bj = ref pair[(2 * k) + 1];
+        float x = bi - bj + Dot(p, qi) - Dot(p, qj);
         float g = 1f / (1f + MathF.Exp(x)); // σ(−x): how wrong the order still is.
         float rate = _rate;
         float reg = _regularization;
-        _itemBias[positive] += rate * (g - (reg * _itemBias[positive]));
-        _itemBias[negative] += rate * (-g - (reg * _itemBias[negative]));
+        bi += rate * (g - (reg * bi));
+        bj += rate * (-g - (reg * bj));
         var gradient = _gradient.AsSpan();
-        for (int f = 0; f < _k; f++)
+        for (int f = 0; f < k; f++)
         {
             float pu = p[f];
             float dqi = (g * pu) - (reg * qi[f]);
@@ -158,57 +201,35 @@ public sealed class RealtimeMf
             qj[f] += rate * dqj;
         }
 
-        for (int f = 0; f < _k; f++)
+        for (int f = 0; f < k; f++)
         {
             p[f] += gradient[f] * rate;
         }
+
+        _users.Push([user], p);
+        _items.Push([positive, negative], pair);
     }
 
     private void EnsureUser(int user)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(user);
-        if (user < Users)
+        for (; Users <= user; Users++)
         {
-            return;
-        }
-
-        Grow(ref _users, user + 1);
-        for (int u = Users; u <= user; u++)
-        {
-            Initialize(UserVector(u));
+            Initialize(_user);
+            _users.Push([Users], _user);
             _seen.Add([]);
         }
-
-        Users = user + 1;
     }
 
     private void EnsureItem(int item)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(item);
-        if (item < Items)
+        var row = _pair.AsSpan(0, _k + 1);
+        for (; Items <= item; Items++)
         {
-            return;
-        }
-
-        Grow(ref _items, item + 1);
-        if (_itemBias.Length < _items.Length / _k)
-        {
-            Array.Resize(ref _itemBias, _items.Length / _k);
-        }
-
-        for (int i = Items; i <= item; i++)
-        {
-            Initialize(ItemVector(i));
-        }
-
-        Items = item + 1;
-    }
-
-    private void Grow(ref float[] factors, int count)
-    {
-        if (factors.Length < count * _k)
-        {
-            Array.Resize(ref factors, Math.Max(count, factors.Length / _k * 2) * _k);
+            Initialize(row[.._k]);
+            row[_k] = 0;
+            _items.Push([Items], row);
         }
     }
 
@@ -252,87 +273,6 @@ public sealed class RealtimeMf
     }
 
     private double NextDouble() => (NextRandom() >> 11) * (1.0 / (1UL << 53));
-
-    /// <summary>Writes the factors, biases, seen items, counters and random state.</summary>
-    public void Save(BinaryWriter w)
-    {
-        w.Write(_k);
-        w.Write(Users);
-        w.Write(Items);
-        w.Write(Interactions);
-        w.Write(_random);
-        foreach (float f in _users.AsSpan(0, Users * _k))
-        {
-            w.Write(f);
-        }
-
-        foreach (float f in _items.AsSpan(0, Items * _k))
-        {
-            w.Write(f);
-        }
-
-        foreach (float f in _itemBias.AsSpan(0, Items))
-        {
-            w.Write(f);
-        }
-
-        foreach (var seen in _seen)
-        {
-            w.Write(seen.Count);
-            foreach (int item in seen.Order())
-            {
-                w.Write(item);
-            }
-        }
-    }
-
-    /// <summary>Reads a model written by <see cref="Save"/> with the same options.</summary>
-    public static RealtimeMf Load(BinaryReader r, MfOptions options)
-    {
-        var mf = new RealtimeMf(options);
-        int k = r.ReadInt32();
-        if (k != options.Factors)
-        {
-            throw new InvalidDataException($"the saved factorization has {k} factors, the definition {options.Factors}");
-        }
-
-        int users = r.ReadInt32(), items = r.ReadInt32();
-        mf.Interactions = r.ReadInt64();
-        mf._random = r.ReadUInt64();
-        mf._users = new float[Math.Max(1, users) * k];
-        mf._items = new float[Math.Max(1, items) * k];
-        mf._itemBias = new float[Math.Max(1, items)];
-        for (int i = 0; i < users * k; i++)
-        {
-            mf._users[i] = r.ReadSingle();
-        }
-
-        for (int i = 0; i < items * k; i++)
-        {
-            mf._items[i] = r.ReadSingle();
-        }
-
-        for (int i = 0; i < items; i++)
-        {
-            mf._itemBias[i] = r.ReadSingle();
-        }
-
-        for (int u = 0; u < users; u++)
-        {
-            int count = r.ReadInt32();
-            var seen = new HashSet<int>(count);
-            for (int i = 0; i < count; i++)
-            {
-                seen.Add(r.ReadInt32());
-            }
-
-            mf._seen.Add(seen);
-        }
-
-        mf.Users = users;
-        mf.Items = items;
-        return mf;
-    }
 
     private void Initialize(Span<float> vector)
     {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using Freshet.Hashing;
 using Freshet.Learning.Features;
+using Freshet.Learning.Parameters;
 
 namespace Freshet.Learning.Ftrl;
 
@@ -17,20 +17,25 @@ namespace Freshet.Learning.Ftrl;
 public sealed class FtrlModel
 {
     private const double MaxMargin = 35;
+
+    /// <summary>Examples with more features than this keep their rows on the heap rather than the stack.</summary>
+    private const int MaxStackFeatures = 256;
     private static ReadOnlySpan<byte> Magic => "FRSHFTRL"u8;
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     /// <summary>Magic, version, bits, α, β, λ1, λ2, examples, prior rate.</summary>
     private const int HeaderBytes = 8 + 4 + 4 + (8 * 4) + 8 + 8;
 
-    private readonly float[] _zn;
+    private readonly IParameterStore _store;
     private readonly double _alpha;
     private readonly double _inverseAlpha;
     private readonly double _beta;
     private readonly double _l1;
     private readonly double _l2;
 
-    public FtrlModel(FtrlOptions options)
+    /// <param name="options">The hyper-parameters.</param>
+    /// <param name="store">Where z and √n live, one two-float row per coordinate (in process, sharded, when null).</param>
+    public FtrlModel(FtrlOptions options, IParameterStore? store = null)
     {
         options.Validate();
         Options = options;
@@ -39,13 +44,18 @@ public sealed class FtrlModel
         _beta = options.Beta;
         _l1 = options.L1;
         _l2 = options.L2;
-        _zn = new float[2 << options.Bits];
+        _store = store ?? new ShardedParameterStore(width: 2);
+        if (_store.Width != 2)
+        {
+            throw new ArgumentException($"an FTRL model keeps two floats a coordinate (z and √n), but the store's rows hold {_store.Width}", nameof(store));
+        }
 
         // z of the bias such that its weight (with n = 0) is the prior's logit: w = −(z − sgn(z)·λ1) / (β/α + λ2).
         double logit = Math.Log(options.PriorRate / (1 - options.PriorRate));
-        if (logit != 0)
+        if (logit != 0 && _store.KeyCount == 0)
         {
-            _zn[FeatureHasher.BiasIndex << 1] = (float)((-logit * ((_beta * _inverseAlpha) + _l2)) - (Math.Sign(logit) * _l1));
+            float z = (float)((-logit * ((_beta * _inverseAlpha) + _l2)) - (Math.Sign(logit) * _l1));
+            _store.Push([FeatureHasher.BiasIndex], [z, 0]);
         }
     }
 
@@ -54,40 +64,50 @@ public sealed class FtrlModel
     /// <summary>Examples learned from.</summary>
     public long Examples { get; private set; }
 
+    /// <summary>Coordinates the model can address (2^bits).</summary>
+    private int Coordinates => 1 << Options.Bits;
+
     /// <summary>The probability of a positive label for <paramref name="x"/>.</summary>
     public double Predict(SparseVector x)
     {
         var indices = x.Indices;
         var values = x.Values;
+        Span<float> zn = indices.Length <= MaxStackFeatures ? stackalloc float[2 * indices.Length] : new float[2 * indices.Length];
+        _store.Pull(indices, zn);
         double margin = 0;
         for (int i = 0; i < indices.Length; i++)
         {
-            margin += Weight(indices[i]) * values[i];
+            margin += Weight(zn[2 * i], zn[(2 * i) + 1]) * values[i];
         }
 
         return Sigmoid(margin);
     }
 
-    /// <summary>Scores <paramref name="x"/>, then learns from its label; returns the score made before learning.</summary>
+    /// <summary>
+    /// Scores <paramref name="x"/>, then learns from its label; returns the score made before learning. The rows of the
+    /// example's coordinates are pulled once and pushed once (a coordinate twice in one example counts its last update).
+    /// </summary>
     public double Learn(SparseVector x, bool label)
     {
         var indices = x.Indices;
         var values = x.Values;
-        Span<double> weights = indices.Length <= 256 ? stackalloc double[256] : new double[indices.Length];
+        bool onStack = indices.Length <= MaxStackFeatures;
+        Span<float> zn = onStack ? stackalloc float[2 * indices.Length] : new float[2 * indices.Length];
+        Span<double> weights = onStack ? stackalloc double[indices.Length] : new double[indices.Length];
+        _store.Pull(indices, zn);
         double margin = 0;
         for (int i = 0; i < indices.Length; i++)
         {
-            double w = Weight(indices[i]);
+            double w = Weight(zn[2 * i], zn[(2 * i) + 1]);
             weights[i] = w;
             margin += w * values[i];
         }
 
         double p = Sigmoid(margin);
         double error = p - (label ? 1 : 0);
-        var zn = _zn;
         for (int i = 0; i < indices.Length; i++)
         {
-            int at = indices[i] << 1;
+            int at = 2 * i;
             double g = error * values[i];
             double root = zn[at + 1];
             double grown = Math.Sqrt((root * root) + (g * g));
@@ -95,6 +115,7 @@ public sealed class FtrlModel
             zn[at + 1] = (float)grown;
         }
 
+        _store.Push(indices, zn);
         Examples++;
         return p;
     }
@@ -102,34 +123,29 @@ public sealed class FtrlModel
     /// <summary>The weight of one coordinate, derived from its z and √n (zero inside the L1 ball).</summary>
     public double Weight(int index)
     {
-        int at = index << 1;
-        double z = _zn[at];
-        if (Math.Abs(z) <= _l1)
-        {
-            return 0;
-        }
-
-        return (Math.CopySign(_l1, z) - z) / (((_beta + _zn[at + 1]) * _inverseAlpha) + _l2);
+        Span<float> zn = stackalloc float[2];
+        _store.Pull([index], zn);
+        return Weight(zn[0], zn[1]);
     }
 
     /// <summary>Coordinates with a non-zero weight (L1 keeps most at exactly zero).</summary>
     public int NonZeroWeights()
     {
         int count = 0;
-        for (int i = 0; i < _zn.Length; i += 2)
+        double l1 = _l1;
+        _store.Scan(0, Coordinates, (_, rows) =>
         {
-            if (Math.Abs(_zn[i]) > _l1)
+            for (int i = 0; i < rows.Length; i += 2)
             {
-                count++;
+                count += Math.Abs(rows[i]) > l1 ? 1 : 0;
             }
-        }
-
+        });
         return count;
     }
 
     /// <summary>
-    /// Writes the whole optimizer state (options, example count, z and √n), followed by an XXH64 of everything before
-    /// it, so a damaged file is refused rather than half loaded.
+    /// Writes the whole optimizer state (options, example count, z and √n of every coordinate), followed by an XXH64
+    /// of everything before it, so a damaged file is refused rather than half loaded.
     /// </summary>
     public void Save(Stream stream)
     {
@@ -143,16 +159,25 @@ public sealed class FtrlModel
         BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(40), _l2);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(48), Examples);
         BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(56), Options.PriorRate);
-        var body = MemoryMarshal.AsBytes(_zn.AsSpan());
         stream.Write(header);
-        stream.Write(body);
-        Span<byte> check = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(check, XxHash64.Hash(body, XxHash64.Hash(header)));
-        stream.Write(check);
+        var check = new System.IO.Hashing.XxHash64();
+        check.Append(header);
+        _store.Scan(0, Coordinates, (_, rows) =>
+        {
+            var bytes = MemoryMarshal.AsBytes(rows);
+            stream.Write(bytes);
+            check.Append(bytes);
+        });
+        Span<byte> tail = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(tail, check.GetCurrentHashAsUInt64());
+        stream.Write(tail);
     }
 
-    /// <summary>Reads a model written by <see cref="Save"/>; throws <see cref="InvalidDataException"/> naming what is wrong.</summary>
-    public static FtrlModel Load(Stream stream)
+    /// <summary>
+    /// Reads a model written by <see cref="Save"/> into <paramref name="store"/> (a new in-process one when null);
+    /// throws <see cref="InvalidDataException"/> naming what is wrong.
+    /// </summary>
+    public static FtrlModel Load(Stream stream, IParameterStore? store = null)
     {
         var header = new byte[HeaderBytes];
         stream.ReadExactly(header);
@@ -185,22 +210,77 @@ public sealed class FtrlModel
             throw new InvalidDataException($"FTRL model checkpoint has bad options: {e.Message}");
         }
 
-        var model = new FtrlModel(options) { Examples = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(48)) };
-        var body = MemoryMarshal.AsBytes(model._zn.AsSpan());
-        stream.ReadExactly(body);
-        Span<byte> check = stackalloc byte[8];
-        stream.ReadExactly(check);
-        if (BinaryPrimitives.ReadUInt64LittleEndian(check) != XxHash64.Hash(body, XxHash64.Hash(header)))
+        // Read and check everything before pushing any of it, so a damaged file leaves the store as it was.
+        var body = new float[2 << options.Bits];
+        var bytes = MemoryMarshal.AsBytes(body.AsSpan());
+        stream.ReadExactly(bytes);
+        Span<byte> tail = stackalloc byte[8];
+        stream.ReadExactly(tail);
+        var check = new System.IO.Hashing.XxHash64();
+        check.Append(header);
+        check.Append(bytes);
+        if (BinaryPrimitives.ReadUInt64LittleEndian(tail) != check.GetCurrentHashAsUInt64())
         {
             throw new InvalidDataException("FTRL model checkpoint is damaged (checksum mismatch)");
         }
 
+        var model = new FtrlModel(options, store) { Examples = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(48)) };
+        model.PushNonZero(body);
         return model;
     }
 
     /// <summary>True when both models hold bit-identical state.</summary>
-    public bool SameStateAs(FtrlModel other) =>
-        Examples == other.Examples && Options == other.Options && _zn.AsSpan().SequenceEqual(other._zn);
+    public bool SameStateAs(FtrlModel other)
+    {
+        using MemoryStream mine = new(), theirs = new();
+        Save(mine);
+        other.Save(theirs);
+        return mine.GetBuffer().AsSpan(0, (int)mine.Length).SequenceEqual(theirs.GetBuffer().AsSpan(0, (int)theirs.Length));
+    }
+
+    /// <summary>Pushes the rows of a loaded checkpoint that are not zero (a row never pushed reads as zeros anyway).</summary>
+    private void PushNonZero(float[] body)
+    {
+        Span<int> keys = stackalloc int[256];
+        int count = 0, first = 0;
+        for (int key = 0; key < body.Length / 2; key++)
+        {
+            if (body[2 * key] == 0 && body[(2 * key) + 1] == 0 && key != FeatureHasher.BiasIndex)
+            {
+                continue;
+            }
+
+            if (count == 0)
+            {
+                first = 2 * key;
+            }
+
+            // Runs of consecutive keys go in one push; a gap starts a new one.
+            if (count > 0 && (count == keys.Length || keys[count - 1] != key - 1))
+            {
+                _store.Push(keys[..count], body.AsSpan(first, 2 * count));
+                count = 0;
+                first = 2 * key;
+            }
+
+            keys[count++] = key;
+        }
+
+        if (count > 0)
+        {
+            _store.Push(keys[..count], body.AsSpan(first, 2 * count));
+        }
+    }
+
+    private double Weight(double z, double root)
+    {
+        if (Math.Abs(z) <= _l1)
+        {
+            return 0;
+        }
+
+        return (Math.CopySign(_l1, z) - z) / (((_beta + root) * _inverseAlpha) + _l2);
+    }
 
     private static double Sigmoid(double margin) => 1 / (1 + Math.Exp(-Math.Clamp(margin, -MaxMargin, MaxMargin)));
 }
