@@ -48,6 +48,7 @@ IScenario[] scenarios =
     new MemoryScenario(),
     new DurabilityScenario(),
     new LearningScenario(),
+    new ModelHttpScenario(),
 ];
 foreach (var scenario in scenarios.Where(s => options.Includes(s.Name)))
 {
