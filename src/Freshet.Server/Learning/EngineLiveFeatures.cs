@@ -1,7 +1,6 @@
 using Freshet.Engine;
 using Freshet.Engine.Query;
 using Freshet.Learning.Pipeline;
-using Freshet.Time;
 
 namespace Freshet.Server.Learning;
 
@@ -16,12 +15,10 @@ internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
     public void Read(string entity, string key, long beforeMs, ReadOnlySpan<LiveFeature> features, Span<double> values)
     {
         var catalog = engine.Catalog;
-        var names = new string[features.Length];
         long finest = 0;
-        for (int i = 0; i < features.Length; i++)
+        foreach (var live in features)
         {
-            names[i] = features[i].Feature;
-            if (catalog.TryGetFeature(names[i], out var feature))
+            if (catalog.TryGetFeature(live.Feature, out var feature))
             {
                 finest = Math.Max(finest, (feature.Numerator ?? feature).Ladder.FinestMs);
             }
@@ -30,18 +27,60 @@ internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
         long now = engine.NowMs;
         long at = Math.Min(beforeMs, now == long.MinValue ? beforeMs : now) - finest;
         values.Fill(double.NaN);
-        try
+        Span<bool> done = features.Length <= 64 ? stackalloc bool[features.Length] : new bool[features.Length];
+        for (int i = 0; i < features.Length; i++)
         {
-            var vector = engine.GetVector(entity, [key], new VectorQuery { Features = [.. names.Distinct()], AsOfMs = at });
-            for (int i = 0; i < features.Length; i++)
+            if (done[i])
             {
-                values[i] = vector.Find(features[i].Feature, Duration.Format(features[i].WindowMs))?.Value.Number ?? double.NaN;
+                continue;
+            }
+
+            // One read per window, asking for that window only: a feature's other windows (a week, say) would cost
+            // tiles the model never looks at.
+            long window = features[i].WindowMs;
+            var names = new List<string>(features.Length - i);
+            for (int j = i; j < features.Length; j++)
+            {
+                if (features[j].WindowMs == window && !names.Contains(features[j].Feature))
+                {
+                    names.Add(features[j].Feature);
+                }
+            }
+
+            try
+            {
+                var readings = engine.GetVector(entity, [key], new VectorQuery { Features = names, WindowsMs = [window], AsOfMs = at }).Readings;
+                for (int j = i; j < features.Length; j++)
+                {
+                    if (features[j].WindowMs == window)
+                    {
+                        done[j] = true;
+                        values[j] = Number(readings, features[j].Feature);
+                    }
+                }
+            }
+            catch (Exception e) when (e is QueryException or InvalidOperationException)
+            {
+                // Out of range (before the oldest tile, or before anything was ingested) or a catalog swap in
+                // progress: these features are missing for this example, which the model takes as zero.
+                for (int j = i; j < features.Length; j++)
+                {
+                    done[j] |= features[j].WindowMs == window;
+                }
             }
         }
-        catch (Exception e) when (e is QueryException or InvalidOperationException)
+    }
+
+    private static double Number(IReadOnlyList<FeatureReading> readings, string feature)
+    {
+        foreach (var reading in readings)
         {
-            // Out of range (before the oldest tile, or before anything was ingested) or a catalog swap in progress:
-            // the features are missing for this example, which the model takes as zero.
+            if (reading.Feature == feature)
+            {
+                return reading.Value.Kind == Freshet.Aggregation.FeatureValueKind.Number ? reading.Value.Number : double.NaN;
+            }
         }
+
+        return double.NaN;
     }
 }
