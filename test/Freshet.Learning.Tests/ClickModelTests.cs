@@ -60,6 +60,33 @@ public sealed class ClickModelTests
         Assert.Equal(model.Labels.Positives + model.Labels.Negatives, model.Quality.Count);
     }
 
+    /// <summary>
+    /// A model sampling a quarter of the (user, item) keys learns about a quarter of the exposures, and every positive
+    /// it labels is one the full model labels too: a sampled key keeps its exposures and outcomes together.
+    /// </summary>
+    [Fact]
+    public void Observe_SampledKeys_LearnsAShareOfExposuresWithTheirOutcomes()
+    {
+        var strings = new StringInterner();
+        var all = new ClickModel(Definition, strings);
+        var quarter = new ClickModel(Definition with { Sample = 0.25 }, strings);
+        var batch = Stream(strings, 20_000, seed: 3);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            all.Observe(batch, i);
+            quarter.Observe(batch, i);
+        }
+
+        all.Flush();
+        quarter.Flush();
+        double share = (double)quarter.Labels.Exposures / all.Labels.Exposures;
+        Assert.InRange(share, 0.2, 0.3);
+        Assert.Equal(0, all.Labels.UnmatchedOutcomes);
+        Assert.Equal(0, quarter.Labels.UnmatchedOutcomes); // Sampling events rather than keys would orphan outcomes.
+        Assert.InRange((double)quarter.Labels.Positives / all.Labels.Positives, 0.15, 0.35);
+        Assert.True(quarter.Quality.LogLoss < quarter.ConstantQuality.LogLoss, $"{quarter.Quality}; constant {quarter.ConstantQuality}");
+    }
+
     /// <summary>Views of 4 categories, one event a second; a third of the views in c0 are followed by a cart 20 s later, 2 % elsewhere.</summary>
     private static EventBatch Stream(StringInterner strings, int views, int seed)
     {

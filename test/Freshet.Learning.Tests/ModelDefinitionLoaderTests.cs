@@ -89,6 +89,34 @@ public sealed class ModelDefinitionLoaderTests
     }
 
     [Fact]
+    public void Parse_Sample_IsAShareOfKeysAboveZeroAndAtMostOne()
+    {
+        const string yaml = """
+            models:
+              some:
+                kind: click
+                exposure: [view]
+                outcome: [click]
+                key: [user, item]
+                window: 10m
+                fields: [item]
+                sample: 0.25
+              none:
+                kind: recommender
+                events: [view]
+                sample: 0
+            """;
+
+        var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse(yaml, "m.yaml"));
+        var problem = Assert.Single(error.Errors);
+        Assert.StartsWith("m.yaml:13:13: model 'none': sample must be a share of keys above 0 and at most 1", problem.ToString(), StringComparison.Ordinal);
+        var set = ModelDefinitionLoader.Parse(yaml[..^1] + "1", "m.yaml"); // The last line, sample: 0, becomes sample: 1.
+        Assert.Equal(0.25, Assert.Single(set.ClickModels).Sample);
+        Assert.Equal(1, Assert.Single(set.Recommenders).Sample);
+        Assert.NotEqual(set.ClickModels[0].Fingerprint(), (set.ClickModels[0] with { Sample = 0.5 }).Fingerprint());
+    }
+
+    [Fact]
     public void Parse_BrokenYaml_SaysWhere()
     {
         var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse("models:\n  a: [b\n", "m.yaml"));

@@ -1,3 +1,4 @@
+using Freshet.Hashing;
 using Freshet.Events;
 using Freshet.Learning.Features;
 using Freshet.Learning.Ftrl;
@@ -93,7 +94,7 @@ public sealed class ClickModel
             return;
         }
 
-        if (!TryKey(batch, index, out var key))
+        if (!TryKey(batch, index, out var key) || !KeySample.Includes(XxHash64.Hash((ulong)key.B, (ulong)key.A), Definition.Sample))
         {
             return;
         }

@@ -44,10 +44,16 @@ public sealed record ClickModelDefinition
     /// <summary>Exposures waiting for an outcome at most; beyond it the oldest close early as negatives.</summary>
     public int MaxPending { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// The share of join keys learned from (see <see cref="KeySample"/>): 1 learns every exposure; 0.1 one key in ten,
+    /// for a stream faster than one learner thread. Scoring is unaffected.
+    /// </summary>
+    public double Sample { get; init; } = 1;
+
     /// <summary>Everything that shapes what the model learns, as text: saved state is only reused under the same fingerprint.</summary>
     public string Fingerprint() => string.Join('|', "click", Name, string.Join(',', ExposureEvents), string.Join(',', OutcomeEvents),
         string.Join(',', KeyFields), WindowMs, string.Join(',', Fields), string.Join(',', Crosses.Select(c => $"{c.A}*{c.B}")),
-        string.Join(',', Live.Select(l => $"{l.Entity}.{l.KeyField}.{l.Feature}.{l.WindowMs}")), Ftrl, MaxPending);
+        string.Join(',', Live.Select(l => $"{l.Entity}.{l.KeyField}.{l.Feature}.{l.WindowMs}")), Ftrl, MaxPending, Sample);
 }
 
 /// <summary>Quality figures of a stream of scores (see <see cref="Metrics.ProgressiveValidation"/>).</summary>

@@ -16,8 +16,8 @@ namespace Freshet.Learning.Pipeline;
 public static class ModelDefinitionLoader
 {
     private static readonly string[] TopKeys = ["models"];
-    private static readonly string[] ClickKeys = ["kind", "exposure", "outcome", "key", "window", "fields", "crosses", "live", "ftrl", "max_pending"];
-    private static readonly string[] RecommenderKeys = ["kind", "events", "user", "item", "factors", "learning_rate", "regularization", "negatives", "seed"];
+    private static readonly string[] ClickKeys = ["kind", "exposure", "outcome", "key", "window", "fields", "crosses", "live", "ftrl", "max_pending", "sample"];
+    private static readonly string[] RecommenderKeys = ["kind", "events", "user", "item", "factors", "learning_rate", "regularization", "negatives", "seed", "sample"];
     private static readonly string[] FtrlKeys = ["alpha", "beta", "l1", "l2", "bits", "prior_rate"];
     private static readonly string[] LiveKeys = ["entity", "key", "feature", "window"];
 
@@ -239,6 +239,7 @@ public static class ModelDefinitionLoader
                 Error(Value(map, "max_pending"), name, "max_pending must be at least 1");
             }
 
+            double sample = Sample(map, name);
             return errors.Count > before ? null : new ClickModelDefinition
             {
                 Name = name,
@@ -252,6 +253,7 @@ public static class ModelDefinitionLoader
                 LivePositions = livePositions.ToImmutable(),
                 Ftrl = ftrl,
                 MaxPending = maxPending,
+                Sample = sample,
             };
         }
 
@@ -270,6 +272,7 @@ public static class ModelDefinitionLoader
                 Seed = (int?)Number(map, "seed", name) ?? defaults.Seed,
             };
             Validate(options.Validate, map, name);
+            double sample = Sample(map, name);
             return errors.Count > before ? null : new RecommenderDefinition
             {
                 Name = name,
@@ -277,7 +280,20 @@ public static class ModelDefinitionLoader
                 UserField = Scalar(map, "user", name) ?? "user",
                 ItemField = Scalar(map, "item", name) ?? "item",
                 Factorization = options,
+                Sample = sample,
             };
+        }
+
+        /// <summary>The optional <c>sample</c> share of keys (1 when absent).</summary>
+        private double Sample(YamlMappingNode map, string model)
+        {
+            double sample = Number(map, "sample", model) ?? 1;
+            if (TryGet(map, "sample", out var node))
+            {
+                Validate(() => KeySample.Validate(sample), node, model);
+            }
+
+            return sample;
         }
 
         private void Validate(Action validate, YamlNode node, string model)

@@ -53,6 +53,11 @@ public sealed class Recommender
             return;
         }
 
+        if (!KeySample.Includes(_strings.HashOf(user.StringId), Definition.Sample))
+        {
+            return;
+        }
+
         string userKey = _strings[user.StringId], itemKey = _strings[item.StringId];
         lock (_lock)
         {

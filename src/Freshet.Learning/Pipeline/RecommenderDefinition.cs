@@ -16,8 +16,11 @@ public sealed record RecommenderDefinition
 
     public MfOptions Factorization { get; init; } = new();
 
+    /// <summary>The share of users learned from (see <see cref="KeySample"/>): 1 learns every user, each user's whole history or none of it.</summary>
+    public double Sample { get; init; } = 1;
+
     /// <summary>Everything that shapes what the recommender learns, as text: saved state is only reused under the same fingerprint.</summary>
-    public string Fingerprint() => string.Join('|', "recommender", Name, string.Join(',', Events), UserField, ItemField, Factorization);
+    public string Fingerprint() => string.Join('|', "recommender", Name, string.Join(',', Events), UserField, ItemField, Factorization, Sample);
 }
 
 /// <summary>Every model of a models file.</summary>
