@@ -243,6 +243,12 @@ public sealed class RunningServer(WebApplication app, Uri baseAddress) : IAsyncD
 
     public WebApplication App { get; } = app;
 
+    /// <summary>The models learning from the stream and their live figures, as <c>GET /v1/models</c> answers (no models: an empty list).</summary>
+    public ModelsResponse Models() => _learning.Describe();
+
+    /// <summary>Resolved while the server runs, so the figures can still be read after it stopped (for a summary).</summary>
+    private readonly LearningService _learning = app.Services.GetRequiredService<LearningService>();
+
     /// <summary>Stops taking requests, finishes the ones in flight, and releases the port.</summary>
     public async ValueTask DisposeAsync()
     {

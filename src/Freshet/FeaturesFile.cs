@@ -13,15 +13,18 @@ internal static class FeaturesFile
     /// The file to use: <paramref name="path"/> when given, else the sample next to the binary, else the sample under
     /// the current directory (running from a source checkout).
     /// </summary>
-    public static string Resolve(string? path)
+    public static string Resolve(string? path) => ResolveSample(path, DefaultRelativePath);
+
+    /// <summary><paramref name="path"/> when given, else the sample <paramref name="relativePath"/> next to the binary, else under the current directory.</summary>
+    internal static string ResolveSample(string? path, string relativePath)
     {
         if (!string.IsNullOrWhiteSpace(path))
         {
             return path;
         }
 
-        string besideBinary = Path.Combine(AppContext.BaseDirectory, DefaultRelativePath);
-        return File.Exists(besideBinary) ? besideBinary : Path.Combine(Directory.GetCurrentDirectory(), DefaultRelativePath);
+        string besideBinary = Path.Combine(AppContext.BaseDirectory, relativePath);
+        return File.Exists(besideBinary) ? besideBinary : Path.Combine(Directory.GetCurrentDirectory(), relativePath);
     }
 
     /// <summary>Loads <paramref name="path"/>; on failure writes each problem as one <c>file:line:column: message</c> line.</summary>

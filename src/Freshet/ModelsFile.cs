@@ -6,6 +6,12 @@ namespace Freshet.Cli;
 /// <summary>Loads a models file and checks it against the feature catalog, reporting problems one per line.</summary>
 internal static class ModelsFile
 {
+    /// <summary>The sample shipped next to the binary, which <c>freshet demo</c> learns by default.</summary>
+    public const string DefaultRelativePath = "samples/models.yaml";
+
+    /// <summary>The file to use: <paramref name="path"/> when given, else the sample next to the binary or under the current directory.</summary>
+    public static string Resolve(string? path) => FeaturesFile.ResolveSample(path, DefaultRelativePath);
+
     public static bool TryLoad(string path, TextWriter error, out ModelSet models)
     {
         models = ModelSet.Empty;
@@ -14,7 +20,7 @@ internal static class ModelsFile
             models = ModelDefinitionLoader.Load(path);
             return true;
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             error.WriteLine($"{path}: models file not found (looked for '{Path.GetFullPath(path)}')");
         }

@@ -5,7 +5,10 @@ namespace Freshet.Server.Json;
 /// <summary>Progressive quality of a stream of served scores: NaN figures (before both labels were seen) are null.</summary>
 public sealed record QualityDto(long Examples, long Positives, double? LogLoss, double? Auc, double? NormalizedEntropy, double? Calibration);
 
-/// <summary>One model and its live figures. Click models have the label join and quality; recommenders their size.</summary>
+/// <summary>
+/// One model and its live figures. Click models have the label join and quality; recommenders their size. Sample is
+/// the share of keys the model learns from (1: all).
+/// </summary>
 public sealed record ModelDto(
     string Name,
     string Kind,
@@ -19,7 +22,8 @@ public sealed record ModelDto(
     QualityDto? ConstantRate = null,
     long? Users = null,
     long? Items = null,
-    long? Interactions = null);
+    long? Interactions = null,
+    double Sample = 1);
 
 public sealed record ModelsResponse(IReadOnlyList<ModelDto> Models, long EventsLearned, long EventsSkipped, long EventsReplayed, long Failures, string? LastFailure);
 

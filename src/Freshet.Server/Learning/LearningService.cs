@@ -6,6 +6,7 @@ using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Hashing;
 using Freshet.Learning.Pipeline;
+using Freshet.Server.Json;
 using Microsoft.Extensions.Hosting;
 
 namespace Freshet.Server.Learning;
@@ -95,6 +96,31 @@ internal sealed class LearningService : IHostedService
                 return (_failures, _lastFailure);
             }
         }
+    }
+
+    /// <summary>Every model's live figures and the learner's counters, as <c>GET /v1/models</c> answers them.</summary>
+    public ModelsResponse Describe()
+    {
+        var models = new List<ModelDto>();
+        foreach (var model in ClickModels)
+        {
+            var f = model.Figures();
+            models.Add(new ModelDto(model.Definition.Name, "click", f.Examples, f.Labels.Exposures, f.Labels.Positives, f.Labels.Negatives,
+                f.Labels.Pending, f.Labels.UnmatchedOutcomes, Dto(f.Quality), Dto(f.Constant), Sample: model.Definition.Sample));
+        }
+
+        foreach (var recommender in Recommenders)
+        {
+            var (users, items, interactions) = recommender.Size;
+            models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: users, Items: items, Interactions: interactions, Sample: recommender.Definition.Sample));
+        }
+
+        var (failures, lastFailure) = Failures;
+        return new ModelsResponse(models, LearnedEvents, SkippedEvents, ReplayedEvents, failures, lastFailure);
+
+        static QualityDto Dto(QualityFigures q) => new(q.Count, q.Positives, Finite(q.LogLoss), Finite(q.Auc), Finite(q.NormalizedEntropy), Finite(q.Calibration));
+
+        static double? Finite(double value) => double.IsFinite(value) ? value : null;
     }
 
     public Task StartAsync(CancellationToken cancellationToken)

@@ -8,25 +8,7 @@ namespace Freshet.Server.Learning;
 /// <summary>The models learned from the stream: their live figures, ranking candidates, recommendations and similar items.</summary>
 internal sealed class ModelEndpoints(LearningService learning, ServerOptions options)
 {
-    public IResult GetAll()
-    {
-        var models = new List<ModelDto>();
-        foreach (var model in learning.ClickModels)
-        {
-            var f = model.Figures();
-            models.Add(new ModelDto(model.Definition.Name, "click", f.Examples, f.Labels.Exposures, f.Labels.Positives, f.Labels.Negatives,
-                f.Labels.Pending, f.Labels.UnmatchedOutcomes, Dto(f.Quality), Dto(f.Constant)));
-        }
-
-        foreach (var recommender in learning.Recommenders)
-        {
-            var (users, items, interactions) = recommender.Size;
-            models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: users, Items: items, Interactions: interactions));
-        }
-
-        var (failures, lastFailure) = learning.Failures;
-        return TypedResults.Json(new ModelsResponse(models, learning.LearnedEvents, learning.SkippedEvents, learning.ReplayedEvents, failures, lastFailure), ServerJsonContext.Default.ModelsResponse);
-    }
+    public IResult GetAll() => TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
 
     public IResult Score(ScoreRequest? body)
     {
@@ -139,7 +121,4 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
             [new("known_models", names)]);
     }
 
-    private static QualityDto Dto(QualityFigures q) => new(q.Count, q.Positives, Finite(q.LogLoss), Finite(q.Auc), Finite(q.NormalizedEntropy), Finite(q.Calibration));
-
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }

@@ -65,12 +65,19 @@ internal static class DemoCommand
             }
         });
 
+        var models = new Option<string?>("--models", "-m")
+        {
+            Description = $"Models to learn from the stream and show learning, or 'none' [default: {ModelsFile.DefaultRelativePath}, shipped with freshet]",
+            HelpName = "path|none",
+        };
+
         var command = new Command("demo",
             "Run the engine on a live synthetic shop (100,000 items, 200,000 users), serve it over HTTP, and watch features update: "
             + "throughput, trending items with their trend and CTR next to the true CTR, one user's feature vector, and curl "
-            + "commands to paste that read the same features from the server. Ctrl+C stops it with a summary.")
+            + "commands to paste that read the same features from the server, and models learning from the stream (log loss falling). "
+            + "Ctrl+C stops it with a summary.")
         {
-            features, duration, rate, seed, shards, speed, url,
+            features, duration, rate, seed, shards, speed, url, models,
         };
         command.SetAction((result, cancellationToken) =>
         {
@@ -82,9 +89,18 @@ internal static class DemoCommand
                 return Task.FromResult(ExitCodes.BadDefinitions);
             }
 
+            string? modelsOption = result.GetValue(models);
+            bool noModels = string.Equals(modelsOption, "none", StringComparison.OrdinalIgnoreCase);
+            string? modelsPath = noModels ? null : ModelsFile.Resolve(modelsOption);
+            var modelSet = Freshet.Learning.Pipeline.ModelSet.Empty;
+            if (modelsPath is not null && !ModelsFile.TryLoad(modelsPath, error, out modelSet))
+            {
+                return Task.FromResult(ExitCodes.BadDefinitions);
+            }
+
             var settings = new DemoSettings(path, result.GetValue(duration), result.GetValue(rate).PerSecond, result.GetValue(seed),
-                result.GetValue(shards), result.GetValue(speed), result.GetValue(url));
-            return DemoRunner.RunAsync(settings, definitions, output, error, cancellationToken);
+                result.GetValue(shards), result.GetValue(speed), result.GetValue(url), modelsPath, ModelsGiven: modelsOption is not null && !noModels);
+            return DemoRunner.RunAsync(settings, definitions, modelSet, output, error, cancellationToken);
         });
         return command;
     }

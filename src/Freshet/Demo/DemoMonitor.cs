@@ -4,6 +4,7 @@ using Freshet.Aggregation;
 using Freshet.Engine;
 using Freshet.Engine.Query;
 using Freshet.Engine.Synthetic;
+using Freshet.Server.Json;
 using Freshet.Time;
 
 namespace Freshet.Cli.Demo;
@@ -11,10 +12,11 @@ namespace Freshet.Cli.Demo;
 /// <summary>
 /// Reads the running demo into <see cref="DemoSnapshot"/>s: engine statistics and throughput, HTTP requests served,
 /// the trending items with their features next to the generator's ground truth, and the feature vector of a recently
-/// active user (a new one every few seconds). Called from the view's thread only.
+/// active user (a new one every few seconds), and the models learning from the stream (<paramref name="models"/>, null
+/// when there are none). Called from the view's thread only.
 /// </summary>
 internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, DemoProducer producer, SimulatedClock clock, long simulatedStartMs,
-    RequestCounter requests)
+    RequestCounter requests, Func<ModelsResponse>? models)
 {
     private const int TrendingRows = 10;
 
@@ -30,6 +32,7 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
     private readonly DemoFeatures _features = DemoFeatures.Discover(engine.Catalog);
     private readonly ThroughputMeter _meter = new(historyLength: 40, simulatedStartMs);
     private readonly ThroughputMeter _requestMeter = new(historyLength: 1, simulatedStartMs);
+    private readonly ModelMeter _modelMeter = new(historyLength: 40);
     private readonly long _startTicks = Stopwatch.GetTimestamp();
     private string? _user;
     private TimeSpan _userPickedAt;
@@ -68,7 +71,7 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
         CheckMemory(footprint);
         return new DemoSnapshot(elapsed, stats, _meter.Current, _meter.Average, _meter.Peak, _meter.History,
             simulatedStartMs, simulatedNow, _meter.SimulatedSpeed, stream.Counts, footprint, requestCount, _requestMeter.Current,
-            withFeatures ? ReadTrending() : null, withFeatures ? ReadUser() : null);
+            withFeatures ? ReadTrending() : null, withFeatures ? ReadUser() : null, models is null ? null : _modelMeter.Record(elapsed, models()));
     }
 
     private EngineFootprint ReadFootprint()

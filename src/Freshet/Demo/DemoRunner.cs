@@ -1,6 +1,7 @@
 using Freshet.Engine;
 using Freshet.Engine.Synthetic;
 using Freshet.Features;
+using Freshet.Learning.Pipeline;
 using Freshet.Time;
 using Spectre.Console;
 
@@ -32,7 +33,8 @@ internal static class DemoRunner
     /// </summary>
     private static readonly TimeSpan KeysTimeout = TimeSpan.FromSeconds(20);
 
-    public static async Task<int> RunAsync(DemoSettings settings, FeatureSet definitions, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(DemoSettings settings, FeatureSet definitions, ModelSet models, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
     {
         bool live = DemoConsole.IsLiveTerminal(output);
         var console = DemoConsole.Create(output, live);
@@ -47,9 +49,25 @@ internal static class DemoRunner
         }
 
         await using var engine = FreshetEngine.Create(definitions, engineOptions);
+        string? modelsNote = null;
+        if (models.Count > 0 && ModelDefinitionLoader.Check(models, engine.Catalog, settings.ModelsPath!).Count > 0)
+        {
+            if (settings.ModelsGiven)
+            {
+                ModelsFile.FitsCatalog(models, engine.Catalog, settings.ModelsPath!, error); // Writes the problems.
+                return ExitCodes.BadDefinitions;
+            }
+
+            // The sample models read the sample features; with other features the demo still runs, without models.
+            modelsNote = $"{ShortPath(settings.ModelsPath!)} reads features that {Path.GetFileName(settings.FeaturesPath)} lacks, so the demo learns no models "
+                + "(--models names a file that fits, --models none leaves this note out).";
+            models = ModelSet.Empty;
+        }
+
+        models = SampleForRate(models, settings.RatePerSecond);
 
         // Before building the shop, which takes seconds: an address that is taken fails at once.
-        var (server, note) = await DemoServer.StartAsync(engine, settings.Url, error, cancellationToken);
+        var (server, note) = await DemoServer.StartAsync(engine, models, settings.Url, error, cancellationToken);
         if (server is null)
         {
             return ExitCodes.Failure;
@@ -61,9 +79,9 @@ internal static class DemoRunner
         DemoMonitor monitor;
         try
         {
-            if (note is not null)
+            foreach (string line in new[] { note, modelsNote }.OfType<string>())
             {
-                WriteNote(console, output, live, note);
+                WriteNote(console, output, live, line);
             }
 
             var shop = new SyntheticOptions { Seed = settings.Seed, StartTimeMs = startMs }; // The producer sets the density.
@@ -71,7 +89,7 @@ internal static class DemoRunner
                 + $"{DemoFormat.Count(shop.ItemCount)} items in {DemoFormat.Count(shop.CategoryCount)} categories and {DemoFormat.Count(shop.UserCount)} users (seed {settings.Seed})…[/]");
             var stream = new SyntheticStream(shop, engine.Strings);
             producer = new DemoProducer(engine, stream, clock, settings);
-            monitor = new DemoMonitor(engine, stream, producer, clock, startMs, requests);
+            monitor = new DemoMonitor(engine, stream, producer, clock, startMs, requests, models.Count > 0 ? server.Models : null);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (settings.DurationMs is { } durationMs)
             {
@@ -182,6 +200,28 @@ internal static class DemoRunner
         {
             output.WriteLine(note);
         }
+    }
+
+    /// <summary>
+    /// Events a second the demo's models learn from, about: one learner thread keeps up with this many, reading each
+    /// exposure's live features, while ingest keeps the cores.
+    /// </summary>
+    private const double LearnedEventsPerSecond = 25_000;
+
+    /// <summary>The rate --rate max reaches on a 2-core laptop, to size the sample for it.</summary>
+    private const double MaxRatePerSecond = 500_000;
+
+    /// <summary>
+    /// At the demo's rates one learner thread cannot learn every event, and one that skips what it cannot take breaks
+    /// the label join (a click in a skipped batch turns its view into a false negative). So models that learn every key
+    /// learn a sample of keys sized to the rate instead: whole users and (user, item) pairs, their labels intact.
+    /// </summary>
+    private static ModelSet SampleForRate(ModelSet models, long? ratePerSecond)
+    {
+        double share = Math.Min(1, LearnedEventsPerSecond / (ratePerSecond ?? MaxRatePerSecond));
+        return share >= 1 ? models : new ModelSet(
+            [.. models.ClickModels.Select(m => m.Sample < 1 ? m : m with { Sample = share })],
+            [.. models.Recommenders.Select(r => r.Sample < 1 ? r : r with { Sample = share })]);
     }
 
     /// <summary>The path relative to the current directory when that is shorter (it usually is).</summary>

@@ -1,13 +1,15 @@
 using System.Net.Sockets;
 using Freshet.Cli.Serve;
 using Freshet.Engine;
+using Freshet.Learning.Pipeline;
 using Freshet.Server;
 
 namespace Freshet.Cli.Demo;
 
 /// <summary>
 /// Starts the HTTP server on the engine the demo's producer feeds: the producer keeps ingesting in process and the
-/// server reads the same engine, so what the live view shows is what the curl examples return.
+/// server reads the same engine, so what the live view shows is what the curl examples return. The server learns the
+/// demo's models from the stream, as <c>freshet serve --models</c> would.
 /// </summary>
 internal static class DemoServer
 {
@@ -20,12 +22,12 @@ internal static class DemoServer
     /// address the user asked for is never swapped for another: that fails with one line on <paramref name="error"/>.
     /// </summary>
     /// <returns>The running server, or null when it could not listen (the reason is written to <paramref name="error"/>).</returns>
-    public static async Task<(RunningServer? Server, string? Note)> StartAsync(FreshetEngine engine, string? url, TextWriter error,
+    public static async Task<(RunningServer? Server, string? Note)> StartAsync(FreshetEngine engine, ModelSet models, string? url, TextWriter error,
         CancellationToken cancellationToken)
     {
         // Without ASP.NET Core's own log: it would write over the live view, and a port that is taken would come with a
         // stack trace before the one line that says so. What the demo's server does shows in its views and summary.
-        var options = new ServerOptions { Url = url ?? ServerOptions.DefaultUrl, FrameworkLogging = false };
+        var options = new ServerOptions { Url = url ?? ServerOptions.DefaultUrl, FrameworkLogging = false, Models = models };
         if (url is not null)
         {
             return (await ServeOptions.TryStartAsync(engine, options, error, cancellationToken), null);

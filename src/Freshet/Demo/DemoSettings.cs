@@ -9,11 +9,14 @@ namespace Freshet.Cli.Demo;
 /// <param name="Seed">Seeds the synthetic shop and its traffic.</param>
 /// <param name="ShardCount">Engine shards; null for the engine's default (one per core).</param>
 /// <param name="Speed">Simulated seconds per real second.</param>
+/// <param name="ModelsPath">The models file to learn (resolved: the sample when none was given); null with <c>--models none</c>.</param>
+/// <param name="ModelsGiven">Whether the user named the models file: the sample is left out with a note when it does not fit the features, a file the user named fails the demo.</param>
 /// <param name="Url">
 /// Where the HTTP server listens as the user gave it with --url; null means <see cref="Freshet.Server.ServerOptions.DefaultUrl"/>,
 /// or any free port when that one is taken.
 /// </param>
-internal sealed record DemoSettings(string FeaturesPath, long? DurationMs, long? RatePerSecond, ulong Seed, int? ShardCount, double Speed, string? Url)
+internal sealed record DemoSettings(string FeaturesPath, long? DurationMs, long? RatePerSecond, ulong Seed, int? ShardCount, double Speed, string? Url,
+    string? ModelsPath = null, bool ModelsGiven = false)
 {
     /// <summary>
     /// One simulated hour per real second. At this speed the 1-hour windows turn over every second and a whole day,

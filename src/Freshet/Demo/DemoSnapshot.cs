@@ -3,7 +3,7 @@ using Freshet.Engine.Synthetic;
 
 namespace Freshet.Cli.Demo;
 
-/// <summary>Everything one frame of the demo shows, read at one moment.</summary>
+/// <summary>Everything one frame of the demo shows, read at one moment. <see cref="Models"/> is null when the demo learns no models.</summary>
 internal sealed record DemoSnapshot(
     TimeSpan Elapsed,
     EngineStats Stats,
@@ -19,7 +19,8 @@ internal sealed record DemoSnapshot(
     long HttpRequests,
     double HttpRequestsPerSecond,
     TrendingItems? Trending,
-    UserVector? User);
+    UserVector? User,
+    LearnerProgress? Models);
 
 /// <summary>State the engine holds: tiles and their bytes over all stateful features, and the process's working set.</summary>
 internal readonly record struct EngineFootprint(long Tiles, long TileBytes, int StatefulFeatures, long ProcessBytes);

@@ -3,7 +3,7 @@ using Spectre.Console;
 
 namespace Freshet.Cli.Demo;
 
-/// <summary>The end-of-run summary: events, rates, rejections by reason, state kept, HTTP requests served, and the simulated span.</summary>
+/// <summary>The end-of-run summary: events, rates, rejections by reason, state kept, HTTP requests served, the simulated span and the models' quality.</summary>
 internal static class DemoSummary
 {
     public static void Write(IAnsiConsole console, DemoSnapshot s, Uri baseAddress)
@@ -26,12 +26,37 @@ internal static class DemoSummary
             + $"({DemoFormat.Span(simulatedMs)}, ×{DemoFormat.Count(speed)} real time)");
         grid.AddRow("generated", $"{DemoFormat.Compact(g.Views)} views, {DemoFormat.Compact(g.Clicks)} clicks, {DemoFormat.Compact(g.Carts)} carts, "
             + $"{DemoFormat.Compact(g.Purchases)} purchases, {DemoFormat.Compact(g.Searches)} searches in {DemoFormat.Compact(g.Sessions)} sessions");
+        foreach (var model in s.Models?.Models ?? [])
+        {
+            grid.AddRow($"model {Markup.Escape(model.Model.Name)}", Markup.Escape(ModelLine(model)));
+        }
+
+        if (s.Models is { Skipped: > 0 } learner)
+        {
+            grid.AddRow("learner", $"{DemoFormat.Count(learner.Skipped)} events skipped while it was behind the stream (of {DemoFormat.Count(learner.Learned + learner.Skipped)})");
+        }
+
         if (s.Stats.EventsWithoutFeatures > 0)
         {
             grid.AddRow("unused", $"{DemoFormat.Count(s.Stats.EventsWithoutFeatures)} events of types no feature consumes");
         }
 
         console.Write(new Panel(grid).Header("[bold]Summary[/]").Border(BoxBorder.Rounded).BorderColor(Color.Grey));
+    }
+
+    /// <summary>A click model's progressive quality over the run next to the constant rate's; a recommender's size.</summary>
+    private static string ModelLine(ModelProgress progress)
+    {
+        var m = progress.Model;
+        if (m.Quality is not { } q || m.ConstantRate is not { } c)
+        {
+            return $"{DemoFormat.Count(m.Interactions ?? 0)} interactions learned, {DemoFormat.Count(m.Users ?? 0)} users, {DemoFormat.Count(m.Items ?? 0)} items";
+        }
+
+        string Figure(double? x) => x is { } value ? DemoFormat.Decimal(value, "0.0000") : "–";
+        string last = progress.RecentLogLoss is { } recent ? $"; last 5 s {Figure(recent)}" + (progress.FirstLogLoss is { } first ? $", at the start {Figure(first)}" : "") : "";
+        return $"{DemoFormat.Count(q.Examples)} examples: log loss {Figure(q.LogLoss)} (constant rate {Figure(c.LogLoss)}){last}, "
+            + $"NE {Figure(q.NormalizedEntropy)}, AUC {Figure(q.Auc)}, calibration {Figure(q.Calibration)}";
     }
 
     private static string Reason(EventRejectReason reason) => reason switch

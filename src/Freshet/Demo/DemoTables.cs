@@ -3,7 +3,7 @@ using Spectre.Console.Rendering;
 
 namespace Freshet.Cli.Demo;
 
-/// <summary>The trending-items and sample-user tables, shared by the live view and the plain end-of-run report.</summary>
+/// <summary>The trending-items, sample-user and models tables, shared by the live view and the plain end-of-run report.</summary>
 internal static class DemoTables
 {
     /// <summary>A trend at least this high (the recent rate over the long-run rate) is highlighted as rising.</summary>
@@ -88,6 +88,53 @@ internal static class DemoTables
 
         return table;
     }
+
+    /// <summary>
+    /// The models learning from the stream: for a click model its log loss over the last few seconds with a sparkline
+    /// (falling as it learns), where it started, the constant rate's over the same examples, and its whole-run
+    /// normalized entropy, AUC and calibration; for a recommender its size.
+    /// </summary>
+    public static IRenderable Models(LearnerProgress learner, bool unicode)
+    {
+        string skipped = learner.Skipped > 0 ? $" · {DemoFormat.Compact(learner.Skipped)} skipped while the learner was behind" : "";
+        string title = $"[bold]Models learning from the stream[/] [grey]({DemoFormat.Compact(learner.Learned)} events learned{skipped})[/]";
+        var table = new Table().Border(TableBorder.Rounded).BorderColor(Color.Grey).Title(title).Expand();
+        table.AddColumn("model");
+        table.AddColumn(new TableColumn("examples").RightAligned());
+        table.AddColumn("log loss, last 5 s");
+        table.AddColumn(new TableColumn("[grey]constant rate[/]").RightAligned());
+        table.AddColumn(new TableColumn("NE").RightAligned());
+        table.AddColumn(new TableColumn("AUC").RightAligned());
+        table.AddColumn(new TableColumn("calibration").RightAligned());
+        foreach (var progress in learner.Models)
+        {
+            var m = progress.Model;
+            string name = Markup.Escape(m.Name) + (m.Sample is < 1 and var share ? $" [grey]{DemoFormat.Percent(share)} of keys[/]" : "");
+            if (m.Quality is not { } q)
+            {
+                table.AddRow(name, DemoFormat.Compact(m.Interactions ?? 0),
+                    $"[grey]recommender: {DemoFormat.Compact(m.Users ?? 0)} users, {DemoFormat.Compact(m.Items ?? 0)} items[/]", "", "", "", "");
+                continue;
+            }
+
+            string loss = progress.RecentLogLoss is { } recent
+                ? $"[bold]{DemoFormat.Decimal(recent, "0.0000")}[/] [green]{DemoFormat.Sparkline(progress.History, unicode)}[/]"
+                    + (progress.FirstLogLoss is { } first ? $" [grey]from {DemoFormat.Decimal(first, "0.0000")}[/]" : "")
+                : "[grey]waiting for the first attribution window to close[/]";
+            table.AddRow(name, DemoFormat.Compact(q.Examples), loss,
+                progress.RecentConstantLogLoss is { } c ? $"[grey]{DemoFormat.Decimal(c, "0.0000")}[/]" : "–",
+                Figure(q.NormalizedEntropy), Figure(q.Auc), Figure(q.Calibration));
+        }
+
+        if (learner.Failures > 0)
+        {
+            table.Caption($"[red]{DemoFormat.Count(learner.Failures)} events failed: {Markup.Escape(learner.LastFailure ?? "")}[/]");
+        }
+
+        return table;
+    }
+
+    private static string Figure(double? x) => x is { } value ? DemoFormat.Decimal(value, "0.000") : "–";
 
     private static string TrendCell(double? trend, bool unicode) => trend switch
     {

@@ -5,7 +5,7 @@ namespace Freshet.Cli.Demo;
 
 /// <summary>
 /// The live terminal view, redrawn four times a second: a header with throughput, clocks and HTTP requests, the
-/// server's address with the curl examples, the trending items and one user's features. The examples sit near the top
+/// server's address with the curl examples, the models learning from the stream, the trending items and one user's features. The examples sit near the top
 /// because the view is cropped from the bottom when the terminal is short: they stay on screen to be copied.
 /// </summary>
 internal static class LiveView
@@ -61,6 +61,11 @@ internal static class LiveView
     private static IRenderable Render(DemoSnapshot s, DemoSettings settings, DemoEndpoint endpoint, int width, bool unicode)
     {
         var parts = new List<IRenderable> { Header(s, settings, width, unicode), Examples(endpoint, width, unicode) };
+        if (s.Models is { } models)
+        {
+            parts.Add(DemoTables.Models(models, unicode));
+        }
+
         if (s.Trending is { } trending)
         {
             parts.Add(DemoTables.Trending(trending, unicode));

@@ -22,7 +22,9 @@ internal sealed class ModelMeter(int historyLength)
         var progress = new List<ModelProgress>(models.Models.Count);
         foreach (var model in models.Models)
         {
-            if (model.Quality is not { } quality || model.ConstantRate is not { } constant)
+            // Outcomes label an exposure positive at once, but negatives wait for the attribution window to close:
+            // until one has, every labelled example is positive and the log loss says nothing.
+            if (model.Quality is not { } quality || model.ConstantRate is not { } constant || model.Negatives is not > 0)
             {
                 progress.Add(new ModelProgress(model, null, null, null, []));
                 continue;

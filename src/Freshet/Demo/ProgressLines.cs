@@ -29,6 +29,13 @@ internal static class ProgressLines
             + $"  accepted {DemoFormat.Count(s.Stats.Accepted)}  rejected {DemoFormat.Count(s.Stats.Rejected)}  queues {queues}"
             + $"  tiles {DemoFormat.Compact(s.Footprint.Tiles)} ({DemoFormat.Bytes(s.Footprint.TileBytes)})"
             + $"  http {DemoFormat.Count(s.HttpRequests)} requests ({DemoFormat.Count(s.HttpRequestsPerSecond)}/s)"
-            + $"  simulated {DemoFormat.SimulatedTime(s.SimulatedNowMs)} UTC";
+            + $"  simulated {DemoFormat.SimulatedTime(s.SimulatedNowMs)} UTC"
+            + Models(s.Models);
     }
+
+    /// <summary>Each click model's recent log loss beside the constant rate's: the figure that falls as it learns.</summary>
+    private static string Models(LearnerProgress? learner) => learner is null ? "" : string.Concat(learner.Models
+        .Where(m => m.RecentLogLoss is not null)
+        .Select(m => $"  {m.Model.Name} log loss {DemoFormat.Decimal(m.RecentLogLoss!.Value, "0.0000")}"
+            + (m.RecentConstantLogLoss is { } c ? $" (constant {DemoFormat.Decimal(c, "0.0000")})" : "")));
 }

@@ -25,6 +25,99 @@ public sealed partial class DemoCommandTests
         Assert.Matches(@"http +0 requests served at http://127\.0\.0\.1:\d+/", output);
         Assert.True(output.IndexOf("curl -s", StringComparison.Ordinal) < output.IndexOf("events/s", StringComparison.Ordinal),
             $"the examples should come before the progress lines:\n{output}");
+        Assert.Contains("model clicks", output, StringComparison.Ordinal); // The sample models learn by default.
+        Assert.Contains("model for_you", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The sample click model learns the synthetic shop's clicks: over the run, its progressive log loss (each view
+    /// scored before its label was known) is below the constant rate's, which the summary prints beside it.
+    /// </summary>
+    [Fact]
+    public async Task Demo_SampleModels_LogLossEndsBelowTheConstantRate()
+    {
+        var (exitCode, output, error) = await RunAsync("demo", "--duration", "8s", "--rate", "20k", "--url", "http://127.0.0.1:0");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
+        var line = ClickModelLine().Match(output.ReplaceLineEndings(" "));
+        Assert.True(line.Success, $"no summary line of the click model in:\n{output}");
+        long examples = long.Parse(line.Groups["examples"].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        double model = double.Parse(line.Groups["model"].Value, CultureInfo.InvariantCulture);
+        double constant = double.Parse(line.Groups["constant"].Value, CultureInfo.InvariantCulture);
+        Assert.True(examples > 1_000, line.Value);
+        Assert.True(model < constant, line.Value);
+        Assert.Matches(@"clicks log loss \d\.\d{4} \(constant \d\.\d{4}\)", output); // In the progress lines too.
+    }
+
+    [Fact]
+    public async Task Demo_ModelsNone_LearnsNoModels()
+    {
+        var (exitCode, output, error) = await RunAsync("demo", "--duration", "1s", "--models", "none", "--url", "http://127.0.0.1:0");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
+        Assert.DoesNotContain("model clicks", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("log loss", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_FeaturesTheSampleModelsCannotRead_RunsWithoutModelsAndSaysWhy()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"freshet-views-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(path, ViewsOnly);
+        try
+        {
+            var (exitCode, output, error) = await RunAsync("demo", "--features", path, "--duration", "1s", "--url", "http://127.0.0.1:0");
+
+            Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
+            Assert.Contains($"reads features that {Path.GetFileName(path)} lacks, so the demo learns no models", output, StringComparison.Ordinal);
+            Assert.DoesNotContain("model clicks", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Demo_GivenModelsTheFeaturesCannotFeed_ExitsTwoNamingTheFeature()
+    {
+        string features = Path.Combine(Path.GetTempPath(), $"freshet-views-{Guid.NewGuid():N}.yaml");
+        string models = Path.Combine(Path.GetTempPath(), $"freshet-models-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(features, ViewsOnly);
+        await File.WriteAllTextAsync(models, """
+            models:
+              clicks:
+                kind: click
+                exposure: [view]
+                outcome: [click]
+                key: [user, item]
+                window: 10m
+                fields: [item]
+                live:
+                  - { entity: item, key: item, feature: item_clicks, window: 1h }
+            """);
+        try
+        {
+            var (exitCode, output, error) = await RunAsync("demo", "--features", features, "--models", models, "--duration", "1s");
+
+            Assert.Equal(ExitCodes.BadDefinitions, exitCode);
+            Assert.Matches($@"^{Regex.Escape(models)}:\d+:\d+: model 'clicks': .*item_clicks", error);
+            Assert.DoesNotContain("events accepted", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(features);
+            File.Delete(models);
+        }
+    }
+
+    [Fact]
+    public async Task Demo_MissingModelsFile_ExitsTwoNamingTheFile()
+    {
+        var (exitCode, _, error) = await RunAsync("demo", "--models", "no/such/models.yaml");
+
+        Assert.Equal(ExitCodes.BadDefinitions, exitCode);
+        Assert.Contains("no/such/models.yaml: models file not found", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -173,4 +266,15 @@ public sealed partial class DemoCommandTests
 
     [GeneratedRegex(@"events accepted\s+([\d,]+)")]
     private static partial Regex AcceptedLine();
+
+    [GeneratedRegex(@"model clicks\W+(?<examples>[\d,]+) examples: log loss (?<model>\d\.\d+) \(constant rate (?<constant>\d\.\d+)\)")]
+    private static partial Regex ClickModelLine();
+
+    /// <summary>Valid features without the item clicks the sample models read.</summary>
+    private const string ViewsOnly = """
+        entities:
+          item: item
+        features:
+          item_views: { entity: item, events: [view], aggregation: count, windows: [1h] }
+        """;
 }
