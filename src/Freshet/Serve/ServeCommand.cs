@@ -94,6 +94,8 @@ internal static class ServeCommand
                 MaxBodyBytes = result.GetValue(maxBody),
                 Models = modelSet,
                 ModelStateDirectory = engineOptions.Storage is { } storageOptions ? Path.Combine(storageOptions.Directory, "models") : null,
+                // Models are state like the rest: saved as often as it is checkpointed (0: only at a clean stop).
+                ModelSaveInterval = engineOptions.Storage is { CheckpointInterval: var every } && every > TimeSpan.Zero ? every : TimeSpan.MaxValue,
             };
             WriteLoaded(output, path, definitions);
             await using var engine = StorageArguments.TryOpen(definitions, engineOptions, output, error);

@@ -128,6 +128,13 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>Kills the process with SIGKILL, as a crash would: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
