@@ -3,6 +3,7 @@ using Freshet.Aggregation;
 using Freshet.Engine;
 using Freshet.Engine.Query;
 using Freshet.Engine.Synthetic;
+using Freshet.Learning.Pipeline;
 using Freshet.Time;
 
 namespace Freshet.Cli.Demo;
@@ -22,7 +23,8 @@ internal sealed record DemoKeys(string? Item, string? User);
 /// <summary>
 /// The curl commands the demo prints once its server listens: the catalog, the trending items with their CTR and
 /// trend, an item's and a user's vectors, an item's hourly series and hour-of-day profile, all with keys that have
-/// data in the running stream, so a newcomer's first paste returns numbers rather than zeros.
+/// data in the running stream, so a newcomer's first paste returns numbers rather than zeros; with models, their
+/// figures and the active user's recommendations.
 /// </summary>
 internal static class DemoExamples
 {
@@ -66,7 +68,7 @@ internal static class DemoExamples
         && (keys.User is not null || features.UserEntity is null);
 
     /// <summary>The examples the definitions and keys allow, against the server at <paramref name="baseAddress"/> (ending in '/').</summary>
-    public static IReadOnlyList<CurlExample> Build(Uri baseAddress, DemoFeatures f, DemoKeys keys)
+    public static IReadOnlyList<CurlExample> Build(Uri baseAddress, DemoFeatures f, DemoKeys keys, ModelSet? models = null)
     {
         // A server listening on every interface (--url http://0.0.0.0:PORT) is reached here on loopback.
         if (baseAddress.Host == "0.0.0.0")
@@ -115,6 +117,16 @@ internal static class DemoExamples
                 Curl(baseAddress, $"v1/series/{views.Name}?key={Escape(seriesItem)}&resolution=1h")));
             examples.Add(new($"Item {seriesItem}'s {views.Name} by hour of day (UTC): the shop's daily rhythm",
                 Curl(baseAddress, $"v1/profile/{views.Name}?key={Escape(seriesItem)}&kind=hour_of_day")));
+        }
+
+        if (models is { Count: > 0 })
+        {
+            examples.Add(new("The models learning from the stream: live log loss, AUC and NE beside the constant rate's", Curl(baseAddress, "v1/models")));
+            if (keys.User is { } recommendFor && models.Recommenders.FirstOrDefault() is { } recommender)
+            {
+                examples.Add(new($"User {recommendFor}'s top 5 items from {recommender.Name}, leaving out what the user has seen",
+                    Curl(baseAddress, $"v1/recommend?model={Escape(recommender.Name)}&user={Escape(recommendFor)}&k=5")));
+            }
         }
 
         return examples;

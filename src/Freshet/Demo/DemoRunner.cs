@@ -99,7 +99,7 @@ internal static class DemoRunner
             producer.Start();
             try
             {
-                var endpoint = await PrepareExamplesAsync(engine, stream, producer, monitor, baseAddress, console, output, live, stop.Token);
+                var endpoint = await PrepareExamplesAsync(engine, models, stream, producer, monitor, baseAddress, console, output, live, stop.Token);
                 if (live)
                 {
                     await LiveView.RunAsync(console, monitor, settings, endpoint, stop.Token);
@@ -161,7 +161,7 @@ internal static class DemoRunner
     /// the live view to show a command whole), prints them as plain lines. The live view starts by following the
     /// examples' user.
     /// </summary>
-    private static async Task<DemoEndpoint> PrepareExamplesAsync(FreshetEngine engine, SyntheticStream stream, DemoProducer producer, DemoMonitor monitor,
+    private static async Task<DemoEndpoint> PrepareExamplesAsync(FreshetEngine engine, ModelSet models, SyntheticStream stream, DemoProducer producer, DemoMonitor monitor,
         Uri baseAddress, IAnsiConsole console, TextWriter output, bool live, CancellationToken stop)
     {
         var features = DemoFeatures.Discover(engine.Catalog);
@@ -177,7 +177,7 @@ internal static class DemoRunner
             monitor.Follow(user);
         }
 
-        var endpoint = new DemoEndpoint(baseAddress, DemoExamples.Build(baseAddress, features, keys));
+        var endpoint = new DemoEndpoint(baseAddress, DemoExamples.Build(baseAddress, features, keys, models));
         if (!live || console.Profile.Width <= endpoint.Examples.Max(e => e.Command.Length) + 1)
         {
             DemoExamples.WritePlain(output, endpoint);

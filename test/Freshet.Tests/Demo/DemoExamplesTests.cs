@@ -28,6 +28,18 @@ public sealed class DemoExamplesTests
     }
 
     [Fact]
+    public void Build_WithModels_AddsTheirFiguresAndTheUsersRecommendations()
+    {
+        var models = Freshet.Learning.Pipeline.ModelDefinitionLoader.Load(Path.Combine(AppContext.BaseDirectory, "samples", "models.yaml"));
+
+        var examples = DemoExamples.Build(BaseAddress, SampleFeatures(), new DemoKeys("i42", "u7"), models);
+
+        Assert.Equal(
+            ["curl -s 'http://127.0.0.1:7700/v1/models'", "curl -s 'http://127.0.0.1:7700/v1/recommend?model=for_you&user=u7&k=5'"],
+            examples.TakeLast(2).Select(e => e.Command));
+    }
+
+    [Fact]
     public void Build_NoKeysYet_LeavesOutTheExamplesThatNeedThem()
     {
         var examples = DemoExamples.Build(BaseAddress, SampleFeatures(), new DemoKeys(null, null));
