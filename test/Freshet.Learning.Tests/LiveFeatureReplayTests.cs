@@ -22,12 +22,14 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
           clock: event_time
           allowed_lateness: 1m
           max_future: 100000d
-        entities: { user: user, item: item }
+        entities: { user: user, item: item, category: category }
         features:
           item_views: { entity: item, events: [view], aggregation: count, windows: [1h] }
           item_outcomes: { entity: item, events: [cart, purchase], aggregation: count, windows: [1h] }
           user_views: { entity: user, events: [view], aggregation: count, windows: [10m, 1h] }
           user_outcomes: { entity: user, events: [cart, purchase], aggregation: count, windows: [1h] }
+          category_views: { entity: category, events: [view], aggregation: count, windows: [1h] }
+          category_outcomes: { entity: category, events: [cart, purchase], aggregation: count, windows: [10m] }
         """;
 
     private static readonly LiveFeature[] Live =
@@ -55,22 +57,41 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
     /// <summary>
     /// Two hours of Taobao hold almost no signal for this target: only 154 views are followed by a cart, favourite or
     /// purchase of the same item within 10 minutes, and the users who do so were no more active beforehand (0.38 views
-    /// in the previous 10 minutes against 0.34). The model must stay calibrated and as good as the constant rate; it
-    /// does not beat it here (the note of issue 6 says so).
+    /// in the previous 10 minutes against 0.34). With ids and item and user counts the model must stay calibrated and
+    /// as good as the constant rate. The only signal an offline search found (issue 6's note) is the category's recent
+    /// traffic: a model of the category's views in the last hour and its carts and purchases in the last 10 minutes
+    /// alone, with no ids (which only add noise in so short a slice), beats the constant rate's log loss and ranks
+    /// better than chance, though its normalized entropy stays just above 1 (1.003 against the constant's 1.012).
     /// </summary>
     [DataFact("taobao_userbehavior")]
-    public async Task Taobao_LiveFeatures_StayCalibratedAndMatchTheConstantRate()
+    public async Task Taobao_LiveFeatures_MatchTheConstantRateAndCategoryTrafficBeatsIt()
     {
         var events = File.ReadLines(TestData.PathOf("taobao_userbehavior/UserBehavior.csv")).Select(line => line.Split(',')).Select(f => (
             Type: f[3] switch { "pv" => "view", "buy" => "purchase", _ => "cart" }, User: f[0], Item: f[1], Category: f[2],
             TimeMs: long.Parse(f[4], CultureInfo.InvariantCulture) * 1000));
         var (withLive, _) = await ReplayAsync(events, "Taobao");
+        var (categories, _) = await ReplayAsync(events, "Taobao, category features only", CategoryOnly);
         Assert.InRange(withLive.Quality.Calibration, 0.8, 1.25);
         Assert.True(withLive.Quality.LogLoss < withLive.ConstantQuality.LogLoss * 1.01, $"with live features {withLive.Quality}; constant {withLive.ConstantQuality}");
+        Assert.True(categories.Quality.LogLoss < categories.ConstantQuality.LogLoss, $"category features {categories.Quality}; constant {categories.ConstantQuality}");
+        Assert.True(categories.Quality.Auc > 0.52, $"category features {categories.Quality}");
+        Assert.InRange(categories.Quality.Calibration, 0.8, 1.25);
     }
 
+    private static readonly ClickModelDefinition CategoryOnly = new()
+    {
+        Name = "carts",
+        ExposureEvents = ["view"],
+        OutcomeEvents = ["cart", "purchase"],
+        KeyFields = ["user", "item"],
+        WindowMs = 600_000,
+        Fields = [],
+        Live = [new("category", "category", "category_views", 3_600_000), new("category", "category", "category_outcomes", 600_000)],
+        Ftrl = new() { Alpha = 0.2, Beta = 1, L1 = 1, L2 = 10, PriorRate = 0.002, Bits = 20 },
+    };
+
     private async Task<(ClickModel WithLive, ClickModel IdsOnly)> ReplayAsync(
-        IEnumerable<(string Type, string User, string Item, string Category, long TimeMs)> events, string name)
+        IEnumerable<(string Type, string User, string Item, string Category, long TimeMs)> events, string name, ClickModelDefinition? only = null)
     {
         await using var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(Features, "features.yaml"), new EngineOptions { ShardCount = 2 });
         var definition = new ClickModelDefinition
@@ -84,7 +105,7 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
             Crosses = [("user", "category")],
             Ftrl = new() { Alpha = 0.2, Beta = 1, L1 = 1, L2 = 10, PriorRate = 0.01, Bits = 20 },
         };
-        var withLive = new ClickModel(definition with { Live = [.. Live] }, engine.Strings, new EngineLiveFeatures(engine));
+        var withLive = new ClickModel(only ?? definition with { Live = [.. Live] }, engine.Strings, new EngineLiveFeatures(engine));
         var idsOnly = new ClickModel(definition, engine.Strings);
         var strings = engine.Strings;
         int user = strings.GetOrAdd("user"), item = strings.GetOrAdd("item"), category = strings.GetOrAdd("category");
