@@ -99,4 +99,46 @@ public sealed class RealtimeMfTests
 
         Assert.Equal([5, 1, 2], popular.Recommend(3, new HashSet<int> { 3 }).Select(r => r.Item));
     }
+
+    /// <summary>
+    /// The catalogue scan runs outside the writer's lock (as the recommender runs it): while one thread learns and adds
+    /// items, rankings from another never fail and name only items that existed when they started.
+    /// </summary>
+    [Fact]
+    public async Task Rank_BesideTheWriterAddingItems_NeverFailsAndNamesOnlyItemsThatExisted()
+    {
+        var mf = new RealtimeMf(new MfOptions { Factors = 16 });
+        var gate = new Lock();
+        using var done = new CancellationTokenSource();
+        var writer = Task.Run(() =>
+        {
+            var random = new Random(3);
+            for (int i = 0; i < 200_000; i++)
+            {
+                lock (gate)
+                {
+                    mf.Learn(random.Next(500), i < 50_000 ? i : random.Next(50_000));
+                }
+            }
+
+            done.Cancel();
+        });
+        int rankings = 0;
+        while (!done.IsCancellationRequested)
+        {
+            RankingStart start;
+            lock (gate)
+            {
+                start = mf.StartRanking(rankings % 600);
+            }
+
+            var top = mf.Rank(start, 10);
+            Assert.All(top, r => Assert.InRange(r.Item, 0, start.Items - 1));
+            Assert.All(top, r => Assert.True(float.IsFinite(r.Score)));
+            rankings++;
+        }
+
+        await writer;
+        Assert.True(rankings > 0);
+    }
 }

@@ -109,19 +109,36 @@ public sealed partial class RealtimeMf
     /// The <paramref name="k"/> best items for <paramref name="user"/>, best first, leaving out items the user has
     /// interacted with. A user never seen gets the items with the highest bias, which BPR makes the popular ones.
     /// </summary>
-    public IReadOnlyList<(int Item, float Score)> Recommend(int user, int k, IReadOnlySet<int>? exclude = null)
+    public IReadOnlyList<(int Item, float Score)> Recommend(int user, int k, IReadOnlySet<int>? exclude = null) =>
+        Rank(StartRanking(user), k, exclude);
+
+    /// <summary>
+    /// What a ranking for <paramref name="user"/> needs from the writer's side, copied: the user's factors, the items
+    /// they have seen, and how many items there are. Take it under the writer's lock; <see cref="Rank"/> then scans the
+    /// catalogue outside it, so a long scan never holds up learning.
+    /// </summary>
+    public RankingStart StartRanking(int user)
     {
-        var seen = user < Users ? _seen[user] : null;
-        var top = new TopK(k);
-        float[]? p = null;
-        if (user < Users)
+        if (user >= Users)
         {
-            p = new float[_k];
-            _users.Pull([user], p);
+            return new RankingStart(null, null, Items);
         }
 
+        var p = new float[_k];
+        _users.Pull([user], p);
+        return new RankingStart(p, [.. _seen[user]], Items);
+    }
+
+    /// <summary>
+    /// The <paramref name="k"/> best items for the user of <paramref name="start"/>, best first. Safe beside the writer:
+    /// it reads item rows through the store, as of some recent moment.
+    /// </summary>
+    public IReadOnlyList<(int Item, float Score)> Rank(RankingStart start, int k, IReadOnlySet<int>? exclude = null)
+    {
+        var top = new TopK(k);
+        var (p, seen) = (start.User, start.Seen);
         int width = _k + 1;
-        _items.Scan(0, Items, (first, rows) =>
+        _items.Scan(0, start.Items, (first, rows) =>
         {
             for (int at = 0, item = first; at < rows.Length; at += width, item++)
             {
@@ -140,24 +157,38 @@ public sealed partial class RealtimeMf
     }
 
     /// <summary>The <paramref name="k"/> items whose factors point the most the same way as <paramref name="item"/>'s (cosine), best first.</summary>
-    public IReadOnlyList<(int Item, float Score)> Similar(int item, int k)
+    public IReadOnlyList<(int Item, float Score)> Similar(int item, int k) => RankSimilar(StartSimilar(item), k);
+
+    /// <summary>The factors of <paramref name="item"/> and the item count, copied (under the writer's lock); null for an item never seen.</summary>
+    public SimilarStart? StartSimilar(int item)
     {
         if (item >= Items)
+        {
+            return null;
+        }
+
+        var q = new float[_k + 1];
+        _items.Pull([item], q);
+        return new SimilarStart(item, q, Items);
+    }
+
+    /// <summary>The items most like the one of <paramref name="start"/>; safe beside the writer, like <see cref="Rank"/>.</summary>
+    public IReadOnlyList<(int Item, float Score)> RankSimilar(SimilarStart? start, int k)
+    {
+        if (start is not { } s)
         {
             return [];
         }
 
         int width = _k + 1;
-        var q = new float[width];
-        _items.Pull([item], q);
         var top = new TopK(k);
-        _items.Scan(0, Items, (first, rows) =>
+        _items.Scan(0, s.Items, (first, rows) =>
         {
             for (int at = 0, other = first; at < rows.Length; at += width, other++)
             {
-                if (other != item)
+                if (other != s.Item)
                 {
-                    top.Offer(other, TensorPrimitives.CosineSimilarity(q.AsSpan(0, _k), rows.Slice(at, _k)));
+                    top.Offer(other, TensorPrimitives.CosineSimilarity(s.Factors.AsSpan(0, _k), rows.Slice(at, _k)));
                 }
             }
         });
@@ -284,3 +315,9 @@ public sealed partial class RealtimeMf
         }
     }
 }
+
+/// <summary>A ranking's inputs copied from the writer's side: the user's factors and seen items (null for a user never seen), and the item count.</summary>
+public sealed record RankingStart(float[]? User, HashSet<int>? Seen, int Items);
+
+/// <summary>A similar-items ranking's inputs: the item, its factors (and bias) and the item count.</summary>
+public sealed record SimilarStart(int Item, float[] Factors, int Items);

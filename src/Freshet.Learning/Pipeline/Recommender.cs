@@ -126,19 +126,42 @@ public sealed class Recommender
     /// <summary>The best <paramref name="k"/> items for <paramref name="user"/> that the user has not interacted with (popular ones for a user never seen).</summary>
     public IReadOnlyList<(string Item, double Score)> Recommend(string user, int k)
     {
+        RealtimeMf mf;
+        RankingStart start;
         lock (_lock)
         {
-            int u = _users.TryGetValue(user, out int known) ? known : int.MaxValue;
-            return [.. _mf.Recommend(u, k).Select(r => (_itemNames[r.Item], (double)r.Score))];
+            mf = _mf;
+            start = mf.StartRanking(_users.TryGetValue(user, out int known) ? known : int.MaxValue);
         }
+
+        // The scan of the whole catalogue runs outside the lock: the learner keeps learning beside it.
+        return Names(mf.Rank(start, k));
     }
 
     /// <summary>The <paramref name="k"/> items most like <paramref name="item"/>; null when the item was never seen.</summary>
     public IReadOnlyList<(string Item, double Score)>? Similar(string item, int k)
     {
+        RealtimeMf mf;
+        SimilarStart? start;
         lock (_lock)
         {
-            return _items.TryGetValue(item, out int i) ? [.. _mf.Similar(i, k).Select(r => (_itemNames[r.Item], (double)r.Score))] : null;
+            if (!_items.TryGetValue(item, out int i))
+            {
+                return null;
+            }
+
+            mf = _mf;
+            start = mf.StartSimilar(i);
+        }
+
+        return Names(mf.RankSimilar(start, k));
+    }
+
+    private List<(string Item, double Score)> Names(IReadOnlyList<(int Item, float Score)> ranked)
+    {
+        lock (_lock)
+        {
+            return [.. ranked.Select(r => (_itemNames[r.Item], (double)r.Score))];
         }
     }
 }
