@@ -38,6 +38,11 @@ public sealed class ClickModelTests
         double request = model.Score(new Dictionary<string, string> { ["user"] = "u3", ["item"] = "i7", ["category"] = "c1" });
         Assert.Equal(model.Score(probe, 0), request);
         Assert.InRange(request, 0.001, 0.999);
+        // A ranking request: the candidate's fields over the context's (its category wins over the context's).
+        var ranked = model.Score(new Dictionary<string, string> { ["user"] = "u3", ["category"] = "c2" },
+            [new Dictionary<string, string> { ["item"] = "i7", ["category"] = "c1" }, null]);
+        Assert.Equal(request, ranked[0]);
+        Assert.Equal(model.Score(new Dictionary<string, string> { ["user"] = "u3", ["category"] = "c2" }), ranked[1]);
     }
 
     [Fact]

@@ -158,6 +158,27 @@ public sealed class ClickModel
         }
     }
 
+    /// <summary>
+    /// Ranks a request: the probability of an outcome for each candidate, whose own field values win over the shared
+    /// <paramref name="context"/>'s (the user, the device…). One example vector serves every candidate.
+    /// </summary>
+    public double[] Score(IReadOnlyDictionary<string, string>? context, IReadOnlyList<IReadOnlyDictionary<string, string>?> candidates)
+    {
+        var x = new SparseVector();
+        var live = new double[_liveValues.Length];
+        var scores = new double[candidates.Count];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            Build(new DictionaryFields(candidates[i], context), x, live, long.MaxValue);
+            lock (_lock)
+            {
+                scores[i] = DelayedFeedback.Calibrate(Model.Predict(x));
+            }
+        }
+
+        return scores;
+    }
+
     private readonly Dictionary<JoinKey, double> _pendingConstant = [];
 
     /// <summary>
@@ -352,18 +373,20 @@ public sealed class ClickModel
         }
     }
 
-    private readonly struct DictionaryFields(IReadOnlyDictionary<string, string> fields) : IFieldSource
+    /// <summary>Field values from <paramref name="fields"/>, or from <paramref name="fallback"/> where it lacks them (a candidate over its request's context).</summary>
+    private readonly struct DictionaryFields(IReadOnlyDictionary<string, string>? fields, IReadOnlyDictionary<string, string>? fallback = null) : IFieldSource
     {
         public bool TryHash(int fieldId, string field, out ulong hash)
         {
-            bool found = fields.TryGetValue(field, out string? value);
-            hash = found ? FeatureHasher.ValueHash(value!) : 0;
+            bool found = TryString(fieldId, field, out string value);
+            hash = found ? FeatureHasher.ValueHash(value) : 0;
             return found;
         }
 
         public bool TryString(int fieldId, string field, out string value)
         {
-            bool found = fields.TryGetValue(field, out string? text);
+            string? text = null;
+            bool found = (fields?.TryGetValue(field, out text) ?? false) || (fallback?.TryGetValue(field, out text) ?? false);
             value = text ?? "";
             return found;
         }

@@ -8,6 +8,8 @@ namespace Freshet.Server.Learning;
 /// <summary>The models learned from the stream: their live figures, ranking candidates, recommendations and similar items.</summary>
 internal sealed class ModelEndpoints(LearningService learning, ServerOptions options)
 {
+    private static readonly Dictionary<string, string> EmptyFields = [];
+
     public IResult GetAll() => TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
 
     public IResult Score(ScoreRequest? body)
@@ -33,16 +35,11 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
             return Problems.Problems.BadParameter("candidates", $"{candidates.Count} candidates; at most {options.MaxScoreCandidates} per request");
         }
 
+        var probabilities = model.Score(body.Context, candidates);
         var scored = new List<ScoredCandidate>(candidates.Count);
         for (int i = 0; i < candidates.Count; i++)
         {
-            var fields = new Dictionary<string, string>(body.Context ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-            foreach (var (name, value) in candidates[i] ?? new Dictionary<string, string>())
-            {
-                fields[name] = value;
-            }
-
-            scored.Add(new ScoredCandidate(i, model.Score(fields), candidates[i] ?? new Dictionary<string, string>()));
+            scored.Add(new ScoredCandidate(i, probabilities[i], candidates[i] ?? EmptyFields));
         }
 
         scored.Sort((a, b) => b.Probability != a.Probability ? b.Probability.CompareTo(a.Probability) : a.Index.CompareTo(b.Index));
