@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Freshet.Learning.Parameters;
 
@@ -58,30 +59,29 @@ public sealed class ShardedParameterStore : IParameterStore
             ThrowRowsLength(keys.Length, rows.Length);
         }
 
-        for (int i = 0; i < keys.Length; i++)
+        var shards = _shards;
+        int shardMask = _shardMask, shardBits = _shardBits;
+        for (int i = 0, at = 0; i < keys.Length; i++, at += width)
         {
-            var row = rows.Slice(i * width, width);
             int key = keys[i];
             int block = key >> BlockBits;
-            float[]? data = _shards[block & _shardMask].Block(block >> _shardBits);
+            float[]? data = shards[block & shardMask].Block(block >> shardBits);
+            int from = (key & RowMask) * width;
             if (data is null)
             {
-                row.Clear();
-                continue;
+                rows.Slice(at, width).Clear();
             }
-
-            // Short rows (FTRL's z and √n) are copied by hand: a call to memmove costs more than the two floats.
-            int at = (key & RowMask) * width;
-            if (width <= 4)
+            else if (width <= 4)
             {
+                // Short rows (FTRL's z and √n) are copied by hand: a call to memmove costs more than the two floats.
                 for (int f = 0; f < width; f++)
                 {
-                    row[f] = data[at + f];
+                    rows[at + f] = data[from + f];
                 }
             }
             else
             {
-                data.AsSpan(at, width).CopyTo(row);
+                data.AsSpan(from, width).CopyTo(rows.Slice(at, width));
             }
         }
     }
@@ -94,30 +94,33 @@ public sealed class ShardedParameterStore : IParameterStore
             ThrowRowsLength(keys.Length, rows.Length);
         }
 
-        for (int i = 0; i < keys.Length; i++)
+        var shards = _shards;
+        int shardMask = _shardMask, shardBits = _shardBits, largest = -1;
+        for (int i = 0, at = 0; i < keys.Length; i++, at += width)
         {
-            var row = rows.Slice(i * width, width);
             int key = keys[i];
             ArgumentOutOfRangeException.ThrowIfNegative(key);
             int block = key >> BlockBits;
-            float[] data = _shards[block & _shardMask].BlockForWrite(block >> _shardBits, BlockRows * width);
-            int at = (key & RowMask) * width;
+            float[] data = shards[block & shardMask].BlockForWrite(block >> shardBits, BlockRows * width);
+            int to = (key & RowMask) * width;
             if (width <= 4)
             {
                 for (int f = 0; f < width; f++)
                 {
-                    data[at + f] = row[f];
+                    data[to + f] = rows[at + f];
                 }
             }
             else
             {
-                row.CopyTo(data.AsSpan(at, width));
+                rows.Slice(at, width).CopyTo(data.AsSpan(to, width));
             }
 
-            if (key >= _keyCount)
-            {
-                RaiseKeyCount(key);
-            }
+            largest = Math.Max(largest, key);
+        }
+
+        if (largest >= _keyCount)
+        {
+            RaiseKeyCount(largest);
         }
     }
 
@@ -165,20 +168,25 @@ public sealed class ShardedParameterStore : IParameterStore
 
         public int Blocks { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float[]? Block(int local)
         {
             var directory = Volatile.Read(ref _directory);
             return (uint)local < (uint)directory.Length ? directory[local] : null;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public float[] BlockForWrite(int local, int floats)
         {
             var directory = _directory;
-            if ((uint)local < (uint)directory.Length && directory[local] is { } data)
-            {
-                return data;
-            }
+            return (uint)local < (uint)directory.Length && directory[local] is { } data ? data : Allocate(local, floats);
+        }
 
+        /// <summary>The first push to a block: out of line, so the common path above stays small enough to inline.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private float[] Allocate(int local, int floats)
+        {
+            float[]?[] directory;
             lock (_grow)
             {
                 directory = _directory;
