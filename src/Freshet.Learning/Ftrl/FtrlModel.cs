@@ -44,7 +44,7 @@ public sealed class FtrlModel
         _beta = options.Beta;
         _l1 = options.L1;
         _l2 = options.L2;
-        _store = store ?? new ShardedParameterStore(width: 2);
+        _store = store ?? new ShardedParameterStore(width: 2, keyCapacity: 1 << options.Bits);
         if (_store.Width != 2)
         {
             throw new ArgumentException($"an FTRL model keeps two floats a coordinate (z and √n), but the store's rows hold {_store.Width}", nameof(store));

@@ -4,11 +4,12 @@ using System.Runtime.CompilerServices;
 namespace Freshet.Learning.Parameters;
 
 /// <summary>
-/// The in-process <see cref="IParameterStore"/>: keys in blocks of <see cref="BlockRows"/> consecutive rows, block b in
-/// shard b mod <see cref="Shards"/>, each shard a directory of flat float arrays allocated the first time a key of the
-/// block is pushed. A hashed model that touches few coordinates, or a catalogue that grows item by item, holds only
-/// the blocks it uses; a run of consecutive keys is one span, so a whole-catalogue scan copies nothing.
-/// Each shard grows under its own lock, so trainers of different shards never wait on each other; pulls take no lock.
+/// The in-process <see cref="IParameterStore"/>: keys in blocks of <see cref="BlockRows"/> consecutive rows, block b
+/// belonging to shard b mod <see cref="Shards"/>, each block a flat float array allocated the first time a key of it is
+/// pushed. A hashed model that touches few coordinates, or a catalogue that grows item by item, holds only the blocks
+/// it uses; a run of consecutive keys is one span, so a whole-catalogue scan copies nothing. One directory indexed by
+/// block number finds a row in two loads (a per-shard directory cost two more on every coordinate of every example);
+/// blocks are allocated under one lock, once per 1,024 keys, and pulls and pushes take none.
 /// </summary>
 public sealed class ShardedParameterStore : IParameterStore
 {
@@ -18,36 +19,48 @@ public sealed class ShardedParameterStore : IParameterStore
     private const int BlockBits = 10;
     private const int RowMask = BlockRows - 1;
 
-    private readonly Shard[] _shards;
+    private readonly Lock _allocate = new();
+    private readonly long[] _blocksPerShard;
     private readonly int _shardMask;
-    private readonly int _shardBits;
+    private float[]?[] _blocks;
     private int _keyCount;
 
     /// <param name="width">Floats in a row.</param>
     /// <param name="shards">A power of two.</param>
-    public ShardedParameterStore(int width, int shards = 4)
+    /// <param name="keyCapacity">Keys expected (2^bits for a hashed model): sizes the directory so it never grows; it grows past it as needed.</param>
+    public ShardedParameterStore(int width, int shards = 4, int keyCapacity = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(keyCapacity);
         if (!BitOperations.IsPow2(shards))
         {
             throw new ArgumentOutOfRangeException(nameof(shards), shards, "the shard count must be a power of two");
         }
 
         Width = width;
-        _shards = [.. Enumerable.Range(0, shards).Select(_ => new Shard())];
+        _blocksPerShard = new long[shards];
         _shardMask = shards - 1;
-        _shardBits = BitOperations.Log2((uint)shards);
+        _blocks = new float[]?[Math.Max(4, (int)(((long)keyCapacity + RowMask) >> BlockBits))];
     }
 
     public int Width { get; }
 
-    public int Shards => _shards.Length;
+    public int Shards => _blocksPerShard.Length;
 
     public int KeyCount => Volatile.Read(ref _keyCount);
 
     /// <summary>Bytes of the blocks allocated so far.</summary>
-    public long AllocatedBytes => _shards.Sum(s => (long)s.Blocks * BlockRows * Width * sizeof(float));
+    public long AllocatedBytes
+    {
+        get
+        {
+            lock (_allocate)
+            {
+                return _blocksPerShard.Sum() * BlockRows * Width * sizeof(float);
+            }
+        }
+    }
 
     public int ShardOf(int key) => (key >> BlockBits) & _shardMask;
 
@@ -59,13 +72,12 @@ public sealed class ShardedParameterStore : IParameterStore
             ThrowRowsLength(keys.Length, rows.Length);
         }
 
-        var shards = _shards;
-        int shardMask = _shardMask, shardBits = _shardBits;
+        var blocks = Volatile.Read(ref _blocks);
         for (int i = 0, at = 0; i < keys.Length; i++, at += width)
         {
             int key = keys[i];
-            int block = key >> BlockBits;
-            float[]? data = shards[block & shardMask].Block(block >> shardBits);
+            uint block = (uint)key >> BlockBits;
+            float[]? data = block < (uint)blocks.Length ? blocks[block] : null;
             int from = (key & RowMask) * width;
             if (data is null)
             {
@@ -94,14 +106,14 @@ public sealed class ShardedParameterStore : IParameterStore
             ThrowRowsLength(keys.Length, rows.Length);
         }
 
-        var shards = _shards;
-        int shardMask = _shardMask, shardBits = _shardBits, largest = -1;
+        var blocks = Volatile.Read(ref _blocks);
+        int largest = -1;
         for (int i = 0, at = 0; i < keys.Length; i++, at += width)
         {
             int key = keys[i];
             ArgumentOutOfRangeException.ThrowIfNegative(key);
             int block = key >> BlockBits;
-            float[] data = shards[block & shardMask].BlockForWrite(block >> shardBits, BlockRows * width);
+            float[] data = (uint)block < (uint)blocks.Length && blocks[block] is { } existing ? existing : Allocate(block);
             int to = (key & RowMask) * width;
             if (width <= 4)
             {
@@ -134,10 +146,39 @@ public sealed class ShardedParameterStore : IParameterStore
         {
             int block = key >> BlockBits;
             int end = Math.Min(to, (block + 1) << BlockBits);
-            float[]? data = _shards[block & _shardMask].Block(block >> _shardBits);
+            var blocks = Volatile.Read(ref _blocks);
+            float[]? data = block < blocks.Length ? blocks[block] : null;
             int at = (key & RowMask) * width, count = (end - key) * width;
             visit(key, data is null ? (zeros ??= new float[BlockRows * width]).AsSpan(0, count) : data.AsSpan(at, count));
             key = end;
+        }
+    }
+
+    /// <summary>The first push to a block: out of line, so the loop above stays small.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private float[] Allocate(int block)
+    {
+        lock (_allocate)
+        {
+            var blocks = _blocks;
+            if (block >= blocks.Length)
+            {
+                // A new, larger directory is published whole: a pull beside it reads the old one or the new one, and
+                // only this lock writes either.
+                var larger = new float[]?[Math.Max(block + 1, blocks.Length * 2)];
+                blocks.CopyTo(larger, 0);
+                Volatile.Write(ref _blocks, larger);
+                blocks = larger;
+            }
+
+            if (blocks[block] is not { } data)
+            {
+                data = new float[BlockRows * Width];
+                Volatile.Write(ref blocks[block], data);
+                _blocksPerShard[block & _shardMask]++;
+            }
+
+            return data;
         }
     }
 
@@ -159,55 +200,4 @@ public sealed class ShardedParameterStore : IParameterStore
 
     private static void ThrowRowsLength(int keys, int rows) =>
         throw new ArgumentException($"{keys} keys need {keys} rows, but {rows} floats were given for them");
-
-    /// <summary>One shard: its blocks, in the order of their block numbers divided by the shard count.</summary>
-    private sealed class Shard
-    {
-        private readonly Lock _grow = new();
-        private float[]?[] _directory = new float[]?[4];
-
-        public int Blocks { get; private set; }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float[]? Block(int local)
-        {
-            var directory = Volatile.Read(ref _directory);
-            return (uint)local < (uint)directory.Length ? directory[local] : null;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public float[] BlockForWrite(int local, int floats)
-        {
-            var directory = _directory;
-            return (uint)local < (uint)directory.Length && directory[local] is { } data ? data : Allocate(local, floats);
-        }
-
-        /// <summary>The first push to a block: out of line, so the common path above stays small enough to inline.</summary>
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private float[] Allocate(int local, int floats)
-        {
-            float[]?[] directory;
-            lock (_grow)
-            {
-                directory = _directory;
-                if (local >= directory.Length)
-                {
-                    // A new, larger directory is published whole: a pull beside it reads the old one or the new one.
-                    var larger = new float[]?[Math.Max(local + 1, directory.Length * 2)];
-                    directory.CopyTo(larger, 0);
-                    Volatile.Write(ref _directory, larger);
-                    directory = larger;
-                }
-
-                if (directory[local] is not { } block)
-                {
-                    block = new float[floats];
-                    Volatile.Write(ref directory[local], block);
-                    Blocks++;
-                }
-
-                return block;
-            }
-        }
-    }
 }
