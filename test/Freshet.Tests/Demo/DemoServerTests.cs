@@ -27,7 +27,8 @@ public sealed partial class DemoServerTests
         Assert.NotEqual(0, baseAddress.Port);
         var commands = lines.Select(l => l.Trim()).Where(l => l.StartsWith("curl ", StringComparison.Ordinal)).ToList();
         Assert.Equal(
-            ["/v1/features", "/v1/top/site_top_items", "/v1/vector/item", "/v1/vector/user", "/v1/series/item_views", "/v1/profile/item_views"],
+            ["/v1/features", "/v1/top/site_top_items", "/v1/vector/item", "/v1/vector/user", "/v1/series/item_views", "/v1/profile/item_views",
+                "/v1/models", "/v1/recommend"],
             commands.Select(c => QuotedUrl(c).AbsolutePath));
 
         foreach (string command in commands)
@@ -94,6 +95,15 @@ public sealed partial class DemoServerTests
         {
             Assert.Equal(24, json.GetProperty("slots").GetArrayLength());
             Assert.True(json.GetProperty("slots").EnumerateArray().Any(s => IsData(s.GetProperty("value"))), because);
+        }
+        else if (path == "/v1/models")
+        {
+            Assert.Equal(["clicks", "for_you"], json.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+            Assert.True(json.GetProperty("events_learned").GetInt64() > 0, because);
+        }
+        else if (path == "/v1/recommend")
+        {
+            Assert.Equal(5, json.GetProperty("items").GetArrayLength());
         }
         else
         {
