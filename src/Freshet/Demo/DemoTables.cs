@@ -120,7 +120,7 @@ internal static class DemoTables
             string loss = progress.RecentLogLoss is { } recent
                 ? $"[bold]{DemoFormat.Decimal(recent, "0.0000")}[/] [green]{DemoFormat.Sparkline(progress.History, unicode)}[/]"
                     + (progress.FirstLogLoss is { } first ? $" [grey]from {DemoFormat.Decimal(first, "0.0000")}[/]" : "")
-                : "[grey]waiting for the first attribution window to close[/]";
+                : "[grey]waiting for examples (negatives come when their attribution window closes)[/]";
             table.AddRow(name, DemoFormat.Compact(q.Examples), loss,
                 progress.RecentConstantLogLoss is { } c ? $"[grey]{DemoFormat.Decimal(c, "0.0000")}[/]" : "–",
                 Figure(q.NormalizedEntropy), Figure(q.Auc), Figure(q.Calibration));

@@ -15,6 +15,9 @@ internal sealed class ModelMeter(int historyLength)
     /// <summary>A point of the history each second: the sparkline shows the last <c>historyLength</c> seconds.</summary>
     private static readonly TimeSpan HistoryStep = TimeSpan.FromSeconds(1);
 
+    /// <summary>Examples the window must hold for its log loss to be shown.</summary>
+    private const int MinimumExamples = 100;
+
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
 
     public LearnerProgress Record(TimeSpan at, ModelsResponse models)
@@ -75,10 +78,11 @@ internal sealed class ModelMeter(int historyLength)
             }
 
             var then = _samples.Peek();
-            // Until the window holds some examples, the whole run so far is the best figure there is.
-            return now.Model.Count - then.Model.Count >= 100
+            // Too few examples in the window say nothing yet. The whole run so far would be no better: it starts with
+            // the stretch before the first window closed, when every labelled example was positive.
+            return now.Model.Count - then.Model.Count >= MinimumExamples
                 ? (now.Model.LogLossSince(then.Model), now.Constant.LogLossSince(then.Constant))
-                : (quality.LogLoss, constant.LogLoss);
+                : (null, null);
         }
     }
 
