@@ -125,4 +125,25 @@ public sealed class FtrlModelTests
 
         return model;
     }
+
+    /// <summary>
+    /// Checkpoints are checked with System.IO.Hashing's streamed XXH64 seeded by our own XXH64 of the header; version
+    /// 1 files were checked with our one-shot XXH64. Both must agree for those files to load.
+    /// </summary>
+    [Fact]
+    public void CheckpointHash_StreamedWithASeed_EqualsTheOneShotHashOfVersionOne()
+    {
+        var random = new Random(9);
+        foreach (int length in new[] { 0, 1, 31, 32, 33, 64, 1_000, 8_192 + 5 })
+        {
+            var bytes = new byte[length];
+            random.NextBytes(bytes);
+            ulong seed = (ulong)random.NextInt64();
+            var streamed = new System.IO.Hashing.XxHash64(unchecked((long)seed));
+            streamed.Append(bytes.AsSpan(0, length / 2));
+            streamed.Append(bytes.AsSpan(length / 2));
+
+            Assert.Equal(Freshet.Hashing.XxHash64.Hash(bytes, seed), streamed.GetCurrentHashAsUInt64());
+        }
+    }
 }

@@ -21,7 +21,7 @@ public sealed class FtrlModel
     /// <summary>Examples with more features than this keep their rows on the heap rather than the stack.</summary>
     private const int MaxStackFeatures = 256;
     private static ReadOnlySpan<byte> Magic => "FRSHFTRL"u8;
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 1;
 
     /// <summary>Magic, version, bits, α, β, λ1, λ2, examples, prior rate.</summary>
     private const int HeaderBytes = 8 + 4 + 4 + (8 * 4) + 8 + 8;
@@ -145,7 +145,7 @@ public sealed class FtrlModel
 
     /// <summary>
     /// Writes the whole optimizer state (options, example count, z and √n of every coordinate), followed by an XXH64
-    /// of everything before it, so a damaged file is refused rather than half loaded.
+    /// of the body seeded with one of the header, so a damaged file is refused rather than half loaded.
     /// </summary>
     public void Save(Stream stream)
     {
@@ -160,8 +160,7 @@ public sealed class FtrlModel
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(48), Examples);
         BinaryPrimitives.WriteDoubleLittleEndian(header.AsSpan(56), Options.PriorRate);
         stream.Write(header);
-        var check = new System.IO.Hashing.XxHash64();
-        check.Append(header);
+        var check = BodyCheck(header);
         _store.Scan(0, Coordinates, (_, rows) =>
         {
             var bytes = MemoryMarshal.AsBytes(rows);
@@ -216,8 +215,7 @@ public sealed class FtrlModel
         stream.ReadExactly(bytes);
         Span<byte> tail = stackalloc byte[8];
         stream.ReadExactly(tail);
-        var check = new System.IO.Hashing.XxHash64();
-        check.Append(header);
+        var check = BodyCheck(header);
         check.Append(bytes);
         if (BinaryPrimitives.ReadUInt64LittleEndian(tail) != check.GetCurrentHashAsUInt64())
         {
@@ -228,6 +226,12 @@ public sealed class FtrlModel
         model.PushNonZero(body);
         return model;
     }
+
+    /// <summary>
+    /// The check of a checkpoint: XXH64 of the body seeded with XXH64 of the header, streamed so the body can come from
+    /// the store a run of rows at a time (the same value as version 1's one-shot hash, so its files still load).
+    /// </summary>
+    private static System.IO.Hashing.XxHash64 BodyCheck(ReadOnlySpan<byte> header) => new(unchecked((long)Freshet.Hashing.XxHash64.Hash(header)));
 
     /// <summary>True when both models hold bit-identical state.</summary>
     public bool SameStateAs(FtrlModel other)

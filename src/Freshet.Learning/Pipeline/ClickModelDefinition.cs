@@ -53,7 +53,7 @@ public sealed record ClickModelDefinition
     /// <summary>Everything that shapes what the model learns, as text: saved state is only reused under the same fingerprint.</summary>
     public string Fingerprint() => string.Join('|', "click", Name, string.Join(',', ExposureEvents), string.Join(',', OutcomeEvents),
         string.Join(',', KeyFields), WindowMs, string.Join(',', Fields), string.Join(',', Crosses.Select(c => $"{c.A}*{c.B}")),
-        string.Join(',', Live.Select(l => $"{l.Entity}.{l.KeyField}.{l.Feature}.{l.WindowMs}")), Ftrl, MaxPending, Sample);
+        string.Join(',', Live.Select(l => $"{l.Entity}.{l.KeyField}.{l.Feature}.{l.WindowMs}")), Ftrl, MaxPending, Sample.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 }
 
 /// <summary>Quality figures of a stream of scores (see <see cref="Metrics.ProgressiveValidation"/>).</summary>

@@ -20,7 +20,7 @@ public sealed record RecommenderDefinition
     public double Sample { get; init; } = 1;
 
     /// <summary>Everything that shapes what the recommender learns, as text: saved state is only reused under the same fingerprint.</summary>
-    public string Fingerprint() => string.Join('|', "recommender", Name, string.Join(',', Events), UserField, ItemField, Factorization, Sample);
+    public string Fingerprint() => string.Join('|', "recommender", Name, string.Join(',', Events), UserField, ItemField, Factorization, Sample.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
 }
 
 /// <summary>Every model of a models file.</summary>
