@@ -146,17 +146,7 @@ public sealed class ClickModel
     }
 
     /// <summary>The probability of an outcome for an exposure with these field values (strings), as served.</summary>
-    public double Score(IReadOnlyDictionary<string, string> fields)
-    {
-        var x = new SparseVector();
-        var live = new double[_liveValues.Length];
-        // Live features are read outside the lock (they come from the engine); the model is read under it.
-        Build(new DictionaryFields(fields), x, live, long.MaxValue);
-        lock (_lock)
-        {
-            return DelayedFeedback.Calibrate(Model.Predict(x));
-        }
-    }
+    public double Score(IReadOnlyDictionary<string, string> fields) => Score(null, [fields])[0];
 
     /// <summary>
     /// Ranks a request: the probability of an outcome for each candidate, whose own field values win over the shared
@@ -169,6 +159,7 @@ public sealed class ClickModel
         var scores = new double[candidates.Count];
         for (int i = 0; i < scores.Length; i++)
         {
+            // Live features are read outside the lock (they come from the engine); the model is read under it.
             Build(new DictionaryFields(candidates[i], context), x, live, long.MaxValue);
             lock (_lock)
             {
@@ -374,7 +365,7 @@ public sealed class ClickModel
     }
 
     /// <summary>Field values from <paramref name="fields"/>, or from <paramref name="fallback"/> where it lacks them (a candidate over its request's context).</summary>
-    private readonly struct DictionaryFields(IReadOnlyDictionary<string, string>? fields, IReadOnlyDictionary<string, string>? fallback = null) : IFieldSource
+    private readonly struct DictionaryFields(IReadOnlyDictionary<string, string>? fields, IReadOnlyDictionary<string, string>? fallback) : IFieldSource
     {
         public bool TryHash(int fieldId, string field, out ulong hash)
         {
