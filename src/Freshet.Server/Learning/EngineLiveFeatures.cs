@@ -41,9 +41,13 @@ internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
             var names = new List<string>(features.Length - i);
             for (int j = i; j < features.Length; j++)
             {
-                if (features[j].WindowMs == window && !names.Contains(features[j].Feature))
+                if (features[j].WindowMs == window)
                 {
-                    names.Add(features[j].Feature);
+                    done[j] = true;
+                    if (!names.Contains(features[j].Feature))
+                    {
+                        names.Add(features[j].Feature);
+                    }
                 }
             }
 
@@ -54,7 +58,6 @@ internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
                 {
                     if (features[j].WindowMs == window)
                     {
-                        done[j] = true;
                         values[j] = Number(readings, features[j].Feature);
                     }
                 }
@@ -62,11 +65,7 @@ internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
             catch (Exception e) when (e is QueryException or InvalidOperationException)
             {
                 // Out of range (before the oldest tile, or before anything was ingested) or a catalog swap in
-                // progress: these features are missing for this example, which the model takes as zero.
-                for (int j = i; j < features.Length; j++)
-                {
-                    done[j] |= features[j].WindowMs == window;
-                }
+                // progress: these features are missing for this example (NaN), which the model takes as zero.
             }
         }
     }
