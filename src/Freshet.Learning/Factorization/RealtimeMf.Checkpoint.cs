@@ -95,26 +95,10 @@ public sealed partial class RealtimeMf
             mf._seen.Add(seen);
         }
 
-        PushAll(mf._users, userRows, userCount);
-        PushAll(mf._items, itemRows, itemCount);
+        mf._users.PushRun(0, userRows);
+        mf._items.PushRun(0, itemRows);
         mf.Users = userCount;
         mf.Items = itemCount;
         return mf;
-    }
-
-    /// <summary>Pushes rows for keys 0 to <paramref name="count"/> − 1, a block of keys at a time.</summary>
-    private static void PushAll(IParameterStore store, float[] rows, int count)
-    {
-        var keys = new int[Math.Min(count, ShardedParameterStore.BlockRows)];
-        for (int first = 0; first < count; first += keys.Length)
-        {
-            int n = Math.Min(keys.Length, count - first);
-            for (int i = 0; i < n; i++)
-            {
-                keys[i] = first + i;
-            }
-
-            store.Push(keys.AsSpan(0, n), rows.AsSpan(first * store.Width, n * store.Width));
-        }
     }
 }

@@ -242,38 +242,28 @@ public sealed class FtrlModel
         return mine.GetBuffer().AsSpan(0, (int)mine.Length).SequenceEqual(theirs.GetBuffer().AsSpan(0, (int)theirs.Length));
     }
 
-    /// <summary>Pushes the rows of a loaded checkpoint that are not zero (a row never pushed reads as zeros anyway).</summary>
+    /// <summary>Pushes the runs of rows of a loaded checkpoint that are not zero (a row never pushed reads as zeros anyway).</summary>
     private void PushNonZero(float[] body)
     {
-        Span<int> keys = stackalloc int[256];
-        int count = 0, first = 0;
-        for (int key = 0; key < body.Length / 2; key++)
+        int keys = body.Length / 2;
+        for (int key = 0; key < keys;)
         {
-            if (body[2 * key] == 0 && body[(2 * key) + 1] == 0 && key != FeatureHasher.BiasIndex)
+            if (!Kept(key))
             {
+                key++;
                 continue;
             }
 
-            if (count == 0)
+            int first = key;
+            while (key < keys && Kept(key))
             {
-                first = 2 * key;
+                key++;
             }
 
-            // Runs of consecutive keys go in one push; a gap starts a new one.
-            if (count > 0 && (count == keys.Length || keys[count - 1] != key - 1))
-            {
-                _store.Push(keys[..count], body.AsSpan(first, 2 * count));
-                count = 0;
-                first = 2 * key;
-            }
-
-            keys[count++] = key;
+            _store.PushRun(first, body.AsSpan(2 * first, 2 * (key - first)));
         }
 
-        if (count > 0)
-        {
-            _store.Push(keys[..count], body.AsSpan(first, 2 * count));
-        }
+        bool Kept(int key) => key == FeatureHasher.BiasIndex || body[2 * key] != 0 || body[(2 * key) + 1] != 0;
     }
 
     private double Weight(double z, double root)
