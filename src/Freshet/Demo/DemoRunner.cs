@@ -50,14 +50,15 @@ internal static class DemoRunner
 
         await using var engine = FreshetEngine.Create(definitions, engineOptions);
         string? modelsNote = null;
-        if (models.Count > 0 && ModelDefinitionLoader.Check(models, engine.Catalog, settings.ModelsPath!).Count > 0)
+        if (models.Count > 0 && settings.ModelsGiven)
         {
-            if (settings.ModelsGiven)
+            if (!ModelsFile.FitsCatalog(models, engine.Catalog, settings.ModelsPath!, error)) // Writes the problems.
             {
-                ModelsFile.FitsCatalog(models, engine.Catalog, settings.ModelsPath!, error); // Writes the problems.
                 return ExitCodes.BadDefinitions;
             }
-
+        }
+        else if (models.Count > 0 && ModelDefinitionLoader.Check(models, engine.Catalog, settings.ModelsPath!).Count > 0)
+        {
             // The sample models read the sample features; with other features the demo still runs, without models.
             modelsNote = $"{ShortPath(settings.ModelsPath!)} reads features that {Path.GetFileName(settings.FeaturesPath)} lacks, so the demo learns no models "
                 + "(--models names a file that fits, --models none leaves this note out).";
