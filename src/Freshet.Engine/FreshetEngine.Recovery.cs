@@ -36,7 +36,7 @@ public sealed partial class FreshetEngine
             var notes = new List<string>();
             var strings = new StringInterner();
             var keys = new EntityKeySpace();
-            journal = IdJournal.Open(directory.Path, strings, keys, out string? tornJournal);
+            journal = IdJournal.Open(directory.Path, strings, keys, IdsNeeded(directory.CheckpointsPath), out string? tornJournal);
             var idsTime = load.Elapsed;
             if (tornJournal is not null)
             {
@@ -71,6 +71,7 @@ public sealed partial class FreshetEngine
                 notes.Add(torn);
             }
 
+            notes.AddRange(logReport.Salvaged);
             if (logReport.RemovedEmptySegment is { } removedSegment)
             {
                 notes.Add(removedSegment);
@@ -90,6 +91,7 @@ public sealed partial class FreshetEngine
             engine.Recover(manifests, logReport, directory, notes, load, idsTime);
             log.Start();
             engine.StartCheckpointLoop();
+            engine.StartOldSegmentCheck(engine.Recovery!.ReplayedFromOffset);
             return engine;
         }
         catch (Exception error)
@@ -115,6 +117,34 @@ public sealed partial class FreshetEngine
 
             throw;
         }
+    }
+
+    /// <summary>The most ids any committed checkpoint whose manifest reads needs from the id journal (null: none).</summary>
+    private static IdsNeeded? IdsNeeded(string checkpoints)
+    {
+        IdsNeeded? needed = null;
+        if (!Directory.Exists(checkpoints))
+        {
+            return null;
+        }
+
+        foreach (var (offset, folder) in new CheckpointStore(checkpoints).List())
+        {
+            try
+            {
+                var manifest = CheckpointManifest.Read(Path.Combine(folder, CheckpointManifest.FileName));
+                if (manifest.Offset == offset && (needed is null || manifest.StringCount > needed.Strings))
+                {
+                    needed = new IdsNeeded(manifest.StringCount, manifest.KeyCounts, offset);
+                }
+            }
+            catch (Exception error) when (error is StorageException or IOException)
+            {
+                // An unreadable manifest is skipped (and reported) where the checkpoints are read.
+            }
+        }
+
+        return needed;
     }
 
     /// <summary>Committed checkpoints whose manifest reads and whose ids the journal holds, newest first.</summary>
@@ -189,6 +219,7 @@ public sealed partial class FreshetEngine
             _duplicates = newest.Duplicates;
             _withoutFeatures = newest.EventsWithoutFeatures;
             _lastCheckpointOffset = newest.Offset;
+            _lastCheckpointMs = newest.CreatedMs; // The loaded checkpoint's own time, not 1970, until the next one is written.
         }
 
         if (newest is not null)

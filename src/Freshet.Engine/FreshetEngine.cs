@@ -69,7 +69,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         _freeItems = new ConcurrentQueue<WorkItem[]>[options.ShardCount];
         for (int i = 0; i < _shards.Length; i++)
         {
-            _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied);
+            _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied, storage is null ? null : storage.Log.WaitVisible);
             _pending[i] = new List<WorkItem>(1024);
             _freeItems[i] = new ConcurrentQueue<WorkItem[]>();
             _shards[i].Start();
@@ -194,7 +194,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             long durableOffset = _storage is null ? 0 : accepted > 0 ? _storage.Log.Append(events, 0, accepted) : _storage.Log.EndOffset;
             _accepted += accepted;
             _duplicates += duplicates;
-            long sequence = Dispatch(shared, catalog, now);
+            long sequence = Dispatch(shared, catalog, now, logEnd: _storage is null || accepted == 0 ? 0 : durableOffset);
             return new IngestResult(accepted, duplicates, (IReadOnlyList<EventError>?)rejected ?? [], sequence, durableOffset);
         }
     }
@@ -370,7 +370,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     /// <summary>The shard an entity key's route hash belongs to (the high 32 bits, scaled to the shard count).</summary>
     private int ShardOf(ulong routeHash) => (int)(((routeHash >> 32) * (ulong)_shards.Length) >> 32);
 
-    private long Dispatch(SharedBatch? shared, FeatureCatalog catalog, long nowMs, CheckpointRequest? checkpoint = null)
+    private long Dispatch(SharedBatch? shared, FeatureCatalog catalog, long nowMs, CheckpointRequest? checkpoint = null, long logEnd = 0)
     {
         long sequence = ++_sequence;
         shared?.Retain(_shards.Length);
@@ -390,7 +390,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
                 pending.CopyTo(items);
             }
 
-            _shards[s].Enqueue(new ShardWork(shared, items, pending.Count, nowMs, catalog, sequence, s, checkpoint));
+            _shards[s].Enqueue(new ShardWork(shared, items, pending.Count, nowMs, catalog, sequence, s, checkpoint, logEnd));
             pending.Clear();
         }
 

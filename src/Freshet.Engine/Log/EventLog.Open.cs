@@ -4,19 +4,20 @@ using Freshet.Events;
 namespace Freshet.Engine.Log;
 
 /// <summary>What opening the log found and did, for the recovery report.</summary>
-internal sealed record LogOpenReport(int Segments, long Bytes, long FirstOffset, long EndOffset, string? TornTail, string? RemovedEmptySegment);
+internal sealed record LogOpenReport(int Segments, long Bytes, long FirstOffset, long EndOffset, string? TornTail, string? RemovedEmptySegment,
+    IReadOnlyList<string> Salvaged);
 
 /// <summary>Opening the log: finding the segments, checking the newest one to its end, and cutting a torn tail.</summary>
 internal sealed partial class EventLog
 {
     /// <summary>
-    /// Opens (or creates) the log in <paramref name="directory"/>. The newest segment is read to its end: the log ends
-    /// at its first bad record (a crash's torn write), and what follows is cut off and reported — unless a committed
-    /// checkpoint proves those offsets were on disk, which makes it damage and throws <see cref="StorageException"/>
-    /// (<see cref="StorageProblem.Corrupt"/>). Older segments are checked when they are read, and any damage in them
+    /// Opens (or creates) the log in <paramref name="directory"/>. The newest segment is read to its end. A bad last
+    /// record with nothing valid after it is a crash's torn write: it is cut off and reported. A bad record followed by
+    /// valid ones is damage, as is a bad last record below <paramref name="syncedThrough"/> (the newest committed
+    /// checkpoint's offset, which was synced): both throw <see cref="StorageException"/> (<see cref="StorageProblem.Corrupt"/>)
+    /// naming the file and byte, unless <see cref="StorageOptions.SalvageLog"/> asks for <see cref="LogSalvage"/> and the
+    /// damage lies past that checkpoint. Older segments are checked when they are read, and any damage in them
     /// throws. An empty log starts at <paramref name="startOffset"/>.
-    /// <paramref name="syncedThrough"/> is an offset the log is known to have been synced through (the newest committed
-    /// checkpoint's): damage below it is never taken for a torn tail, since those records were on disk.
     /// </summary>
     public static EventLog Open(string directory, StorageOptions options, TimeProvider time, StringInterner strings, long startOffset, long syncedThrough,
         out LogOpenReport report)
@@ -25,6 +26,7 @@ internal sealed partial class EventLog
         var found = LogSegment.List(directory);
         string? removedEmpty = null;
         string? torn = null;
+        List<string> salvaged = [];
 
         // A roll cut short by a crash can leave a new segment without its header: nothing in it was acknowledged.
         if (found.Count > 1 && new FileInfo(found[^1].Path).Length < LogSegment.HeaderSize)
@@ -56,55 +58,43 @@ internal sealed partial class EventLog
         else
         {
             var last = segments[^1];
-            long cutAt;
-            using (var reader = new SegmentReader(last.Path, last.FirstOffset))
+            var scan = ScanNewest(last);
+            string? damage = scan.Damage ?? (scan.Torn is not null && scan.NextOffset < syncedThrough
+                ? $"its last record is bad ({scan.Torn}), but a checkpoint at offset {syncedThrough:N0} proves the log was on disk past offset {scan.NextOffset:N0}, so this is damage, not a write cut short"
+                : null);
+            if (damage is not null)
             {
-                if (reader.HeaderProblem is not null && reader.Length < LogSegment.HeaderSize && segments.Count == 1)
+                // Damage followed by valid records, or any bad record a checkpoint proves was on disk: never a crash's
+                // torn write (SIGKILL leaves the page cache whole; a torn write is the file's last record, and under
+                // 'always' its events were not yet acknowledged), so nothing is cut unless the operator says so.
+                bool salvageable = scan.NextOffset >= syncedThrough;
+                if (!options.SalvageLog || !salvageable)
                 {
-                    // The very first segment, created but never given its header: start it again.
-                    cutAt = -1;
-                }
-                else
-                {
-                    while (reader.TryRead(out var header, out _))
-                    {
-                        last.MaxEventTimeMs = Math.Max(last.MaxEventTimeMs, header.MaxTimeMs);
-                    }
-
-                    if (reader.HeaderProblem is not null)
-                    {
-                        throw new StorageException(StorageProblem.Corrupt,
-                            $"the event log segment {last.Path} is damaged: {reader.HeaderProblem}; the log is left as it is. "
-                            + "Run 'freshet check' for details; restore the data directory from a backup.");
-                    }
-
-                    // The end of the newest segment: a bad record there ends the log, as a crash leaves it (a write cut
-                    // short, or one whose later pages reached the disk and earlier ones did not, so valid-looking records
-                    // may even follow). Only a checkpoint can prove those offsets were once on disk: then it is damage.
-                    if (reader.End != SegmentEnd.Clean && reader.NextOffset < syncedThrough)
-                    {
-                        throw new StorageException(StorageProblem.Corrupt,
-                            $"the event log segment {last.Path} is damaged: {(reader.Problem ?? "").Replace("; nothing valid follows, so it is a write cut short", "", StringComparison.Ordinal)}. "
-                            + $"A checkpoint at offset {syncedThrough:N0} proves the log was on disk past offset {reader.NextOffset:N0}, so this is damage, not a write cut short; "
-                            + "the log is left as it is. Run 'freshet check' for details; restore the data directory from a backup.");
-                    }
-
-                    cutAt = reader.End == SegmentEnd.Clean ? reader.Length : reader.Position;
-                    if (reader.End == SegmentEnd.TornTail)
-                    {
-                        torn = $"cut {reader.Length - reader.Position:N0} bytes off the end of {Path.GetFileName(last.Path)} ({reader.Problem})";
-                    }
-                    else if (reader.End == SegmentEnd.Corrupt)
-                    {
-                        torn = $"cut {reader.Length - reader.Position:N0} bytes off the end of {Path.GetFileName(last.Path)} from offset {reader.NextOffset:N0} "
-                            + $"({reader.Problem}; valid-looking records follow, as when a crash leaves a write's later pages on disk but not its earlier ones; "
-                            + "if the machine did not crash, check the disk)";
-                    }
+                    throw new StorageException(StorageProblem.Corrupt,
+                        $"the event log segment {last.Path} is damaged at byte {scan.Position:N0} (offset {scan.NextOffset:N0}): {damage}. The log is left as it is. "
+                        + "Run 'freshet check' for details; restore the data directory from a backup"
+                        + (salvageable
+                            ? ", or start with 'freshet serve --salvage-log' to keep every valid record before and after the damage and move the damaged bytes aside."
+                            : $"; --salvage-log cannot help, since the checkpoint at offset {syncedThrough:N0} holds state past the damage."));
                 }
 
-                end = reader.NextOffset;
+                salvaged = LogSalvage.Salvage(last.Path, last.FirstOffset, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(directory))!, LogSalvage.FolderName));
+                foreach (string line in salvaged)
+                {
+                    options.Diagnostics?.Invoke(line);
+                }
+
+                scan = ScanNewest(last);
+                if (scan.Damage is { } left)
+                {
+                    throw new StorageException(StorageProblem.Corrupt, $"the event log segment {last.Path} is still damaged after salvaging it: {left}");
+                }
             }
 
+            long cutAt = scan.CutAt;
+            torn = scan.Torn;
+            end = scan.NextOffset;
+            last.MaxEventTimeMs = scan.MaxTimeMs;
             if (cutAt < 0)
             {
                 File.Delete(last.Path);
@@ -130,8 +120,45 @@ internal sealed partial class EventLog
         log._active = new FileStream(active.Path, FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete, 1);
         log._active.Seek(active.Bytes, SeekOrigin.Begin);
         log._activeBytes = active.Bytes;
-        report = new LogOpenReport(segments.Count, segments.Sum(s => s.Bytes), segments[0].FirstOffset, end, torn, removedEmpty);
+        report = new LogOpenReport(segments.Count, segments.Sum(s => s.Bytes), segments[0].FirstOffset, end, torn, removedEmpty, salvaged);
         return log;
+    }
+
+    /// <summary>What reading the newest segment to its end found: where it ends, and whether that end is damage.</summary>
+    private sealed record NewestScan(long NextOffset, long Position, long CutAt, long MaxTimeMs, string? Torn, string? Damage);
+
+    /// <summary>
+    /// Reads the newest segment to its end. A bad last record with nothing valid after it is a torn tail (cut, noted);
+    /// a bad record followed by valid ones, or a damaged header, is <see cref="NewestScan.Damage"/>. CutAt is -1 for the
+    /// very first segment left without its header.
+    /// </summary>
+    private static NewestScan ScanNewest(SegmentInfo last)
+    {
+        using var reader = new SegmentReader(last.Path, last.FirstOffset);
+        if (reader.HeaderProblem is not null && reader.Length < LogSegment.HeaderSize)
+        {
+            return new NewestScan(last.FirstOffset, 0, -1, long.MinValue, null, null);
+        }
+
+        long maxTime = long.MinValue;
+        while (reader.TryRead(out var header, out _))
+        {
+            maxTime = Math.Max(maxTime, header.MaxTimeMs);
+        }
+
+        if (reader.HeaderProblem is not null)
+        {
+            return new NewestScan(reader.NextOffset, 0, 0, maxTime, null, reader.HeaderProblem);
+        }
+
+        return reader.End switch
+        {
+            SegmentEnd.Clean => new NewestScan(reader.NextOffset, reader.Position, reader.Length, maxTime, null, null),
+            SegmentEnd.TornTail => new NewestScan(reader.NextOffset, reader.Position, reader.Position, maxTime,
+                $"cut {reader.Length - reader.Position:N0} bytes off the end of {Path.GetFileName(last.Path)} ({reader.Problem})", null),
+            _ => new NewestScan(reader.NextOffset, reader.Position, reader.Position, maxTime, null,
+                $"{reader.Problem}; a crash only ever cuts the last record short, so it is damage, not a write cut short"),
+        };
     }
 
     /// <summary>
@@ -187,6 +214,46 @@ internal sealed partial class EventLog
 
             expected = reader.NextOffset;
         }
+    }
+
+    /// <summary>
+    /// Reads every segment wholly before <paramref name="offset"/> (those recovery did not need) and returns one line per
+    /// damaged one: the state does not need them, but a backfill or a model rejoin from before them would fail, so the
+    /// operator must hear of it. Runs beside ingest after the start; <paramref name="cancellationToken"/> stops it.
+    /// </summary>
+    public List<string> VerifySegmentsBefore(long offset, CancellationToken cancellationToken)
+    {
+        List<SegmentInfo> segments;
+        lock (_segmentsLock)
+        {
+            segments = [.. _segments];
+        }
+
+        var damaged = new List<string>();
+        for (int s = 0; s + 1 < segments.Count && segments[s + 1].FirstOffset <= offset && !cancellationToken.IsCancellationRequested; s++)
+        {
+            try
+            {
+                using var reader = new SegmentReader(segments[s].Path, segments[s].FirstOffset);
+                while (reader.TryRead(out _, out _) && !cancellationToken.IsCancellationRequested)
+                {
+                }
+
+                string? problem = reader.HeaderProblem ?? (reader.End == SegmentEnd.Clean || cancellationToken.IsCancellationRequested ? null : reader.Problem);
+                if (problem is not null)
+                {
+                    damaged.Add($"WARNING: the event log segment {segments[s].Path} is damaged: {problem}. The checkpoint at offset {offset:N0} covers every event in it, "
+                        + $"so the state is whole and the server runs; backfills and model rejoins that read the log from before offset {segments[s + 1].FirstOffset:N0} fail. "
+                        + "Run 'freshet check'; restore this segment from a backup if you need them.");
+                }
+            }
+            catch (IOException)
+            {
+                // Deleted by retention meanwhile: nothing left to warn about.
+            }
+        }
+
+        return damaged;
     }
 
     /// <summary>Receives one record read back from the log.</summary>

@@ -51,7 +51,18 @@ internal sealed partial class EventLog
                     path = segment.Path;
                     doing = "write the event log segment";
                     CheckActiveExists(segment);
-                    _active!.Write(_writing.Written);
+                    if (_options.MidWriteHook is { } midWrite && _writing.Length > 1)
+                    {
+                        // Tests only: half a group commit on disk, as a kill in the middle of this write leaves it.
+                        _active!.Write(_writing.Written[..(_writing.Length / 2)]);
+                        midWrite();
+                        _active.Write(_writing.Written[(_writing.Length / 2)..]);
+                    }
+                    else
+                    {
+                        _active!.Write(_writing.Written);
+                    }
+
                     _activeBytes += _writing.Length;
                     lock (_segmentsLock)
                     {
@@ -83,6 +94,7 @@ internal sealed partial class EventLog
                     }
 
                     CompleteWaiters();
+                    SignalVisible();
                     if (stopping && _pending.Length == 0)
                     {
                         return;

@@ -26,6 +26,7 @@ internal sealed partial class EventLog : IDisposable
     private readonly List<(long Offset, TaskCompletionSource Done, bool NeedsSync)> _waiters = [];
     private readonly List<SegmentInfo> _segments;
     private readonly Lock _segmentsLock = new();
+    private readonly object _visibleSignal = new(); // Monitor: the writer pulses it when _visibleEnd moves, shards wait on it.
     private LogBuffer _pending = new();
     private LogBuffer _writing = new();
     private FileStream? _active;
@@ -33,6 +34,8 @@ internal sealed partial class EventLog : IDisposable
     private long _appendedEnd;
     private long _writtenEnd;
     private long _syncedEnd;
+    private long _visibleEnd; // Events below it were written (synced under 'always'): shards may apply them.
+    private volatile bool _writerDone;
     private long _syncRequested;
     private long _pendingMaxTimeMs = long.MinValue;
     private long _lastSyncTicks;
@@ -48,7 +51,7 @@ internal sealed partial class EventLog : IDisposable
         _time = time;
         _strings = strings;
         _segments = segments;
-        _appendedEnd = _writtenEnd = _syncedEnd = end;
+        _appendedEnd = _writtenEnd = _syncedEnd = _visibleEnd = end;
     }
 
     /// <summary>Offset the next appended event gets.</summary>
@@ -166,6 +169,12 @@ internal sealed partial class EventLog : IDisposable
         }
 
         _writer?.Join();
+        _writerDone = true;
+        lock (_visibleSignal)
+        {
+            Monitor.PulseAll(_visibleSignal);
+        }
+
         _active?.Dispose();
         _active = null;
         _pending.Dispose();
@@ -213,6 +222,43 @@ internal sealed partial class EventLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Blocks until every event below <paramref name="offset"/> may become visible to queries: written by the log
+    /// (synced too under <see cref="Durability.Always"/>), so nothing a client was refused (507) is ever read. False
+    /// when the log failed or closed first: those events are not in the log and must not be applied. Shards call it
+    /// before applying a batch; the cost is one group commit of freshness (plus the fsync under 'always').
+    /// </summary>
+    public bool WaitVisible(long offset)
+    {
+        lock (_visibleSignal)
+        {
+            while (true)
+            {
+                if (Interlocked.Read(ref _visibleEnd) >= offset)
+                {
+                    return true;
+                }
+
+                if (Volatile.Read(ref _failure) is not null || _writerDone)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_visibleSignal);
+            }
+        }
+    }
+
+    /// <summary>Publishes the end below which events may be read, and wakes the shards waiting for it. Called under <see cref="_gate"/>.</summary>
+    private void SignalVisible()
+    {
+        Interlocked.Exchange(ref _visibleEnd, _options.Durability == Durability.Always ? _syncedEnd : _writtenEnd);
+        lock (_visibleSignal)
+        {
+            Monitor.PulseAll(_visibleSignal);
+        }
+    }
+
     private void Fail(Exception error, string doing, string path)
     {
         var failure = error switch
@@ -233,6 +279,11 @@ internal sealed partial class EventLog : IDisposable
 
             _waiters.Clear();
             Monitor.PulseAll(_gate);
+        }
+
+        lock (_visibleSignal)
+        {
+            Monitor.PulseAll(_visibleSignal);
         }
     }
 

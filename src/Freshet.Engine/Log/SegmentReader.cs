@@ -9,12 +9,15 @@ internal enum SegmentEnd
     Clean,
 
     /// <summary>
-    /// The last record is incomplete or fails its CRC and no valid record follows it: a write cut short by a crash.
+    /// The last record is incomplete (the file ends inside it) and no valid record follows it: a write cut short by a crash.
     /// Everything from <see cref="SegmentReader.Position"/> on can be cut off.
     /// </summary>
     TornTail,
 
-    /// <summary>A damaged record is followed by valid ones (or breaks the offset sequence): damage, not a cut write.</summary>
+    /// <summary>
+    /// A bad record is followed by valid ones, or is whole yet fails its CRC, or breaks the offset sequence: damage, not
+    /// a cut write.
+    /// </summary>
     Corrupt,
 }
 
@@ -90,13 +93,17 @@ internal sealed class SegmentReader : IDisposable
 
         if (!Fill(header.TotalBytes))
         {
-            return Bad($"the record at byte {Position:N0} claims {header.TotalBytes:N0} bytes, the file has {Length - Position:N0} left");
+            return Bad($"the record at byte {Position:N0} claims {header.TotalBytes:N0} bytes ({header.Count:N0} events from offset {header.FirstOffset:N0}), the file has {Length - Position:N0} left");
         }
 
         var record = _buffer.AsSpan(_start, header.TotalBytes);
         if (!LogRecordHeader.CrcMatches(record, crc))
         {
-            return Bad($"the record at byte {Position:N0} (offsets {header.FirstOffset:N0}..{header.EndOffset - 1:N0}) fails its checksum");
+            // Every byte of the record is there, so no write was cut short: a kill ends a file inside its last record,
+            // never on a whole one that fails its CRC. Damage, wherever it is, even with nothing valid after it.
+            End = SegmentEnd.Corrupt;
+            Problem = $"the record at byte {Position:N0} (offsets {header.FirstOffset:N0}..{header.EndOffset - 1:N0}, {header.Count:N0} events) fails its checksum";
+            return false;
         }
 
         if (header.FirstOffset != NextOffset)

@@ -23,6 +23,8 @@ internal sealed partial class Shard
     private volatile TaskCompletionSource? _paused; // Tests only: see Pause.
     private readonly StringInterner _strings;
     private readonly Action<ShardWork> _done;
+    // With a data directory: blocks until the log holds events below an offset; false when it failed first.
+    private readonly Func<long, bool>? _waitLogged;
     private FeatureCatalog _catalog;
     private FeatureTiles?[] _features;
     private long _nowMs = long.MinValue;
@@ -37,9 +39,10 @@ internal sealed partial class Shard
     private long _eventsApplied;
     private Task? _loop;
 
-    public Shard(int index, FeatureCatalog catalog, StringInterner strings, int queueCapacity, Action<ShardWork> done)
+    public Shard(int index, FeatureCatalog catalog, StringInterner strings, int queueCapacity, Action<ShardWork> done, Func<long, bool>? waitLogged = null)
     {
         Index = index;
+        _waitLogged = waitLogged;
         _strings = strings;
         _done = done;
         _catalog = catalog;
@@ -131,7 +134,10 @@ internal sealed partial class Shard
             }
         }
 
-        if (work.Batch is { } shared)
+        // Events become visible only once their log write succeeded: a batch the log then refused (a full disk) is
+        // dropped here, as its clients were told (507).
+        bool logged = work.LogEnd <= 0 || _waitLogged is null || _waitLogged(work.LogEnd);
+        if (work.Batch is { } shared && logged)
         {
             var batch = shared.Events;
             var items = work.Items!;
@@ -151,7 +157,10 @@ internal sealed partial class Shard
             Volatile.Write(ref _eventsApplied, _eventsApplied + work.Count);
         }
 
-        AdvanceClock(work.NowMs, work.Count); // Takes the lock in chunks: closing a minute's tiles can be a long job.
+        if (logged)
+        {
+            AdvanceClock(work.NowMs, work.Count); // Takes the lock in chunks: closing a minute's tiles can be a long job.
+        }
 
         work.Checkpoint?.WriteShard(this);
         Volatile.Write(ref _appliedSequence, work.Sequence);

@@ -24,7 +24,8 @@ internal sealed class SharedBatch
 
 /// <summary>
 /// What the router hands one shard per batch: its items (pooled array), the clock and the catalog in force, and, on
-/// a checkpoint marker, the request to write the shard's state as it is after this work.
+/// a checkpoint marker, the request to write the shard's state as it is after this work. <see cref="LogEnd"/> is the
+/// log offset after the batch's events (0: nothing to wait for): the shard applies them only once the log has them.
 /// </summary>
 internal readonly record struct ShardWork(
     SharedBatch? Batch,
@@ -34,7 +35,8 @@ internal readonly record struct ShardWork(
     FeatureCatalog Catalog,
     long Sequence,
     int ShardIndex,
-    CheckpointRequest? Checkpoint = null);
+    CheckpointRequest? Checkpoint = null,
+    long LogEnd = 0);
 
 /// <summary>
 /// A checkpoint in progress: every shard writes its file into <see cref="Directory"/> when the marker reaches it, so

@@ -44,7 +44,9 @@ public static class DataDirectoryCheck
         long syncedThrough = Directory.Exists(Path.Combine(full, "checkpoints"))
             ? new CheckpointStore(Path.Combine(full, "checkpoints")).List().Select(c => c.Offset).DefaultIfEmpty(0).Max()
             : 0;
-        var log = CheckLog(Path.Combine(full, "log"), syncedThrough, findings);
+        // Recovery replays from the newest usable checkpoint: segments wholly before it are not read at start.
+        long replayFrom = checkpoints.Count > 0 ? checkpoints.Max() : 0;
+        var log = CheckLog(Path.Combine(full, "log"), syncedThrough, replayFrom, findings);
         CheckCoverage(checkpoints, syncedThrough, log, findings);
         return findings;
     }
@@ -124,7 +126,7 @@ public static class DataDirectoryCheck
         });
         if (problem is not null || damaged)
         {
-            findings.Add(new(CheckSeverity.Error, part, problem ?? $"the record at byte {end:N0} is damaged and valid records follow it; the server refuses to start on it"));
+            findings.Add(new(CheckSeverity.Error, part, problem ?? $"the record at byte {end:N0} is damaged and more data follows it; the server refuses to start on it"));
             return null;
         }
 
@@ -167,7 +169,11 @@ public static class DataDirectoryCheck
 
                 if (journal is { } ids && (manifest.StringCount > ids.Strings || manifest.KeyCounts.Any(k => k.Value > ids.Keys.GetValueOrDefault(k.Key))))
                 {
-                    throw new StorageException(StorageProblem.Corrupt, "it needs ids the id journal does not hold");
+                    // The journal was synced through these ids before the checkpoint was committed: it lost them since.
+                    findings.Add(new(CheckSeverity.Error, IdJournal.FileName,
+                        $"the checkpoint at offset {offset:N0} needs {manifest.StringCount:N0} strings, but the journal's intact records hold {ids.Strings:N0}: "
+                        + "it was damaged or cut after that checkpoint was committed; the server refuses to start on it"));
+                    continue;
                 }
 
                 long bytes = 0;
@@ -199,7 +205,7 @@ public static class DataDirectoryCheck
 
     private sealed record LogSummary(long FirstOffset, long EndOffset, bool Readable);
 
-    private static LogSummary? CheckLog(string directory, long syncedThrough, List<CheckFinding> findings)
+    private static LogSummary? CheckLog(string directory, long syncedThrough, long replayFrom, List<CheckFinding> findings)
     {
         if (!Directory.Exists(directory))
         {
@@ -236,7 +242,15 @@ public static class DataDirectoryCheck
             }
 
             bool last = s == segments.Count - 1;
-            if (reader.HeaderProblem is not null && !(last && reader.Length < LogSegment.HeaderSize))
+            bool covered = !last && segments[s + 1].FirstOffset <= replayFrom && (reader.HeaderProblem is not null || reader.End != SegmentEnd.Clean);
+            if (covered)
+            {
+                // The same judgement as the server's: state does not need it, so it starts, and warns in its log.
+                findings.Add(new(CheckSeverity.Warning, part,
+                    $"damaged: {reader.HeaderProblem ?? reader.Problem}. The checkpoint at offset {replayFrom:N0} covers every event in it, so the server starts on it and logs a warning "
+                    + $"naming it; backfills and model rejoins that read the log from before offset {segments[s + 1].FirstOffset:N0} fail. Restore this segment from a backup if you need them"));
+            }
+            else if (reader.HeaderProblem is not null && !(last && reader.Length < LogSegment.HeaderSize))
             {
                 findings.Add(new(CheckSeverity.Error, part, $"damaged: {reader.HeaderProblem}; the server refuses to start on it"));
                 readable = false;
@@ -250,6 +264,17 @@ public static class DataDirectoryCheck
                 findings.Add(new(CheckSeverity.Error, part, $"damaged: {reader.Problem}; the server refuses to start on it"));
                 readable = false;
             }
+            else if (reader.End == SegmentEnd.Corrupt)
+            {
+                // Not a last record cut short, which is all a crash leaves: damage, and what it holds would be lost.
+                findings.Add(new(CheckSeverity.Error, part,
+                    $"damaged: {reader.Problem}; a crash only ever cuts the last record short, so it is damage, not a write cut short, and the events from offset {reader.NextOffset:N0} on were acknowledged; "
+                    + "the server refuses to start on it. Restore the data directory from a backup"
+                    + (reader.NextOffset >= syncedThrough
+                        ? ", or start with 'freshet serve --salvage-log', which keeps every valid record before and after the damage, moves the damaged bytes to salvaged/ and logs what was lost"
+                        : $"; --salvage-log cannot help, since the checkpoint at offset {syncedThrough:N0} holds state past the damage")));
+                readable = false;
+            }
             else if (reader.End != SegmentEnd.Clean && reader.NextOffset < syncedThrough)
             {
                 findings.Add(new(CheckSeverity.Error, part,
@@ -260,10 +285,11 @@ public static class DataDirectoryCheck
             {
                 findings.Add(new(CheckSeverity.Warning, part,
                     $"{reader.Problem}; the next start ends the log there, cutting the last {reader.Length - reader.Position:N0} bytes (from offset {reader.NextOffset:N0}) off. "
-                    + "A crash leaves such a tail: under durability 'always' none of it was acknowledged; under 'interval' or 'none' its newest events may have been"));
+                    + "A crash leaves such a tail, and then under durability 'always' none of it was acknowledged (under 'interval' or 'none' its newest events may have been). "
+                    + "If nothing crashed while it was written, the file was cut afterwards and those events were acknowledged: restore it from a backup instead"));
             }
 
-            expected = reader.NextOffset;
+            expected = covered ? segments[s + 1].FirstOffset : reader.NextOffset;
         }
 
         string range = minTime == long.MaxValue ? "" : $", event times {DateTimeOffset.FromUnixTimeMilliseconds(minTime):yyyy-MM-dd HH:mm} to {DateTimeOffset.FromUnixTimeMilliseconds(maxTime):yyyy-MM-dd HH:mm} UTC";

@@ -50,7 +50,16 @@ internal sealed class IdJournal : IDisposable
     /// Opens the journal in <paramref name="directory"/> and loads it into <paramref name="strings"/> and
     /// <paramref name="keys"/>, which must be fresh. Returns what was cut from a torn end, if anything.
     /// </summary>
-    public static IdJournal Open(string directory, StringInterner strings, EntityKeySpace keys, out string? tornTail)
+    public static IdJournal Open(string directory, StringInterner strings, EntityKeySpace keys, out string? tornTail) =>
+        Open(directory, strings, keys, needed: null, out tornTail);
+
+    /// <summary>
+    /// As <see cref="Open(string, StringInterner, EntityKeySpace, out string?)"/>, knowing the ids a committed checkpoint
+    /// needs (<paramref name="needed"/>): the journal was synced through them before that checkpoint was committed, so
+    /// a journal that ends short of them is damaged, not cut by a crash, and is refused (and left as it is) rather than
+    /// cut, which would drop every checkpoint and replay the log from the start.
+    /// </summary>
+    public static IdJournal Open(string directory, StringInterner strings, EntityKeySpace keys, IdsNeeded? needed, out string? tornTail)
     {
         if (strings.Count != 1)
         {
@@ -62,7 +71,7 @@ internal sealed class IdJournal : IDisposable
         try
         {
             var journal = new IdJournal(file, strings, keys);
-            tornTail = journal.Load();
+            tornTail = journal.Load(needed);
             journal._journaledStrings = strings.Count;
             return journal;
         }
@@ -196,7 +205,7 @@ internal sealed class IdJournal : IDisposable
         record.Write(bytes);
     }
 
-    private string? Load()
+    private string? Load(IdsNeeded? needed)
     {
         long length = _file.Length;
         if (length < HeaderSize)
@@ -230,7 +239,16 @@ internal sealed class IdJournal : IDisposable
         });
         if (damaged)
         {
-            throw Corrupt($"the record at byte {end:N0} is damaged and valid records follow it");
+            throw Corrupt($"the record at byte {end:N0} is damaged and more data follows it");
+        }
+
+        if (needed is { } ids && (_strings.Count < ids.Strings || ids.Keys.Any(k => _journaledKeys.GetValueOrDefault(k.Key) < k.Value)))
+        {
+            throw Corrupt(end < data.Length
+                ? $"the record at byte {end:N0} is cut short or fails its checksum, and the checkpoint at offset {ids.Offset:N0} needs ids from it "
+                    + $"({ids.Strings:N0} strings; the records before it hold {_strings.Count:N0}). It was synced before that checkpoint was committed, "
+                    + "so this is damage, not a sync cut short; the journal is left as it is"
+                : $"it ends at byte {end:N0} with {_strings.Count:N0} strings, but the checkpoint at offset {ids.Offset:N0} needs {ids.Strings:N0}: the file was cut");
         }
 
         if (end < data.Length)
@@ -358,10 +376,16 @@ internal sealed class IdJournal : IDisposable
         while (position < data.Length)
         {
             int length = data.Length - position >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(position)) : -1;
-            if (length <= 0 || position + 8L + length > data.Length
-                || Crc32C.Compute(data.AsSpan(position + 8, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
+            if (length <= 0 || position + 8L + length > data.Length)
             {
                 return (position, ValidRecordAfter(data, position + 1));
+            }
+
+            if (Crc32C.Compute(data.AsSpan(position + 8, length)) != BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(position + 4)))
+            {
+                // A whole record that fails its CRC with more data after it: a sync cut short ends inside its last
+                // record, so this is damage (a flipped bit), not a torn end.
+                return (position, position + 8L + length < data.Length || ValidRecordAfter(data, position + 1));
             }
 
             if (!visit(data.AsSpan(position + 8, length), position))
@@ -401,3 +425,6 @@ internal sealed class IdJournal : IDisposable
     private StorageException Corrupt(string what) => new(StorageProblem.Corrupt,
         $"the id journal {_file.Name} is damaged: {what}. Checkpoints cannot be read without it; restore the data directory from a backup.");
 }
+
+/// <summary>The ids a committed checkpoint needs from the journal (its manifest's counts), and that checkpoint's offset.</summary>
+internal sealed record IdsNeeded(int Strings, IReadOnlyDictionary<string, int> Keys, long Offset);

@@ -65,8 +65,18 @@ public sealed record StorageOptions
     /// </summary>
     public TimeSpan BackfillHorizon { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Start even when the newest log segment is damaged in the middle (past the newest checkpoint): keep every valid
+    /// record before and after the damage, move the damaged bytes into <c>salvaged/</c> in the data directory and log
+    /// what was cut. Off by default: such damage otherwise stops the start, since acknowledged events would be lost.
+    /// </summary>
+    public bool SalvageLog { get; init; }
+
     /// <summary>Receives a line for each checkpoint written or failed and each log segment deleted (for the server's log).</summary>
     public Action<string>? Diagnostics { get; init; }
+
+    /// <summary>Tests only: called by the log writer with half of a group commit written, so a test can copy the files as a kill would leave them.</summary>
+    internal Action? MidWriteHook { get; init; }
 
     /// <summary>Tests only: called at the risky moments (between checkpoint files, inside a segment roll) so a test can kill the process there.</summary>
     public Action<string>? FaultPoint { get; init; }

@@ -44,7 +44,7 @@ internal static class CheckCommand
             output.WriteLine(errors > 0
                 ? $"Damaged: {errors} error{(errors == 1 ? "" : "s")}. A server refuses to start on this directory (or would lose acknowledged events); restore it from a backup."
                 : warnings > 0
-                    ? $"Usable: {warnings} warning{(warnings == 1 ? "" : "s")}, which the next start repairs on its own."
+                    ? $"Usable: {warnings} warning{(warnings == 1 ? "" : "s")}: a server starts on it, repairing or reporting each as said above."
                     : "Healthy.");
             return errors > 0 ? ExitCodes.Storage : ExitCodes.Success;
         });

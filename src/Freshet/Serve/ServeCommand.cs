@@ -52,6 +52,13 @@ internal static class ServeCommand
             DefaultValueFactory = _ => new EngineOptions().DedupHorizonMs,
         };
 
+        var salvageLog = new Option<bool>("--salvage-log")
+        {
+            Description = "Start even though the newest log segment is damaged in the middle (which otherwise stops the start): keep every valid "
+                + "record before and after the damage, move the damaged bytes to salvaged/ in the data directory (never deleted) and log what was cut. "
+                + "Run 'freshet check' first to see what would be lost",
+        };
+
         var storage = StorageArguments.Create(dataByDefault: true);
         var command = new Command("serve",
             "Run the Freshet HTTP server on an embedded engine: POST events to /v1/events, read vectors, series, profiles and "
@@ -59,7 +66,7 @@ internal static class ServeCommand
             + "go to an event log in the data directory before they are acknowledged, and state is checkpointed, so a restart "
             + "(even after kill -9) recovers every acknowledged event exactly once. Ctrl+C stops it.")
         {
-            features, models, url, shards, maxBody, dedupHorizon,
+            features, models, url, shards, maxBody, dedupHorizon, salvageLog,
         };
         storage.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -77,6 +84,11 @@ internal static class ServeCommand
                 DedupHorizonMs = result.GetValue(dedupHorizon),
                 Storage = storage.Read(result, line => Log(output, line)),
             };
+            if (result.GetValue(salvageLog) && engineOptions.Storage is { } salvaging)
+            {
+                engineOptions = engineOptions with { Storage = salvaging with { SalvageLog = true } };
+            }
+
             if (result.GetValue(shards) is { } n)
             {
                 engineOptions = engineOptions with { ShardCount = n };

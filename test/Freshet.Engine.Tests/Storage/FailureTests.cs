@@ -108,6 +108,78 @@ public sealed class FailureTests
         Assert.NotNull(engine.StorageFailure);
     }
 
+    [Fact]
+    public async Task Ingest_WhenTheLogWriteFails_TheRefusedEventsNeverBecomeVisible()
+    {
+        string directory = DurableEngine.NewDirectory();
+        var events = OracleStream.Generate(37, 1_000, DurableEngine.Wall);
+        await using var engine = DurableEngine.Open(directory);
+        await DurableEngine.IngestAsync(engine, events, seed: 1);
+        string before = DurableEngine.Dump(engine);
+
+        // The write fails (as on a full disk: the always policy checks the segment is still there before each write).
+        // The events are copies of the newest ones with new ids and the same times (so not late, and the clock stays): only
+        // their being applied could change an answer.
+        Directory.Delete(directory, recursive: true);
+        var batch = new EventBatch();
+        DurableEngine.Fill(batch, engine.Strings, events.Skip(700).Select(e => e with { Index = e.Index + 100_000 }), withIds: true);
+        var result = engine.Ingest(batch);
+        Assert.True(result.Accepted > 0, "the copies should pass validation");
+        await Assert.ThrowsAsync<StorageException>(() => engine.WaitDurableAsync(result));
+
+        Assert.True(engine.Flush(TimeSpan.FromSeconds(30)), "the shards did not finish within 30 s");
+        Assert.Equal(before, DurableEngine.Dump(engine));
+    }
+
+    [TmpfsFact]
+    public async Task Ingest_WhenTheDiskFills_ReadsNeverIncludeTheRefusedEvents()
+    {
+        using var disk = Tmpfs.Mount(1 << 20);
+        string directory = Path.Combine(disk.Path, "data");
+        var events = OracleStream.Generate(38, 2_000, DurableEngine.Wall);
+        await using var engine = DurableEngine.Open(directory, storage: new StorageOptions { Directory = directory, CheckpointInterval = TimeSpan.Zero });
+        await DurableEngine.IngestAsync(engine, events, seed: 2);
+        string before = DurableEngine.Dump(engine);
+
+        // Fill the disk to the last byte, then send copies (new ids, same times) until the log refuses them.
+        using (var filler = new FileStream(Path.Combine(disk.Path, "filler"), FileMode.Create))
+        {
+            try
+            {
+                filler.Write(new byte[2 << 20]);
+                filler.Flush();
+            }
+            catch (IOException)
+            {
+                // Full, as intended.
+            }
+        }
+
+        var batch = new EventBatch();
+        StorageException? refused = null;
+        for (int copy = 1; copy <= 20 && refused is null; copy++)
+        {
+            batch.Clear();
+            DurableEngine.Fill(batch, engine.Strings, events.Skip(1_500).Select(e => e with { Index = e.Index + (copy * 100_000) }), withIds: true);
+            try
+            {
+                // The last page of the segment may still have room for a batch or two: those are acknowledged and count.
+                await engine.WaitDurableAsync(engine.Ingest(batch));
+                Assert.True(engine.Flush(TimeSpan.FromSeconds(30)), "the shards did not finish within 30 s");
+                before = DurableEngine.Dump(engine);
+            }
+            catch (StorageException error)
+            {
+                refused = error;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Equal(StorageProblem.Full, refused.Problem);
+        Assert.True(engine.Flush(TimeSpan.FromSeconds(30)), "the shards did not finish within 30 s");
+        Assert.Equal(before, DurableEngine.Dump(engine));
+    }
+
     [TmpfsFact]
     public void IdJournalSync_WhenTheDiskFillsHalfWay_CutsTheHalfBackAndTheNextSyncGoesOn()
     {
