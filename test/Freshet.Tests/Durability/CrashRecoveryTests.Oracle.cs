@@ -88,6 +88,18 @@ public sealed partial class CrashRecoveryTests
             }
         }
 
+        /// <summary><paramref name="count"/> new events, for a client that sends them one batch at a time.</summary>
+        public List<SentEvent> NewBatch(int count, Random random)
+        {
+            lock (_gate)
+            {
+                long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                var fresh = Enumerable.Range(0, count).Select(i => new SentEvent(_events.Count + i, now, random.Next(1, 1000))).ToList();
+                _events.AddRange(fresh);
+                return fresh;
+            }
+        }
+
         public void Settle(BatchKind kind, List<SentEvent> batch, PostAnswer answer)
         {
             lock (_gate)
