@@ -31,6 +31,13 @@ internal static class LogSalvage
 
         var lines = new List<string>();
         var damaged = new List<(long Start, long End)>();
+        if (data.Length >= LogSegment.HeaderSize && !data.AsSpan(0, LogSegment.HeaderSize).SequenceEqual(segmentHeader))
+        {
+            // A damaged segment header is rewritten from the file's name; the old bytes are kept like any other damage.
+            string header = SaveDamaged(salvageDirectory, name, data, 0, LogSegment.HeaderSize);
+            lines.Add($"salvage: rewrote the damaged header of {name} from its name (the old bytes are saved as {FolderName}/{header})");
+        }
+
         long expected = firstOffset; // The next offset as the file numbers it.
         long lost = 0; // Events lost so far: what later records are renumbered down by.
         int position = LogSegment.HeaderSize;

@@ -17,7 +17,8 @@ internal static class CheckCommand
         var command = new Command("check",
             "Verify a data directory without changing it: the id journal, every checkpoint file and every log record (checksums, "
             + "offsets in sequence), and whether the log still covers what the checkpoints need. Exits 0 when a server could start "
-            + "on it without losing acknowledged events, 4 otherwise.")
+            + "on it without losing acknowledged events, 4 otherwise. Damage in the newest segment past the last checkpoint can be "
+            + "got past with 'freshet serve --salvage-log', which keeps every valid record, sets the damaged bytes aside and logs what was lost.")
         {
             directory,
         };
