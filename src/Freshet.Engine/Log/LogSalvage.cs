@@ -43,8 +43,16 @@ internal static class LogSalvage
         int position = LogSegment.HeaderSize;
         while (position < data.Length)
         {
-            if (ValidRecordAt(data, position, out var header) && header.FirstOffset == expected)
+            if (ValidRecordAt(data, position, out var header) && header.FirstOffset >= expected)
             {
+                if (header.FirstOffset > expected)
+                {
+                    // A whole record, but offsets are missing before it: records were lost without damaging a byte.
+                    lines.Add($"salvage: the record at byte {position:N0} of {name} starts at offset {header.FirstOffset:N0}, {expected:N0} was expected: "
+                        + $"{header.FirstOffset - expected:N0} events lost; the {Describe(header.FirstOffset, lost + header.FirstOffset - expected)}");
+                    lost += header.FirstOffset - expected;
+                }
+
                 Keep(kept, data, position, header, header.FirstOffset - lost);
                 expected = header.EndOffset;
                 position += header.TotalBytes;
