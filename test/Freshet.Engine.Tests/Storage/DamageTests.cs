@@ -256,6 +256,40 @@ public sealed class DamageTests : DataDirectoryTest
         Assert.Equal(expected, DurableEngine.Dump(recovered));
     }
 
+    [Fact]
+    public void IdJournalOpen_WholeRecordFailingItsChecksumBeforeATornOne_IsDamageNotATornEnd()
+    {
+        string directory = NewDirectory();
+        Directory.CreateDirectory(directory);
+        var strings = new Freshet.Events.StringInterner();
+        long secondRecord;
+        using (var journal = IdJournal.Open(directory, strings, new Freshet.Features.EntityKeySpace(), out _))
+        {
+            strings.GetOrAdd("first");
+            journal.Sync();
+            secondRecord = new FileInfo(journal.Path).Length;
+            strings.GetOrAdd("second");
+            journal.Sync();
+            strings.GetOrAdd("third, whose record a crash cuts short");
+            journal.Sync();
+        }
+
+        // A sync cut short only ever leaves its own last record incomplete; a whole record before it failing its CRC is a
+        // flipped bit, even though no valid record follows it.
+        string path = Path.Combine(directory, IdJournal.FileName);
+        using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.SetLength(file.Length - 5);
+        }
+
+        DurableEngine.FlipBit(path, secondRecord + 12);
+
+        var error = Assert.Throws<StorageException>(() => IdJournal.Open(directory, new Freshet.Events.StringInterner(), new Freshet.Features.EntityKeySpace(), out _));
+        Assert.Equal(StorageProblem.Corrupt, error.Problem);
+        Assert.Contains(IdJournal.FileName, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"byte {secondRecord:N0}", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A data directory as a kill leaves it after the events (with a checkpoint after the first N when asked).</summary>
     private async Task<string> CrashedAfterAsync(List<RawEvent> events, int? checkpointAt)
     {
