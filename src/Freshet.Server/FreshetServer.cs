@@ -93,6 +93,9 @@ public static class FreshetServer
         return app;
     }
 
+    /// <summary>The Host header values a server at <paramref name="url"/> accepts when <see cref="ServerOptions.AllowedHosts"/> is empty.</summary>
+    public static IReadOnlyList<string> DefaultAllowedHosts(string url) => RequestGuards.DefaultAllowedHosts(url);
+
     /// <summary>Builds and starts the server; the returned handle knows the address it really listens on.</summary>
     public static async Task<RunningServer> StartAsync(FreshetEngine engine, ServerOptions options, CancellationToken cancellationToken = default)
     {
@@ -236,7 +239,8 @@ public static class FreshetServer
     private static readonly string RootText = string.Create(CultureInfo.InvariantCulture, $"""
         Freshet: fresh behaviour signals.
 
-          POST /v1/events                 ingest events (JSON array or NDJSON; gzip accepted; ?wait=true)
+          POST /v1/events                 ingest events (NDJSON or a JSON array, with -H 'Content-Type: application/x-ndjson'
+                                          or application/json; gzip accepted; ?wait=true)
           GET  /v1/features               the catalog: every feature as declared, with its version
           GET  /v1/vector/{"{entity}"}?key=K    a feature vector (&features=a,b &windows=1h,1d &as_of=T)
           POST /v1/vectors/{"{entity}"}         vectors of many keys: {"{"}"keys": ["k1", "k2"]{"}"}

@@ -115,7 +115,10 @@ internal static class RequestGuards
     /// <summary>The 415 answer for a body that is not declared JSON or NDJSON.</summary>
     public static IResult UnsupportedMediaType(string? contentType) =>
         Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-            (string.IsNullOrWhiteSpace(contentType) ? "the request has a body but no Content-Type" : $"Content-Type '{contentType}' is not accepted")
+            (string.IsNullOrWhiteSpace(contentType) ? "the request has a body but no Content-Type"
+                : contentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase)
+                    ? $"Content-Type '{contentType}' is not accepted (it is what curl --data-binary sends without -H)"
+                    : $"Content-Type '{contentType}' is not accepted")
             + "; send application/x-ndjson (one JSON object per line) or application/json, e.g. curl -H 'Content-Type: application/x-ndjson' --data-binary @events.ndjson. "
             + "(Types a web page could send without asking the server first, such as text/plain, are refused so that a page cannot post to a server on your machine.)",
             [new("accepted_media_types", AcceptedMediaTypes)]);

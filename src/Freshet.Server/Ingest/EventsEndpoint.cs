@@ -13,7 +13,8 @@ namespace Freshet.Server.Ingest;
 /// straight into an event batch and hands the batch to the engine. Every valid event is kept; each rejected one is
 /// reported by its position in the request. Status: 200 when nothing was rejected; 400 when some of the body is not
 /// JSON; 422 when it is JSON but some events break a rule (the valid events of the same request are accepted either
-/// way, and the response says how many); 413, 415, 429 and 503 refuse the whole request before anything is taken.
+/// way, and the response says how many); 408, 413, 415 (encoding), 429 and 503 refuse the whole request before anything
+/// is taken. The content type is checked for every endpoint by <see cref="Hosting.RequestGuards"/>.
 /// </summary>
 internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options)
 {
