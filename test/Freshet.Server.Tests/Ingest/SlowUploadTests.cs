@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Xunit.Abstractions;
 using static Freshet.Server.Tests.TestServer;
 
 namespace Freshet.Server.Tests.Ingest;
@@ -10,7 +11,7 @@ namespace Freshet.Server.Tests.Ingest;
 /// memory of bodies in flight is bounded by the body budget, and a body too slow ends in 408 (or a closed
 /// connection), never 500.
 /// </summary>
-public sealed class SlowUploadTests
+public sealed class SlowUploadTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task PostEvents_WhileSlowClientsTrickleTheirBodies_NormalClientsAreServed_AndTheSlowOnesAreCutOff()
@@ -64,6 +65,8 @@ public sealed class SlowUploadTests
                 }
             }
 
+            output.WriteLine($"normal clients: {string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Count()} x {g.Key}"))}; "
+                + $"slow clients: {string.Join(", ", endings.GroupBy(e => e).Select(g => $"{g.Count()} x {g.Key}"))}");
             Assert.True(endings.All(e => e is "408" or "closed"), $"expected each slow upload to end with 408 or a closed connection; got {string.Join(", ", endings)}");
             Assert.Equal(40, (await server.GetJsonAsync("v1/stats")).GetProperty("accepted").GetInt64());
         }
@@ -94,6 +97,21 @@ public sealed class SlowUploadTests
         var ingest = (await server.GetJsonAsync("v1/stats")).GetProperty("ingest");
         Assert.Equal(1, ingest.GetProperty("refused_slow").GetInt64());
         Assert.Equal(0, ingest.GetProperty("buffered_bytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task Request_WhoseHeadersNeverFinish_IsCutOffAfterTheHeadersTimeout()
+    {
+        await using var server = await StartAsync(new ServerOptions { RequestHeadersTimeout = TimeSpan.FromSeconds(1) });
+        using var connection = await RawConnection.OpenAsync(server);
+        await connection.SendAsync($"POST /v1/events HTTP/1.1\r\nHost: {server.Server.BaseAddress.Authority}\r\nContent-Type: application/x-ndjson\r\n");
+
+        // Kestrel answers 408 or just closes; either way within a few heartbeats of the 1 s timeout, not the default 30 s.
+        var started = DateTime.UtcNow;
+        var answer = await connection.ReadResponseAsync(TimeSpan.FromSeconds(15));
+
+        Assert.True(answer is null or { Status: 408 }, $"expected 408 or a closed connection; got {answer?.Text}");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10), $"the connection was still open after {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
     }
 
     [Fact]
