@@ -212,6 +212,8 @@ public static class FreshetServer
             .WithName("Score")
             .WithSummary("Rank candidates by a click model's probability")
             .WithDescription("Body: {\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\", \"category\": \"c\"}]}. Each candidate's fields override the context's; the answer lists them most likely first, with their index in the request.")
+            // The endpoint reads the body itself (to say where malformed JSON went wrong); this describes it for OpenAPI.
+            .Accepts<ScoreRequest>("application/json")
             .Produces<ScoreResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
