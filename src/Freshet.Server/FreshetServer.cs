@@ -39,11 +39,12 @@ public static class FreshetServer
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1;
             kestrel.AddServerHeader = false;
 
-            // A client that sends a body slower than this after the grace period is cut off, so a stalled upload
-            // cannot hold an ingest permit (and its buffer) for ever.
+            // A client that sends a body slower than this after the grace period is cut off (408), so a stalled upload
+            // cannot hold its buffer for ever; one that never finishes its headers is cut off too.
             kestrel.Limits.MinRequestBodyDataRate = options.BodyMinBytesPerSecond > 0
                 ? new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(options.BodyMinBytesPerSecond, options.BodyGracePeriod)
                 : null;
+            kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
         });
         builder.Logging.ClearProviders();
         if (options.FrameworkLogging)
@@ -57,6 +58,7 @@ public static class FreshetServer
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
         });
         builder.Services.AddProblemDetails();
+        RequestGuards.AddServices(builder.Services, options);
         builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Freshet";
@@ -79,11 +81,20 @@ public static class FreshetServer
         builder.Services.AddSingleton<ModelEndpoints>();
 
         var app = builder.Build();
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Kestrel reports a broken request (a chunk size that is not hex, a body too slow or too large) by throwing
+            // from the body read; that is the client's error with its own status, not a 500.
+            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
+        RequestGuards.Use(app);
         MapEndpoints(app);
         return app;
     }
+
+    /// <summary>The Host header values a server at <paramref name="url"/> accepts when <see cref="ServerOptions.AllowedHosts"/> is empty.</summary>
+    public static IReadOnlyList<string> DefaultAllowedHosts(string url) => RequestGuards.DefaultAllowedHosts(url);
 
     /// <summary>Builds and starts the server; the returned handle knows the address it really listens on.</summary>
     public static async Task<RunningServer> StartAsync(FreshetEngine engine, ServerOptions options, CancellationToken cancellationToken = default)
@@ -107,10 +118,11 @@ public static class FreshetServer
             .WithDescription("Every valid event is accepted even when others in the same request are rejected. 200: all accepted (duplicates are "
                 + "retries of events with the same id inside the dedup horizon: acknowledged, not counted again). 400: part of the body is not JSON; "
                 + "422: some events break a rule; both list each rejected event by index with a reason and say how many were accepted. "
-                + "413: body too large. 415: not JSON or unsupported encoding. 429/503: overloaded, retry after Retry-After. "
+                + "408: the body arrived too slowly. 413: body too large. 415: no JSON/NDJSON Content-Type, or an unsupported encoding. "
+                + "429/503: overloaded, retry after Retry-After. "
                 + "?wait=true answers only once the events are visible to queries.")
             // Not .Accepts(...): that makes routing refuse other content types with a bare 415 before the endpoint can
-            // explain; the endpoint checks the type itself. The request body is described for OpenAPI here instead.
+            // explain; RequestGuards checks the type of every body. The request body is described for OpenAPI here instead.
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.RequestBody = new OpenApiRequestBody
@@ -128,6 +140,7 @@ public static class FreshetServer
             })
             .Produces<IngestResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -195,10 +208,16 @@ public static class FreshetServer
             .WithName("GetModels")
             .WithSummary("Models learned from the stream and their live quality")
             .WithDescription("Click models: examples learned, the label join (exposures, positives, negatives, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's. Recommenders: users, items and interactions.");
-        app.MapPost("/v1/score", (ScoreRequest? body, ModelEndpoints endpoints) => endpoints.Score(body))
+        app.MapPost("/v1/score", (HttpRequest request, ModelEndpoints endpoints, CancellationToken ct) => endpoints.ScoreAsync(request, ct))
             .WithName("Score")
             .WithSummary("Rank candidates by a click model's probability")
-            .WithDescription("Body: {\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\", \"category\": \"c\"}]}. Each candidate's fields override the context's; the answer lists them most likely first, with their index in the request.");
+            .WithDescription("Body: {\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\", \"category\": \"c\"}]}. Each candidate's fields override the context's; the answer lists them most likely first, with their index in the request.")
+            // The endpoint reads the body itself (to say where malformed JSON went wrong); this describes it for OpenAPI.
+            .Accepts<ScoreRequest>("application/json")
+            .Produces<ScoreResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         app.MapGet("/v1/recommend", (HttpRequest request, ModelEndpoints endpoints) => endpoints.Recommend(request))
             .WithName("Recommend")
             .WithSummary("Items for a user from a recommender (model, user, k)")
@@ -222,7 +241,8 @@ public static class FreshetServer
     private static readonly string RootText = string.Create(CultureInfo.InvariantCulture, $"""
         Freshet: fresh behaviour signals.
 
-          POST /v1/events                 ingest events (JSON array or NDJSON; gzip accepted; ?wait=true)
+          POST /v1/events                 ingest events (NDJSON or a JSON array, with -H 'Content-Type: application/x-ndjson'
+                                          or application/json; gzip accepted; ?wait=true)
           GET  /v1/features               the catalog: every feature as declared, with its version
           GET  /v1/vector/{"{entity}"}?key=K    a feature vector (&features=a,b &windows=1h,1d &as_of=T)
           POST /v1/vectors/{"{entity}"}         vectors of many keys: {"{"}"keys": ["k1", "k2"]{"}"}

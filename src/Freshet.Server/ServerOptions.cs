@@ -13,19 +13,45 @@ public sealed record ServerOptions
     public long MaxBodyBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
-    /// Ingest requests processed at once, and as many more that may wait for a turn; beyond that the server answers
-    /// 429 with <c>Retry-After</c>. Together with <see cref="MaxBodyBytes"/> this bounds the memory ingest can hold.
+    /// Ingest requests parsed and ingested at once (their bodies already read), and as many more that may wait for a
+    /// turn; beyond that the server answers 429 with <c>Retry-After</c>. A body is read before it asks for a turn, so a
+    /// slow upload never holds one.
     /// </summary>
     public int MaxConcurrentIngests { get; init; } = Math.Max(4, 2 * Environment.ProcessorCount);
 
     /// <summary>
-    /// Slowest upload accepted, in bytes per second averaged after <see cref="BodyGracePeriod"/>; a slower client is
-    /// disconnected so it cannot hold an ingest permit. 0 turns the check off.
+    /// Bytes of request-body buffers all ingest requests together may hold while they are received, wait for a turn or
+    /// are parsed; a request that would pass it gets 429 with <c>Retry-After</c>. This is what bounds ingest's memory
+    /// (raised to what one body of <see cref="MaxBodyBytes"/> needs if set lower). Buffers are pooled powers of two, so a
+    /// 16 MiB body takes a 32 MiB buffer; a short body takes a buffer of its declared size.
+    /// </summary>
+    public long MaxBufferedBodyBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Slowest upload accepted, in bytes per second averaged after <see cref="BodyGracePeriod"/>; a slower body is cut
+    /// off with 408 (Kestrel's minimum request body data rate). 0 turns the check off.
     /// </summary>
     public double BodyMinBytesPerSecond { get; init; } = 240;
 
     /// <summary>How long a request body may take before <see cref="BodyMinBytesPerSecond"/> is enforced; more than 1 s (Kestrel refuses less).</summary>
     public TimeSpan BodyGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest an ingest body may take to arrive in full, however steady; past it the request gets 408. It stops a
+    /// client that keeps just above <see cref="BodyMinBytesPerSecond"/> from holding its buffer for hours.
+    /// </summary>
+    public TimeSpan BodyReadTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Longest a client may take to send the request line and headers before Kestrel closes the connection (408).</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Host header values accepted (names without port; <c>*.example.com</c> matches subdomains; <c>*</c> anything);
+    /// other hosts get 400, which stops DNS rebinding. Empty: chosen from <see cref="Url"/> — the loopback names
+    /// (<c>localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>) for a loopback address, the host itself for a named host,
+    /// and any host for a wildcard address (<c>0.0.0.0</c>, <c>[::]</c>, <c>*</c>), where the operator should name them.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary>Models learned from the stream (a models file, see <c>samples/models.yaml</c>); none by default.</summary>
     public Freshet.Learning.Pipeline.ModelSet Models { get; init; } = Freshet.Learning.Pipeline.ModelSet.Empty;

@@ -48,9 +48,9 @@ internal sealed class TestServer : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<TestServer> StartAsync(ServerOptions? options = null, string yaml = Yaml, EngineOptions? engineOptions = null)
+    public static async Task<TestServer> StartAsync(ServerOptions? options = null, string yaml = Yaml, EngineOptions? engineOptions = null, string sourceName = "test.yaml")
     {
-        var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(yaml, "test.yaml"), (engineOptions ?? new EngineOptions { ShardCount = 2 }) with
+        var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(yaml, sourceName), (engineOptions ?? new EngineOptions { ShardCount = 2 }) with
         {
             Time = new FixedTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0 + (2 * 3_600_000))),
         });

@@ -17,7 +17,8 @@ internal sealed class CatalogEndpoints(FreshetEngine engine)
         long now = engine.NowMs;
         bool hasNow = now != long.MinValue;
         var response = new CatalogResponse(
-            catalog.Definitions.SourceName,
+            // The file's name, not where it is on the server's machine.
+            Problems.DataPaths.FileName(catalog.Definitions.SourceName),
             catalog.Definitions.DeclaredVersion,
             catalog.Version,
             catalog.Fingerprint,

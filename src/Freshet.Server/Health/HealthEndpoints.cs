@@ -1,6 +1,7 @@
 using Freshet.Engine;
 using Freshet.Server.Ingest;
 using Freshet.Server.Json;
+using Freshet.Server.Problems;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,7 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
     {
         var stats = engine.GetStats();
         string? reason = lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
-            : engine.StorageFailure is { } failure ? $"the event log cannot be written: {failure.Message}"
+            : engine.StorageFailure is { } failure ? $"the event log cannot be written: {DataPaths.Relative(failure.Message, engine.GetStorageStats()?.Directory)}"
             : engine.IsSaturated ? "overloaded: shard queues are full"
             : null;
         var response = new ReadyResponse(reason is null ? "ready" : "not_ready", reason, stats.CatalogVersion, engine.QueueCapacity, Shards(stats));
@@ -49,8 +50,9 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
         return TypedResults.Json(response, ServerJsonContext.Default.StatsResponse);
     }
 
+    // Paths are named relative to the data directory, and the directory by its name: see DataPaths.
     private static StorageDto? Storage(Engine.Storage.StorageStats? s) => s is null ? null : new StorageDto(
-        s.Directory,
+        DataPaths.DirectoryName(s.Directory),
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Durability.ToString()),
         s.LogFirstOffset,
         s.LogEndOffset,
@@ -61,11 +63,11 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
         s.LastCheckpointAt,
         s.LastCheckpointDuration is { } d ? Math.Round(d.TotalMilliseconds, 1) : null,
         s.Checkpoints,
-        s.LastCheckpointError,
-        s.Failure);
+        s.LastCheckpointError is { } checkpointError ? DataPaths.Relative(checkpointError, s.Directory) : null,
+        s.Failure is { } failure ? DataPaths.Relative(failure, s.Directory) : null);
 
     private static IngestAdmissionDto Admission(EventsEndpoint.IngestAdmission a) =>
-        new(a.InProgress, a.Waiting, a.Limit, a.RefusedTooManyRequests, a.RefusedOverloaded);
+        new(a.InProgress, a.Waiting, a.Limit, a.RefusedTooManyRequests, a.RefusedOverloaded, a.Reading, a.BufferedBytes, a.BufferedBytesLimit, a.RefusedSlow);
 
     private static ShardDto[] Shards(Engine.Ingest.EngineStats stats) =>
         stats.Shards.Select(s => new ShardDto(s.Index, s.EventsApplied, s.AppliedSequence, s.QueueDepth)).ToArray();

@@ -13,7 +13,8 @@ namespace Freshet.Server.Ingest;
 /// straight into an event batch and hands the batch to the engine. Every valid event is kept; each rejected one is
 /// reported by its position in the request. Status: 200 when nothing was rejected; 400 when some of the body is not
 /// JSON; 422 when it is JSON but some events break a rule (the valid events of the same request are accepted either
-/// way, and the response says how many); 413, 415, 429 and 503 refuse the whole request before anything is taken.
+/// way, and the response says how many); 408, 413, 415 (encoding), 429 and 503 refuse the whole request before anything
+/// is taken. The content type is checked for every endpoint by <see cref="Hosting.RequestGuards"/>.
 /// </summary>
 internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options)
 {
@@ -23,62 +24,118 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     /// <summary>Largest batch (in events) whose scratch is returned to the pool.</summary>
     private const int PooledBatchEventsMax = 64 * 1024;
 
-    private static readonly string[] AcceptedMediaTypes = ["application/json", "application/x-ndjson", "application/jsonl", "application/ndjson", "application/x-jsonlines", "text/plain"];
-
     // Parsers and batches are reused across requests (a parser is single-threaded; a batch keeps its arrays).
     private readonly ConcurrentBag<Scratch> _scratch = [];
 
-    // At most MaxConcurrentIngests requests read and ingest at once and as many wait for a turn; the rest get 429.
-    // With MaxBodyBytes this bounds the memory ingest holds. (A SemaphoreSlim rather than ASP.NET Core's rate-limiting
+    // The body is read first, without a permit, so bytes not yet received never hold one: a client that trickles its
+    // upload costs only its own buffer (bounded by the body budget) until Kestrel's minimum data rate or the read
+    // timeout cuts it off. Then at most MaxConcurrentIngests requests parse and ingest at once and as many wait for a
+    // turn, their bodies already read; the rest get 429. (A SemaphoreSlim rather than ASP.NET Core's rate-limiting
     // middleware: the endpoint then decides, and answers with its own problem document.)
     private readonly SemaphoreSlim _permits = new(options.MaxConcurrentIngests, options.MaxConcurrentIngests);
+    private readonly BodyBudget _budget = new(Math.Max(options.MaxBufferedBodyBytes, BodyBudget.MinimumFor(options.MaxBodyBytes)));
     private int _waiting;
     private int _inProgress;
     private long _refusedTooMany;
     private long _refusedOverloaded;
+    private long _refusedSlow;
 
     /// <summary>What admission is doing now and has refused since start (for <c>/v1/stats</c>).</summary>
     public IngestAdmission Admission => new(
         Volatile.Read(ref _inProgress), Volatile.Read(ref _waiting), options.MaxConcurrentIngests,
-        Interlocked.Read(ref _refusedTooMany), Interlocked.Read(ref _refusedOverloaded));
+        Interlocked.Read(ref _refusedTooMany), Interlocked.Read(ref _refusedOverloaded),
+        _budget.Reading, _budget.UsedBytes, _budget.LimitBytes, Interlocked.Read(ref _refusedSlow));
 
     public async Task<IResult> HandleAsync(HttpContext http, bool wait, CancellationToken cancellationToken)
     {
-        if (!_permits.Wait(0, CancellationToken.None))
+        if (engine.StorageFailure is { } failure)
         {
-            if (Interlocked.Increment(ref _waiting) > options.MaxConcurrentIngests)
-            {
-                Interlocked.Decrement(ref _waiting);
-                Interlocked.Increment(ref _refusedTooMany);
-                return Problems.Problems.Overloaded(http, StatusCodes.Status429TooManyRequests,
-                    $"{options.MaxConcurrentIngests} ingest requests are in progress and as many are waiting; retry after the Retry-After delay",
-                    options.RetryAfterSeconds);
-            }
+            return Problems.Problems.StorageFailed(failure, engine.GetStorageStats()?.Directory);
+        }
 
-            try
-            {
-                await _permits.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _waiting);
-            }
+        // Shed load before reading the body: a full shard queue means the engine is behind, and holding the request
+        // would only hold its memory too.
+        if (engine.IsSaturated)
+        {
+            Interlocked.Increment(ref _refusedOverloaded);
+            return Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable,
+                "the engine's shard queues are full; retry after the Retry-After delay (events with ids are safe to resend)", options.RetryAfterSeconds);
+        }
+
+        var (body, error, detail) = await RequestBodyReader.ReadAsync(http.Request, options.MaxBodyBytes, _budget, options.BodyReadTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        if (Refusal(http, error, detail) is { } refused)
+        {
+            return refused;
         }
 
         Ingested ingested;
-        Interlocked.Increment(ref _inProgress);
-        try
+        using (body)
         {
-            ingested = await IngestAsync(http, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _inProgress);
-            _permits.Release();
+            if (!_permits.Wait(0, CancellationToken.None))
+            {
+                if (Interlocked.Increment(ref _waiting) > options.MaxConcurrentIngests)
+                {
+                    Interlocked.Decrement(ref _waiting);
+                    Interlocked.Increment(ref _refusedTooMany);
+                    return Problems.Problems.Overloaded(http, StatusCodes.Status429TooManyRequests,
+                        $"{options.MaxConcurrentIngests} ingest requests are being processed and as many are waiting; retry after the Retry-After delay",
+                        options.RetryAfterSeconds);
+                }
+
+                try
+                {
+                    await _permits.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _waiting);
+                }
+            }
+
+            Interlocked.Increment(ref _inProgress);
+            try
+            {
+                ingested = Ingest(body);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inProgress);
+                _permits.Release();
+            }
         }
 
         // Waiting for the log to be safe holds no permit and no buffer: more requests can join the same group commit.
         return ingested.Answer ?? await AnswerAsync(ingested, wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The problem document for a body that could not be read, or null when it was.</summary>
+    private IResult? Refusal(HttpContext http, BodyError error, string? detail)
+    {
+        switch (error)
+        {
+            case BodyError.None:
+                return null;
+            case BodyError.TooLarge:
+                return Problems.Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Body too large", detail!,
+                    [new("max_bytes", options.MaxBodyBytes)]);
+            case BodyError.UnsupportedEncoding:
+                return Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Unsupported content encoding", detail!);
+            case BodyError.BadGzip:
+                return Problems.Problems.Of(StatusCodes.Status400BadRequest, "bad-gzip", "Body is not valid gzip", detail!);
+            case BodyError.BadFraming:
+                return Problems.Problems.Of(StatusCodes.Status400BadRequest, "bad-framing", "Malformed request body", detail!);
+            case BodyError.TimedOut:
+                Interlocked.Increment(ref _refusedSlow);
+
+                // The rest of the body is not worth waiting for: the connection closes after this answer.
+                http.Response.Headers.Connection = "close";
+                return Problems.Problems.Of(StatusCodes.Status408RequestTimeout, "body-timeout", "Body too slow", detail!,
+                    [new("min_bytes_per_second", options.BodyMinBytesPerSecond), new("read_timeout_seconds", options.BodyReadTimeout.TotalSeconds)]);
+            default:
+                Interlocked.Increment(ref _refusedTooMany);
+                return Problems.Problems.Overloaded(http, StatusCodes.Status429TooManyRequests, detail!, options.RetryAfterSeconds);
+        }
     }
 
     /// <summary>The answer to a request the engine took: after its events are durable (and, with ?wait=true, visible).</summary>
@@ -92,7 +149,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
         }
         catch (Engine.Storage.StorageException storageError)
         {
-            return Problems.Problems.StorageFailed(storageError, ingested.EventCount);
+            return Problems.Problems.StorageFailed(storageError, engine.GetStorageStats()?.Directory, ingested.EventCount);
         }
 
         if (wait && result.Accepted > 0
@@ -114,55 +171,19 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     /// <summary>Either an answer already (the request was refused), or what the engine took and what it rejected.</summary>
     private readonly record struct Ingested(IResult? Answer, IngestResult? Result = null, List<RejectedEvent>? Rejected = null, int EventCount = 0);
 
-    private async Task<Ingested> IngestAsync(HttpContext http, CancellationToken cancellationToken)
+    /// <summary>Parses a body that was read in full and hands its events to the engine; runs under an ingest permit.</summary>
+    private Ingested Ingest(RequestBody body)
     {
-        var request = http.Request;
-        if (!IsAcceptedMediaType(request.ContentType))
-        {
-            return new Ingested(Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-                $"Content-Type '{request.ContentType}' is not accepted; send events as application/json (an array or NDJSON) or application/x-ndjson",
-                [new("accepted_media_types", AcceptedMediaTypes)]));
-        }
-
-        if (engine.StorageFailure is { } failure)
-        {
-            return new Ingested(Problems.Problems.StorageFailed(failure));
-        }
-
-        // Shed load before reading the body: a full shard queue means the engine is behind, and holding the request
-        // would only hold its memory too.
-        if (engine.IsSaturated)
-        {
-            Interlocked.Increment(ref _refusedOverloaded);
-            return new Ingested(Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable,
-                "the engine's shard queues are full; retry after the Retry-After delay (events with ids are safe to resend)", options.RetryAfterSeconds));
-        }
-
-        var (body, error, detail) = await RequestBodyReader.ReadAsync(request, options.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
-        switch (error)
-        {
-            case BodyError.TooLarge:
-                return new Ingested(Problems.Problems.Of(StatusCodes.Status413PayloadTooLarge, "body-too-large", "Body too large", detail!,
-                    [new("max_bytes", options.MaxBodyBytes)]));
-            case BodyError.UnsupportedEncoding:
-                return new Ingested(Problems.Problems.Of(StatusCodes.Status415UnsupportedMediaType, "unsupported-encoding", "Unsupported content encoding", detail!));
-            case BodyError.BadGzip:
-                return new Ingested(Problems.Problems.Of(StatusCodes.Status400BadRequest, "bad-gzip", "Body is not valid gzip", detail!));
-        }
-
         var scratch = _scratch.TryTake(out var s) ? s : new Scratch(engine.Strings);
         try
         {
-            using (body)
+            if (IsBlank(body.Span))
             {
-                if (IsBlank(body.Span))
-                {
-                    return new Ingested(Problems.Problems.Of(StatusCodes.Status400BadRequest, "empty-body", "Empty body",
-                        "the body has no events; send a JSON array of event objects or one object per line (NDJSON)"));
-                }
-
-                scratch.Parser.Parse(body.Span, scratch.Batch, scratch.Errors);
+                return new Ingested(Problems.Problems.Of(StatusCodes.Status400BadRequest, "empty-body", "Empty body",
+                    "the body has no events; send a JSON array of event objects or one object per line (NDJSON)"));
             }
+
+            scratch.Parser.Parse(body.Span, scratch.Batch, scratch.Errors);
 
             IngestResult result;
             try
@@ -171,7 +192,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             }
             catch (Engine.Storage.StorageException storageError)
             {
-                return new Ingested(Problems.Problems.StorageFailed(storageError, scratch.Batch.Count));
+                return new Ingested(Problems.Problems.StorageFailed(storageError, engine.GetStorageStats()?.Directory, scratch.Batch.Count));
             }
 
             engine.CountRejected(scratch.Errors);
@@ -234,17 +255,6 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     /// <summary>The reason's code in responses and stats: <c>MissingType</c> → <c>missing_type</c>.</summary>
     public static string ReasonCode(EventRejectReason reason) => JsonNamingPolicy.SnakeCaseLower.ConvertName(reason.ToString());
 
-    private static bool IsAcceptedMediaType(string? contentType)
-    {
-        if (string.IsNullOrWhiteSpace(contentType))
-        {
-            return true; // A bare `curl --data-binary @events.json` without -H still works.
-        }
-
-        string mediaType = contentType.Split(';', 2)[0].Trim();
-        return AcceptedMediaTypes.Any(t => t.Equals(mediaType, StringComparison.OrdinalIgnoreCase));
-    }
-
     private static bool IsBlank(ReadOnlySpan<byte> utf8)
     {
         foreach (byte b in utf8)
@@ -258,8 +268,12 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
         return true;
     }
 
-    /// <summary>Ingest requests being read or ingested now, waiting for a turn, the limit of each, and refusals since start.</summary>
-    public readonly record struct IngestAdmission(int InProgress, int Waiting, int Limit, long RefusedTooManyRequests, long RefusedOverloaded);
+    /// <summary>
+    /// Ingest requests parsed and ingested now, waiting for a turn (body read), the limit of each, refusals since start,
+    /// and the bodies being received with the bytes their buffers hold against the budget.
+    /// </summary>
+    public readonly record struct IngestAdmission(int InProgress, int Waiting, int Limit, long RefusedTooManyRequests, long RefusedOverloaded,
+        int Reading, long BufferedBytes, long BufferedBytesLimit, long RefusedSlow);
 
     private sealed class Scratch(StringInterner strings)
     {

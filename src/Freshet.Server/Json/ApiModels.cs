@@ -97,8 +97,13 @@ public sealed record ShardDto(int Index, long EventsApplied, long AppliedSequenc
 
 public sealed record DedupDto(string Horizon, int Ids, long Bytes, long EarlyTurns);
 
-/// <summary>Ingest admission: requests in progress and waiting (each up to <c>Limit</c>), and requests refused since start with 429 (too many requests) and 503 (shard queues full).</summary>
-public sealed record IngestAdmissionDto(int InProgress, int Waiting, int Limit, long RefusedTooManyRequests, long RefusedOverloaded);
+/// <summary>
+/// Ingest admission: requests parsed and ingested now and waiting for a turn (each up to <c>Limit</c>), requests refused
+/// since start with 429 (too many requests, or the body budget full) and 503 (shard queues full); bodies being received,
+/// the bytes their buffers hold against <c>BufferedBytesLimit</c>, and bodies cut off as too slow (408).
+/// </summary>
+public sealed record IngestAdmissionDto(int InProgress, int Waiting, int Limit, long RefusedTooManyRequests, long RefusedOverloaded,
+    int Reading, long BufferedBytes, long BufferedBytesLimit, long RefusedSlow);
 
 /// <summary>Readiness: whether the server takes traffic now, and why not.</summary>
 public sealed record ReadyResponse(string Status, string? Reason, long CatalogVersion, int QueueCapacity, IReadOnlyList<ShardDto> Shards);

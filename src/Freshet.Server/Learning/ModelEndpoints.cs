@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Freshet.Learning.Pipeline;
 using Freshet.Server.Json;
 using Freshet.Server.Serving;
@@ -12,11 +13,31 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
 
     public IResult GetAll() => TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
 
+    public async Task<IResult> ScoreAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ScoreRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync(request.Body, ServerJsonContext.Default.ScoreRequest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            // The serializer knows where it stopped and what it expected; say both instead of a bare 400.
+            return Problems.Problems.Of(StatusCodes.Status400BadRequest, "malformed-json", "Malformed JSON",
+                $"the body is not a valid score request: {Problems.JsonErrors.Describe(e)}; send {ScoreExample}",
+                [new("line", (e.LineNumber ?? 0) + 1), new("byte_in_line", (e.BytePositionInLine ?? 0) + 1), new("path", e.Path)]);
+        }
+
+        return Score(body);
+    }
+
+    private const string ScoreExample = "{\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\"}, …]}";
+
     public IResult Score(ScoreRequest? body)
     {
         if (body is null)
         {
-            return Problems.Problems.BadParameter("body", "send a JSON object: {\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\"}, …]}");
+            return Problems.Problems.BadParameter("body", $"send a JSON object: {ScoreExample}");
         }
 
         var model = learning.ClickModels.FirstOrDefault(m => m.Definition.Name == body.Model);

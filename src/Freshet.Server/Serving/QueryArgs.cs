@@ -78,10 +78,18 @@ internal static class QueryArgs
 
         if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ms))
         {
-            if (ms < EventJsonParser.MinTimeMs)
+            if (ms is > 0 and < EventJsonParser.MinTimeMs && ms * 1000 is >= EventJsonParser.MinTimeMs and <= EventJsonParser.MaxTimeMs)
             {
                 problem = Problems.Problems.BadParameter(parameter,
                     $"{parameter}: {text} looks like epoch seconds; times are epoch milliseconds ({ms}000) or ISO-8601");
+                return false;
+            }
+
+            if (ms is < EventJsonParser.MinTimeMs or > EventJsonParser.MaxTimeMs)
+            {
+                problem = Problems.Problems.BadParameter(parameter, string.Create(CultureInfo.InvariantCulture,
+                    $"{parameter}: {text} is out of range; times are epoch milliseconds from {EventJsonParser.MinTimeMs} ({TimeMath.FormatUtc(EventJsonParser.MinTimeMs, "?")}) "
+                    + $"to {EventJsonParser.MaxTimeMs} ({TimeMath.FormatUtc(EventJsonParser.MaxTimeMs, "?")}), or ISO-8601"));
                 return false;
             }
 

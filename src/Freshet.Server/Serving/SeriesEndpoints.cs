@@ -21,6 +21,14 @@ internal sealed class SeriesEndpoints(FreshetEngine engine)
             return problem;
         }
 
+        if (from is { } start && to is { } end0 && start > end0)
+        {
+            // An empty answer here would read as "no data"; the request itself is backwards.
+            return Problems.Problems.Of(StatusCodes.Status400BadRequest, "bad-range", "Bad time range",
+                $"from ({TimeMath.FormatUtc(start, "?")}, {start}) is after to ({TimeMath.FormatUtc(end0, "?")}, {end0}); from must be at or before to",
+                [new("from", start), new("to", end0)]);
+        }
+
         var key = QueryArgs.Key(request);
         try
         {

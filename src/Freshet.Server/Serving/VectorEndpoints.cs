@@ -41,7 +41,7 @@ internal sealed class VectorEndpoints(FreshetEngine engine, ServerOptions option
         catch (JsonException e)
         {
             return Problems.Problems.Of(StatusCodes.Status400BadRequest, "malformed-json", "Malformed JSON",
-                $"the body is not a valid batch request ({e.Message}); send {{\"keys\": [\"k1\", [\"part1\", \"part2\"]], \"features\": [...], \"windows\": [\"1h\"], \"as_of\": ...}}");
+                $"the body is not a valid batch request ({Problems.JsonErrors.Describe(e)}); send {{\"keys\": [\"k1\", [\"part1\", \"part2\"]], \"features\": [...], \"windows\": [\"1h\"], \"as_of\": ...}}");
         }
 
         if (body?.Keys is not { Count: > 0 } keys)

@@ -44,6 +44,30 @@ internal static class ServeCommand
             CustomParser = ServeOptions.ParseSize,
             DefaultValueFactory = _ => new ServerOptions().MaxBodyBytes,
         };
+        var allowedHosts = new Option<string[]>("--allowed-hosts")
+        {
+            Description = "Host header values to serve (comma-separated names without port; *.example.com matches subdomains; * any); "
+                + "other hosts get 400, which stops DNS rebinding [default: the loopback names for a loopback --url, the host of a named --url, "
+                + "any host for 0.0.0.0 or [::]]",
+            HelpName = "hosts",
+            CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray(),
+        };
+        var bodyTimeout = new Option<long>("--body-timeout")
+        {
+            Description = "Longest an ingest body may take to arrive in full, e.g. 2m; a slower one gets 408 (bodies under 240 bytes/s "
+                + "after their first 5 s are cut off sooner)",
+            HelpName = "duration",
+            CustomParser = r => ServeOptions.ParseDuration(r, allowZero: false),
+            DefaultValueFactory = _ => (long)new ServerOptions().BodyReadTimeout.TotalMilliseconds,
+        };
+        var maxBuffered = new Option<long>("--max-buffered-bodies")
+        {
+            Description = "Memory all ingest bodies in flight may hold together (being received, waiting, or parsed), e.g. 256MiB; "
+                + "a request past it gets 429",
+            HelpName = "size",
+            CustomParser = r => ServeOptions.ParseSize(r, 1L << 40),
+            DefaultValueFactory = _ => new ServerOptions().MaxBufferedBodyBytes,
+        };
         var dedupHorizon = new Option<long>("--dedup-horizon")
         {
             Description = "How long event ids are remembered so a retried event counts once (on the engine's clock), e.g. 10m, 1h; 0 turns it off",
@@ -66,7 +90,7 @@ internal static class ServeCommand
             + "go to an event log in the data directory before they are acknowledged, and state is checkpointed, so a restart "
             + "(even after kill -9) recovers every acknowledged event exactly once. Ctrl+C stops it.")
         {
-            features, models, url, shards, maxBody, dedupHorizon, salvageLog,
+            features, models, url, allowedHosts, shards, maxBody, maxBuffered, bodyTimeout, dedupHorizon, salvageLog,
         };
         storage.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -104,6 +128,9 @@ internal static class ServeCommand
             {
                 Url = result.GetValue(url)!,
                 MaxBodyBytes = result.GetValue(maxBody),
+                MaxBufferedBodyBytes = result.GetValue(maxBuffered),
+                BodyReadTimeout = TimeSpan.FromMilliseconds(result.GetValue(bodyTimeout)),
+                AllowedHosts = result.GetValue(allowedHosts) ?? [],
                 Models = modelSet,
                 ModelStateDirectory = engineOptions.Storage is { } storageOptions ? Path.Combine(storageOptions.Directory, "models") : null,
                 // Models are state like the rest: saved as often as it is checkpointed (0: only at a clean stop).
@@ -138,6 +165,13 @@ internal static class ServeCommand
                 output.WriteLine($"Listening on {server.BaseAddress} ({engine.ShardCount} shards, bodies up to {ServeOptions.FormatSize(serverOptions.MaxBodyBytes)}, "
                     + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : Duration.Format(engineOptions.DedupHorizonMs))}, "
                     + $"{StorageArguments.Describe(engineOptions.Storage)}). Try: curl {server.BaseAddress}v1/features   Ctrl+C stops.");
+                var hosts = serverOptions.AllowedHosts.Count > 0 ? serverOptions.AllowedHosts : FreshetServer.DefaultAllowedHosts(serverOptions.Url);
+                if (hosts.Contains("*"))
+                {
+                    output.WriteLine("Any Host header is served (the address is not loopback and no --allowed-hosts was given); "
+                        + "name the hosts clients use with --allowed-hosts so a web page cannot rebind its name to this server.");
+                }
+
                 output.Flush();
                 try
                 {

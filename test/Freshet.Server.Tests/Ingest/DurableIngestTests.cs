@@ -15,7 +15,8 @@ public sealed class DurableIngestTests
         string directory = Path.Combine(Path.GetTempPath(), "freshet-server-tests", Guid.NewGuid().ToString("N"));
         try
         {
-            await using (var server = await StartAsync(engineOptions: Options(directory)))
+            // The features file and the data directory are named without where they are on the server's machine.
+            await using (var server = await StartAsync(engineOptions: Options(directory), sourceName: Path.Combine(Path.GetTempPath(), "secret-place", "features.yaml")))
             {
                 string body = Event("view", T0, "a", id: "e1") + Event("view", T0 + 1000, "a", id: "e2") + Event("click", T0 + 2000, "a", id: "e3");
                 var answer = await ReadAsync(await server.PostEventsAsync(body, wait: false), 200);
@@ -24,6 +25,8 @@ public sealed class DurableIngestTests
                 var storage = (await server.GetJsonAsync("v1/stats")).GetProperty("storage");
                 Assert.Equal("always", storage.GetProperty("durability").GetString());
                 Assert.Equal(3, storage.GetProperty("durable_offset").GetInt64());
+                Assert.Equal(Path.GetFileName(directory), storage.GetProperty("directory").GetString());
+                Assert.Equal("features.yaml", (await server.GetJsonAsync("v1/features")).GetProperty("source").GetString());
             }
 
             await using var restarted = await StartAsync(engineOptions: Options(directory));
@@ -82,7 +85,14 @@ public sealed class DurableIngestTests
             Assert.Contains("the event log cannot be written", ready.GetProperty("reason").GetString(), StringComparison.Ordinal);
             var next = await ReadAsync(await server.PostEventsAsync(Event("view", T0, "z", id: "after")), 507);
             Assert.Equal("full", next.GetProperty("storage_problem").GetString());
-            Assert.Contains("device is full", (await server.GetJsonAsync("v1/stats")).GetProperty("storage").GetProperty("failure").GetString(), StringComparison.Ordinal);
+            string failure = (await server.GetJsonAsync("v1/stats")).GetProperty("storage").GetProperty("failure").GetString()!;
+            Assert.Contains("device is full", failure, StringComparison.Ordinal);
+
+            // Files are named relative to the data directory: a client learns nothing of where it is.
+            foreach (string said in new[] { problem.Value.GetProperty("detail").GetString()!, next.GetProperty("detail").GetString()!, failure, ready.GetProperty("reason").GetString()! })
+            {
+                Assert.DoesNotContain(disk.Path, said, StringComparison.Ordinal);
+            }
         }
 
         disk.Remount("size=64m");

@@ -198,6 +198,8 @@ public sealed class EventsEndpointTests
     [Theory]
     [InlineData("application/xml", "unsupported-media-type")]
     [InlineData("application/x-www-form-urlencoded", "unsupported-media-type")]
+    [InlineData("text/plain", "unsupported-media-type")]
+    [InlineData("multipart/form-data; boundary=x", "unsupported-media-type")]
     public async Task PostEvents_UnsupportedContentType_Is415(string contentType, string code)
     {
         await using var server = await StartAsync();
@@ -232,49 +234,25 @@ public sealed class EventsEndpointTests
     }
 
     [Fact]
-    public async Task PostEvents_MoreConcurrentRequestsThanAllowed_Is429WithRetryAfter_AndTheOthersComplete()
-    {
-        // The stalled uploads below must not be cut off as too slow while the test runs on a busy machine.
-        await using var server = await StartAsync(new ServerOptions { MaxConcurrentIngests = 1, RetryAfterSeconds = 2, BodyGracePeriod = TimeSpan.FromMinutes(5) });
-        // Two raw connections announce a body and send only its first byte: one holds the one permit, the other the
-        // one place in the queue. Each is admitted before the next is sent (seen in /v1/stats), so the probe below
-        // cannot overtake them and take the waiting place itself.
-        var first = await StallAsync(server);
-        await WaitForAdmissionAsync(server, inProgress: 1, waiting: 0);
-        var second = await StallAsync(server);
-        await WaitForAdmissionAsync(server, inProgress: 1, waiting: 1);
-        var held = new[] { first, second };
-
-        var refused = await server.PostEventsAsync(Event("view", T0, "b"), wait: false);
-        var problem = await ReadAsync(refused, 429);
-        Assert.Equal("2", refused.Headers.GetValues("Retry-After").Single());
-        Assert.Equal("https://freshet.dev/problems/overloaded", problem.GetProperty("type").GetString());
-        Assert.Equal(1, (await server.GetJsonAsync("v1/stats")).GetProperty("ingest").GetProperty("refused_too_many_requests").GetInt64());
-
-        // Finishing the stalled bodies lets both through: the first held the permit, the second waited its turn.
-        foreach (var connection in held)
-        {
-            await connection.Stream.WriteAsync(Encoding.UTF8.GetBytes(connection.Remainder));
-        }
-
-        foreach (var connection in held)
-        {
-            string response = await new StreamReader(connection.Stream).ReadLineAsync() ?? "";
-            Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
-            connection.Client.Dispose();
-        }
-    }
-
-    [Fact]
-    public async Task PostEvents_UploadSlowerThanTheMinimumRate_IsCutOff_AndFreesItsPermit()
+    public async Task PostEvents_UploadSlowerThanTheMinimumRate_Is408OrClosed_AndHoldsNothingAfterwards()
     {
         await using var server = await StartAsync(new ServerOptions { MaxConcurrentIngests = 1, BodyGracePeriod = TimeSpan.FromSeconds(2) });
-        var stalled = await StallAsync(server);
-        await WaitForAdmissionAsync(server, inProgress: 1, waiting: 0);
+        using var stalled = await RawConnection.OpenAsync(server);
+        await stalled.SendHeadAsync(server, "POST", "/v1/events", ["Content-Type: application/x-ndjson", "Content-Length: 100"], "{");
 
         // Kestrel checks the rate on its one-second heartbeat once the grace period (at least 2 s: Kestrel refuses less) is over.
-        await WaitForAdmissionAsync(server, inProgress: 0, waiting: 0);
-        stalled.Client.Dispose();
+        var answer = await stalled.ReadResponseAsync(TimeSpan.FromSeconds(20));
+
+        Assert.True(answer is null or { Status: 408 }, $"expected 408 or a closed connection for a stalled body; got {answer?.Text}");
+        // A closed connection may be seen before the server's read gives its buffer back: wait for that, bounded.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        JsonElement ingest;
+        while ((ingest = (await server.GetJsonAsync("v1/stats")).GetProperty("ingest")).GetProperty("buffered_bytes").GetInt64() != 0
+            || ingest.GetProperty("reading").GetInt32() != 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"expected the stalled upload to hold nothing within 10 s; /v1/stats says {ingest}");
+            await Task.Delay(10);
+        }
 
         await ReadAsync(await server.PostEventsAsync(Event("view", T0, "a")), 200);
     }
@@ -317,38 +295,6 @@ public sealed class EventsEndpointTests
         await server.GetJsonAsync("readyz", 200);
         var retried = await ReadAsync(await server.PostEventsAsync(Event("view", T0, "a", id: "late-retry")), 200);
         Assert.Equal(1, retried.GetProperty("accepted").GetInt32());
-    }
-
-    private static async Task WaitForAdmissionAsync(TestServer server, int inProgress, int waiting)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var ingest = (await server.GetJsonAsync("v1/stats")).GetProperty("ingest");
-            int seenInProgress = ingest.GetProperty("in_progress").GetInt32();
-            int seenWaiting = ingest.GetProperty("waiting").GetInt32();
-            if (seenInProgress == inProgress && seenWaiting == waiting)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline,
-                $"expected {inProgress} ingest request(s) in progress and {waiting} waiting within 20 s; /v1/stats says {seenInProgress} and {seenWaiting}");
-            await Task.Delay(10);
-        }
-    }
-
-    private static async Task<(System.Net.Sockets.TcpClient Client, Stream Stream, string Remainder)> StallAsync(TestServer server)
-    {
-        string body = Event("view", T0, "a");
-        var client = new System.Net.Sockets.TcpClient();
-        await client.ConnectAsync(server.Server.BaseAddress.Host, server.Server.BaseAddress.Port);
-        var stream = client.GetStream();
-        string head = $"POST /v1/events HTTP/1.1\r\nHost: {server.Server.BaseAddress.Authority}\r\nContent-Type: application/x-ndjson\r\n"
-            + $"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body[0]}";
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(head));
-        await stream.FlushAsync();
-        return (client, stream, body[1..]);
     }
 
     private static byte[] Gzip(string text)

@@ -220,5 +220,6 @@ public sealed class ServingEndpointsTests : IAsyncLifetime
         var paths = openApi.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
         Assert.Superset(new HashSet<string> { "/v1/events", "/v1/vector/{entity}", "/v1/vectors/{entity}", "/v1/series/{feature}", "/v1/profile/{feature}", "/v1/top/{feature}", "/v1/features", "/healthz", "/readyz" }, paths);
         Assert.True(openApi.GetProperty("paths").GetProperty("/v1/events").GetProperty("post").TryGetProperty("requestBody", out _));
+        Assert.True(openApi.GetProperty("paths").GetProperty("/v1/score").GetProperty("post").TryGetProperty("requestBody", out _));
     }
 }
