@@ -62,15 +62,31 @@ public sealed partial class EventJsonParser(StringInterner strings)
             return 0;
         }
 
-        return utf8[start] == (byte)'['
-            ? ParseArray(utf8[start..], batch, errors, firstIndex)
-            : ParseLines(utf8, batch, errors, firstIndex);
+        if (utf8[start] == (byte)'[')
+        {
+            int eventsBefore = batch.Count;
+            int errorsBefore = errors.Count;
+            int seen = ParseArray(utf8[start..], batch, errors, firstIndex, out int consumed);
+            // A JSON array body is one value. More after its ']' means NDJSON whose first line holds an array: read
+            // again by lines, so that line is reported as not an event and the lines after it are not silently ignored.
+            if (consumed < 0 || utf8[(start + consumed)..].TrimStart(" \t\r\n"u8).IsEmpty)
+            {
+                return seen;
+            }
+
+            batch.TruncateTo(eventsBefore);
+            errors.RemoveRange(errorsBefore, errors.Count - errorsBefore);
+        }
+
+        return ParseLines(utf8, batch, errors, firstIndex);
     }
 
-    private int ParseArray(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex)
+    /// <summary>Reads a JSON array of events; <paramref name="consumed"/> is where its ']' ends, or −1 when it did not end there.</summary>
+    private int ParseArray(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex, out int consumed)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         int index = firstIndex;
+        consumed = -1;
         try
         {
             reader.Read(); // '['
@@ -83,6 +99,10 @@ public sealed partial class EventJsonParser(StringInterner strings)
             if (reader.TokenType != JsonTokenType.EndArray)
             {
                 errors.Add(new EventError(index, EventRejectReason.MalformedJson, null, "the JSON array is not closed; events after this point were not read"));
+            }
+            else
+            {
+                consumed = (int)reader.BytesConsumed;
             }
         }
         catch (JsonException ex)

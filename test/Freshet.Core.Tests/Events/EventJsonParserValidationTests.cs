@@ -217,6 +217,33 @@ public sealed class EventJsonParserValidationTests
         Assert.Equal("each event must be a JSON object; line 3 holds an array", error.Message);
     }
 
+    [Theory]
+    [InlineData("[1, 2]", "an array")]
+    [InlineData("[{\"type\": \"v\", \"time\": 1763719200000, \"item\": \"x\"}]", "an array")]
+    public void Parse_NdjsonWhoseFirstLineHoldsAnArray_ReadsTheLinesAfterIt(string firstLine, string holds)
+    {
+        int seen = Parse(firstLine + "\n" + $$"""
+            {{{Ok}}, "item": "a"}
+            {{{Ok}}, "item": "b"}
+            """);
+
+        Assert.Equal(3, seen);
+        Assert.Equal(["a", "b"], Items());
+        var error = Assert.Single(_errors);
+        Assert.Equal(0, error.Index);
+        Assert.Equal($"each event must be a JSON object; line 1 holds {holds}", error.Message);
+    }
+
+    [Fact]
+    public void Parse_ArrayFollowedOnlyByWhitespace_IsStillOneJsonArray()
+    {
+        int seen = Parse($$"""[{{{Ok}}, "item": "a"}, {{{Ok}}, "item": "b"}]""" + "\n \r\n\t");
+
+        Assert.Equal(2, seen);
+        Assert.Empty(_errors);
+        Assert.Equal(["a", "b"], Items());
+    }
+
     [Fact]
     public void Parse_ArrayElementThatIsAnArray_SaysEachEventMustBeAnObject()
     {
