@@ -157,8 +157,14 @@ public sealed class DecayedSumAggregator(long halfLifeMs, bool sumsField) : Aggr
         state[1] = LatestEntry.Empty;
     }
 
-    public override void Update(Span<long> state, in FieldValue value, long timeMs) =>
-        Fold(state, sumsField ? value.Number : 1.0, timeMs);
+    public override void Update(Span<long> state, in FieldValue value, long timeMs)
+    {
+        // As sum: a value outside NumberRange is left out rather than make the state infinite (see NumberRange).
+        if (!sumsField || NumberRange.IsAccepted(value.Number))
+        {
+            Fold(state, sumsField ? value.Number : 1.0, timeMs);
+        }
+    }
 
     public override void Merge(Span<long> into, ReadOnlySpan<long> from)
     {

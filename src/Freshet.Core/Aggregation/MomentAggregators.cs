@@ -2,6 +2,10 @@ using Freshet.Events;
 
 namespace Freshet.Aggregation;
 
+// The numeric aggregators below skip a value outside NumberRange (ingest has already rejected it; a producer that
+// bypasses the parser must not poison a window for its whole lifetime). Inside the range nothing can overflow: the bounds
+// on sums, Welford's M2 and Chan's merge term are worked out on NumberRange.
+
 /// <summary>Mean of a numeric field. State: count and sum. Missing when the window has no events.</summary>
 public sealed class MeanAggregator : Aggregator
 {
@@ -11,6 +15,11 @@ public sealed class MeanAggregator : Aggregator
 
     public override void Update(Span<long> state, in FieldValue value, long timeMs)
     {
+        if (!NumberRange.IsAccepted(value.Number))
+        {
+            return;
+        }
+
         state[0]++;
         state[1] = BitConverter.DoubleToInt64Bits(BitConverter.Int64BitsToDouble(state[1]) + value.Number);
     }
@@ -37,6 +46,11 @@ public sealed class VarianceAggregator(bool standardDeviation) : Aggregator
 
     public override void Update(Span<long> state, in FieldValue value, long timeMs)
     {
+        if (!NumberRange.IsAccepted(value.Number))
+        {
+            return;
+        }
+
         long n = ++state[0];
         double mean = BitConverter.Int64BitsToDouble(state[1]);
         double m2 = BitConverter.Int64BitsToDouble(state[2]);
@@ -90,7 +104,13 @@ public sealed class ExtremeAggregator(bool maximum) : Aggregator
 {
     public override int Width => 2;
 
-    public override void Update(Span<long> state, in FieldValue value, long timeMs) => Fold(state, value.Number);
+    public override void Update(Span<long> state, in FieldValue value, long timeMs)
+    {
+        if (NumberRange.IsAccepted(value.Number))
+        {
+            Fold(state, value.Number);
+        }
+    }
 
     public override void Merge(Span<long> into, ReadOnlySpan<long> from)
     {

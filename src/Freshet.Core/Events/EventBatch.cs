@@ -136,6 +136,18 @@ public sealed class EventBatch
         }
     }
 
+    /// <summary>Drops the events from <paramref name="count"/> on (the parser re-reads a body it first took for a JSON array).</summary>
+    internal void TruncateTo(int count)
+    {
+        if (count < _count)
+        {
+            _fieldCount = _events[count].FieldStart;
+            _count = count;
+        }
+
+        _openStart = -1;
+    }
+
     /// <summary>Appends a copy of event <paramref name="index"/> of another batch.</summary>
     public void CopyFrom(EventBatch source, int index)
     {

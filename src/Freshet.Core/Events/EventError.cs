@@ -11,7 +11,7 @@ public enum EventRejectReason
     MissingTime,
     /// <summary>A reserved key (<c>id</c>, <c>type</c>, <c>time</c>) has the wrong type or format.</summary>
     InvalidHeader,
-    /// <summary>A field is an object or array, or is repeated.</summary>
+    /// <summary>A field is an object or array, or a key (a field, <c>type</c>, <c>time</c> or <c>id</c>) appears twice.</summary>
     InvalidField,
     /// <summary>Too many fields, or a string that is too long.</summary>
     TooLarge,
@@ -19,6 +19,10 @@ public enum EventRejectReason
     Late,
     /// <summary>Further ahead of now than max_future.</summary>
     Future,
+    /// <summary>A string (a value, a key, the type, the id or the time) is not valid Unicode: a lone UTF-16 surrogate escape or bytes that are not UTF-8.</summary>
+    InvalidString,
+    /// <summary>A numeric field is not finite or is outside ±<see cref="NumberRange.MaxMagnitude"/>.</summary>
+    InvalidNumber,
 }
 
 /// <summary>One rejected event: its index in the request, the reason, the field at fault (if any) and a readable message.</summary>

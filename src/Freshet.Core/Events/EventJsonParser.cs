@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Freshet.Hashing;
 
 namespace Freshet.Events;
@@ -11,11 +12,21 @@ namespace Freshet.Events;
 /// spans. A bad event is reported with its index and skipped; every valid event around it is kept. In NDJSON a
 /// malformed line costs only that line; in an array a syntax error ends the array there (there is no reliable way
 /// to find the next element), and the events before it are kept. Not thread-safe: use one parser per thread.
+/// Validation (strings that are not valid Unicode, numbers outside <see cref="NumberRange"/>, repeated keys, user-facing
+/// messages) is in EventJsonParser.Validation.cs.
 /// </summary>
-public sealed class EventJsonParser(StringInterner strings)
+public sealed partial class EventJsonParser(StringInterner strings)
 {
     // Unescaping buffer: one parser serves one thread at a time (create one per request or per reader thread).
     private readonly byte[] _scratch = new byte[StringInterner.MaxLength * 3];
+
+    // Name ids of the fields of the event being read, in order, to find a repeated key by a scan of at most MaxFields
+    // ints: no allocation, and for the handful of fields of a normal event cheaper than a hash set.
+    private readonly int[] _fieldNames = new int[MaxFields];
+
+    // True when the body being parsed holds bytes that are not UTF-8. The reader does not validate UTF-8, so the body is
+    // checked once, in one vectorized pass, and only a body that fails it pays for a check of each string.
+    private bool _checkUtf8;
 
     /// <summary>Most fields one event may have.</summary>
     public const int MaxFields = 64;
@@ -33,6 +44,13 @@ public sealed class EventJsonParser(StringInterner strings)
     /// </summary>
     public int Parse(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex = 0)
     {
+        // A UTF-8 byte-order mark (Windows editors, PowerShell's Out-File) is not JSON; it only marks the encoding.
+        if (utf8.StartsWith(Utf8ByteOrderMark))
+        {
+            utf8 = utf8[Utf8ByteOrderMark.Length..];
+        }
+
+        _checkUtf8 = !Utf8.IsValid(utf8);
         int start = 0;
         while (start < utf8.Length && IsWhitespace(utf8[start]))
         {
@@ -44,21 +62,37 @@ public sealed class EventJsonParser(StringInterner strings)
             return 0;
         }
 
-        return utf8[start] == (byte)'['
-            ? ParseArray(utf8[start..], batch, errors, firstIndex)
-            : ParseLines(utf8, batch, errors, firstIndex);
+        if (utf8[start] == (byte)'[')
+        {
+            int eventsBefore = batch.Count;
+            int errorsBefore = errors.Count;
+            int seen = ParseArray(utf8[start..], batch, errors, firstIndex, out int consumed);
+            // A JSON array body is one value. More after its ']' means NDJSON whose first line holds an array: read
+            // again by lines, so that line is reported as not an event and the lines after it are not silently ignored.
+            if (consumed < 0 || utf8[(start + consumed)..].TrimStart(" \t\r\n"u8).IsEmpty)
+            {
+                return seen;
+            }
+
+            batch.TruncateTo(eventsBefore);
+            errors.RemoveRange(errorsBefore, errors.Count - errorsBefore);
+        }
+
+        return ParseLines(utf8, batch, errors, firstIndex);
     }
 
-    private int ParseArray(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex)
+    /// <summary>Reads a JSON array of events; <paramref name="consumed"/> is where its ']' ends, or −1 when it did not end there.</summary>
+    private int ParseArray(ReadOnlySpan<byte> utf8, EventBatch batch, List<EventError> errors, int firstIndex, out int consumed)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
         int index = firstIndex;
+        consumed = -1;
         try
         {
             reader.Read(); // '['
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                ParseOne(ref reader, batch, errors, index);
+                ParseOne(ref reader, batch, errors, index, line: 0, element: index - firstIndex);
                 index++; // After the call: when it throws, the error belongs to this index.
             }
 
@@ -66,12 +100,16 @@ public sealed class EventJsonParser(StringInterner strings)
             {
                 errors.Add(new EventError(index, EventRejectReason.MalformedJson, null, "the JSON array is not closed; events after this point were not read"));
             }
+            else
+            {
+                consumed = (int)reader.BytesConsumed;
+            }
         }
         catch (JsonException ex)
         {
             batch.AbandonEvent();
             errors.Add(new EventError(index, EventRejectReason.MalformedJson, null,
-                $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {FirstSentence(ex.Message)}; events after this point were not read"));
+                $"malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}: {ReaderMessage(ex)}; events after this point were not read"));
             index++;
         }
 
@@ -97,7 +135,7 @@ public sealed class EventJsonParser(StringInterner strings)
             try
             {
                 reader.Read();
-                ParseOne(ref reader, batch, errors, index);
+                ParseOne(ref reader, batch, errors, index, lineNumber, element: 0);
                 if (reader.Read())
                 {
                     throw new JsonException("unexpected content after the event object", null, 0, reader.TokenStartIndex);
@@ -108,7 +146,7 @@ public sealed class EventJsonParser(StringInterner strings)
                 batch.AbandonEvent();
                 RemoveErrorFor(errors, index);
                 errors.Add(new EventError(index, EventRejectReason.MalformedJson, null,
-                    $"malformed JSON on line {lineNumber}: {FirstSentence(ex.Message)}"));
+                    $"malformed JSON on line {lineNumber}: {ReaderMessage(ex)}"));
             }
 
             index++;
@@ -117,12 +155,14 @@ public sealed class EventJsonParser(StringInterner strings)
         return index - firstIndex;
     }
 
-    private void ParseOne(ref Utf8JsonReader reader, EventBatch batch, List<EventError> errors, int index)
+    /// <summary>Reads one event; <paramref name="line"/> (NDJSON, 1-based) or <paramref name="element"/> (array, 0-based) says where it is, for messages.</summary>
+    private void ParseOne(ref Utf8JsonReader reader, EventBatch batch, List<EventError> errors, int index, int line, int element)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
+            var found = reader.TokenType; // Before Skip, which moves to the end of an array and would report that.
             reader.Skip();
-            errors.Add(new EventError(index, EventRejectReason.NotAnObject, null, $"expected an event object, found {Describe(reader.TokenType)}"));
+            errors.Add(new EventError(index, EventRejectReason.NotAnObject, null, NotAnObjectMessage(found, line, element)));
             return;
         }
 
@@ -132,15 +172,28 @@ public sealed class EventJsonParser(StringInterner strings)
         bool hasTime = false;
         ulong idHash = 0;
         int fieldCount = 0;
+        var seen = HeaderKeys.None;
         EventError? error = null;
         var scratch = _scratch.AsSpan();
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            // A key must be checked before ValueTextEquals, which unescapes it and throws on a lone surrogate.
+            if (!IsValidText(ref reader, index, null, ref error))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+
             if (reader.ValueTextEquals("type"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length == 0)
+                if (Repeated(ref seen, HeaderKeys.Type, index, "type", ref error))
+                {
+                    reader.Skip();
+                }
+                else if (reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length == 0)
                 {
                     error ??= Header(index, "type", "'type' must be a non-empty string");
                     reader.Skip();
@@ -152,12 +205,27 @@ public sealed class EventJsonParser(StringInterner strings)
             else if (reader.ValueTextEquals("time"u8))
             {
                 reader.Read();
-                hasTime = TryReadTime(ref reader, index, out timeMs, ref error);
+                if (Repeated(ref seen, HeaderKeys.Time, index, "time", ref error))
+                {
+                    reader.Skip();
+                }
+                else
+                {
+                    hasTime = TryReadTime(ref reader, index, out timeMs, ref error);
+                }
             }
             else if (reader.ValueTextEquals("id"u8))
             {
                 reader.Read();
-                if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                if (Repeated(ref seen, HeaderKeys.Id, index, "id", ref error))
+                {
+                    reader.Skip();
+                }
+                else if (reader.TokenType == JsonTokenType.String && !IsValidText(ref reader, index, "id", ref error))
+                {
+                    // Rejected: the id is not valid Unicode (a lone surrogate escape or bytes that are not UTF-8).
+                }
+                else if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
                 {
                     // Hash the raw text so "id": 5 and "id": "5" are the same event id.
                     // 0 means "no id" downstream, so the one id that hashes to 0 is moved to 1.
@@ -213,6 +281,12 @@ public sealed class EventJsonParser(StringInterner strings)
             return;
         }
 
+        if (IsRepeatedField(nameId, fieldCount - 1, index, ref error))
+        {
+            reader.Skip();
+            return;
+        }
+
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
@@ -224,7 +298,15 @@ public sealed class EventJsonParser(StringInterner strings)
 
                 break;
             case JsonTokenType.Number:
-                batch.AddNumber(nameId, reader.GetDouble());
+                // TryGetDouble reads 1e400 or a 5,000-digit number as infinity; the range check rejects it and what
+                // else would overflow a sum (see NumberRange).
+                if (!reader.TryGetDouble(out double number) || !NumberRange.IsAccepted(number))
+                {
+                    error = NumberOutOfRange(ref reader, index, strings[nameId]);
+                    break;
+                }
+
+                batch.AddNumber(nameId, number);
                 break;
             case JsonTokenType.True:
             case JsonTokenType.False:
@@ -245,9 +327,8 @@ public sealed class EventJsonParser(StringInterner strings)
         timeMs = 0;
         if (reader.TokenType == JsonTokenType.Number)
         {
-            if (!reader.TryGetInt64(out timeMs))
+            if (!reader.TryGetInt64(out timeMs) && !TryReadWholeTime(ref reader, index, out timeMs, ref error))
             {
-                error ??= Header(index, "time", "'time' must be whole epoch milliseconds (no fraction)");
                 return false;
             }
 
@@ -268,6 +349,11 @@ public sealed class EventJsonParser(StringInterner strings)
 
         if (reader.TokenType == JsonTokenType.String)
         {
+            if (!IsValidText(ref reader, index, "time", ref error))
+            {
+                return false;
+            }
+
             Span<char> chars = stackalloc char[64];
             if (reader.ValueSpan.Length <= 64 && TryParseIsoTime(chars[..Encoding.UTF8.GetChars(reader.ValueSpan, chars)], out timeMs))
             {
@@ -304,6 +390,12 @@ public sealed class EventJsonParser(StringInterner strings)
 
     private int Intern(ref Utf8JsonReader reader, Span<byte> scratch, int index, string? field, ref EventError? error)
     {
+        // Checked even when the event already has an error: unescaping a lone surrogate throws.
+        if (!IsValidText(ref reader, index, field, ref error))
+        {
+            return 0;
+        }
+
         var bytes = reader.ValueIsEscaped ? Unescape(ref reader, scratch) : reader.ValueSpan;
         if (bytes.Length > StringInterner.MaxLength)
         {
@@ -337,26 +429,9 @@ public sealed class EventJsonParser(StringInterner strings)
         }
     }
 
-    private static string Describe(JsonTokenType token) => token switch
-    {
-        JsonTokenType.StartObject => "an object",
-        JsonTokenType.StartArray => "an array",
-        JsonTokenType.String => "a string",
-        JsonTokenType.Number => "a number",
-        JsonTokenType.True or JsonTokenType.False => "a boolean",
-        JsonTokenType.Null => "null",
-        _ => token.ToString(),
-    };
-
-    private static string FirstSentence(string message)
-    {
-        int cut = message.IndexOf(". ", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
-    }
-
     private static string Truncate(string? s) => s is null ? "" : s.Length <= 40 ? s : s[..40] + "…";
 
-    private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF;
+    private static bool IsWhitespace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 
     private static bool IsBlank(ReadOnlySpan<byte> line) => line.TrimStart(" \t\r"u8).IsEmpty;
 }

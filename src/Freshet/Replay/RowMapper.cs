@@ -204,9 +204,15 @@ internal sealed class RowMapper(FieldMapping mapping, EventTimeParser time, Fiel
 
         if (target.IsNumber || kind == CellKind.Number)
         {
-            if (double.TryParse(utf8, NumberStyles.Float, CultureInfo.InvariantCulture, out double number) && double.IsFinite(number))
+            bool parsed = double.TryParse(utf8, NumberStyles.Float, CultureInfo.InvariantCulture, out double number);
+            if (parsed && NumberRange.IsAccepted(number))
             {
                 AddNumber(target.NameId, number);
+            }
+            else if (parsed)
+            {
+                // The server's rule: a value that could overflow a sum is refused here, not silently skipped by the aggregators.
+                Fail(LocalReasons.BadNumber, $"{Column(sourceId)}: '{EventTimeParser.Shorten(utf8)}' is outside the accepted range for numbers (-{NumberRange.MaxMagnitudeText} to {NumberRange.MaxMagnitudeText})");
             }
             else
             {

@@ -140,6 +140,24 @@ public sealed class RowMappingTests
     }
 
     [Fact]
+    public void Map_NumberOutsideTheAcceptedRange_IsRejectedLikeTheServerDoes()
+    {
+        string path = ReplayFiles.Write(
+            "event_type,event_time,product_id,price\n"
+            + "view,2019-10-01 00:00:00 UTC,1,1e100\n"
+            + "view,2019-10-01 00:00:01 UTC,2,1.7e308\n"
+            + "view,2019-10-01 00:00:02 UTC,3,1e400\n"
+            + "view,2019-10-01 00:00:03 UTC,4,10\n", ".csv");
+
+        var (events, rejections, _) = ReplayFiles.Map(path, Shop);
+
+        Assert.Equal(["1", "4"], events.Select(e => e.Text("item")));
+        Assert.Equal([3L, 4], rejections.Select(r => r.Line));
+        Assert.All(rejections, r => Assert.Equal("bad_number", r.Reason));
+        Assert.Contains("column 'price': '1.7e308' is outside the accepted range for numbers (-1e100 to 1e100)", rejections[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Map_TruncatedLastLine_IsRejectedAndEverythingElseKept()
     {
         // As REES46's sample ends: the last line is cut off in the middle of a field, with no newline.
