@@ -47,6 +47,14 @@ public sealed class StringInterner
         return id != 0;
     }
 
+    /// <summary>Finds UTF-8 bytes without adding them (see <see cref="BatchStrings"/> for where the others go); allocation-free.</summary>
+    public bool TryGetUtf8(ReadOnlySpan<byte> utf8, out int id)
+    {
+        Span<char> chars = utf8.Length <= MaxLength ? stackalloc char[MaxLength] : new char[utf8.Length];
+        int n = Encoding.UTF8.GetChars(utf8, chars);
+        return TryGet(chars[..n], out id);
+    }
+
     public int GetOrAdd(ReadOnlySpan<char> value)
     {
         int hash = string.GetHashCode(value, StringComparison.Ordinal);
