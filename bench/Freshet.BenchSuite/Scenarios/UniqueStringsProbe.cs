@@ -9,7 +9,7 @@ namespace Freshet.BenchSuite.Scenarios;
 /// <c>freshet-bench unique-strings [--events N] [--rejected N] [--freshet DLL]</c>: what strings nothing needs cost the
 /// real server. Starts <c>freshet serve --data DIR</c> with the sample features, posts N accepted events whose one unused
 /// field (<c>note</c>) has a unique value each, then N rejected events (no <c>time</c>) carrying 8 unique 1 KB values,
-/// and prints the server's RSS and ids.journal size before and after each. <c>--freshet</c> runs another build's
+/// and prints the server's RSS and ids.journal size before and after each, and once more after 15 s idle. <c>--freshet</c> runs another build's
 /// <c>freshet.dll</c> (an older commit, for a before/after figure).
 /// </summary>
 internal static class UniqueStringsProbe
@@ -54,6 +54,10 @@ internal static class UniqueStringsProbe
 
             await SettleAsync();
             Report($"after {rejected:N0} rejected events with 8 unique 1 KB values each", serve, journal);
+
+            // Idle after the overload: what the server keeps when nothing happens.
+            await Task.Delay(TimeSpan.FromSeconds(15));
+            Report("after 15 s idle", serve, journal);
             return 0;
         }
         finally
