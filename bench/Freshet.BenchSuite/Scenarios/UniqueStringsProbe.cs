@@ -9,7 +9,8 @@ namespace Freshet.BenchSuite.Scenarios;
 /// <c>freshet-bench unique-strings [--events N] [--rejected N] [--freshet DLL]</c>: what strings nothing needs cost the
 /// real server. Starts <c>freshet serve --data DIR</c> with the sample features, posts N accepted events whose one unused
 /// field (<c>note</c>) has a unique value each, then N rejected events (no <c>time</c>) carrying 8 unique 1 KB values,
-/// and prints the server's RSS and ids.journal size before and after each, and once more after 15 s idle. <c>--freshet</c> runs another build's
+/// and prints the server's RSS and ids.journal size before and after each and after 15 s idle; then the same after an
+/// overload of large requests from 8 clients at once. <c>--freshet</c> runs another build's
 /// <c>freshet.dll</c> (an older commit, for a before/after figure).
 /// </summary>
 internal static class UniqueStringsProbe
@@ -55,7 +56,22 @@ internal static class UniqueStringsProbe
             await SettleAsync();
             Report($"after {rejected:N0} rejected events with 8 unique 1 KB values each", serve, journal);
 
-            // Idle after the overload: what the server keeps when nothing happens.
+            await Task.Delay(TimeSpan.FromSeconds(15));
+            Report("after 15 s idle", serve, journal);
+
+            // An overload: 8 clients at once, each posting large bodies back to back; then idle, which is what the server
+            // keeps when nothing happens any more.
+            int flooded = 0;
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(client => Task.Run(async () =>
+            {
+                for (int r = 0; r < 5; r++)
+                {
+                    int first = events + (((client * 5) + r) * 40_000);
+                    await PostAsync(http, Accepted(start, first, 40_000, unique: true));
+                    Interlocked.Add(ref flooded, 40_000);
+                }
+            })));
+            Report($"right after an overload of {flooded:N0} events in 4.5 MB requests from 8 clients at once", serve, journal);
             await Task.Delay(TimeSpan.FromSeconds(15));
             Report("after 15 s idle", serve, journal);
             return 0;
