@@ -74,7 +74,6 @@ public static class FreshetServer
         builder.Services.AddSingleton<CatalogEndpoints>();
         builder.Services.AddSingleton<HealthEndpoints>();
         builder.Services.AddHostedService<WallClockTicker>();
-        builder.Services.AddHostedService<IdleMemoryTrimmer>();
         builder.Services.AddSingleton(new LearningService(engine, options.Models, options.ModelStateDirectory, options.ModelSaveInterval));
         builder.Services.AddHostedService(services => services.GetRequiredService<LearningService>());
         builder.Services.AddSingleton<ModelEndpoints>();
