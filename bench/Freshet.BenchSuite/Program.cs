@@ -6,10 +6,16 @@ using Freshet.BenchSuite.Suite;
 // freshet-bench [--quick] [--out DIR] [--only NAME,...]   the suite (bench/run.sh runs it)
 // freshet-bench loadgen ...                              the load generator the HTTP scenarios start as a separate process
 // freshet-bench memory-child TILES                       builds TILES count tiles in a fresh process and prints its footprint
+// freshet-bench unique-strings [--events N] [--rejected N] [--freshet DLL]   RSS of a server fed unique unused strings
 // freshet-bench profile-read SECONDS                     reads 20-feature vectors in a loop, for dotnet-trace or perf
 if (args.Length > 0 && args[0] == "loadgen")
 {
     return await LoadGenerator.MainAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "unique-strings")
+{
+    return await UniqueStringsProbe.MainAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "profile-read")

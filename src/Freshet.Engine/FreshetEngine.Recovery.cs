@@ -404,6 +404,7 @@ public sealed partial class FreshetEngine
 
                 int copied = events.Count;
                 events.CopyFrom(batch, i);
+                events.Promote(copied, Strings, catalog.KeptValueFields);
                 Route(catalog, events, copied, offset);
                 replayed++;
             }

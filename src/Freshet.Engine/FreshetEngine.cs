@@ -165,6 +165,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
                 int copied = events.Count;
                 events.CopyFrom(batch, i);
+                events.Promote(copied, Strings, catalog.KeptValueFields); // Accepted: the values state holds become permanent.
                 Route(catalog, events, copied, long.MaxValue);
             }
 

@@ -15,7 +15,10 @@ internal sealed partial class ServeProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public static string FreshetDll => Path.Combine(AppContext.BaseDirectory, "freshet.dll");
+    public static string FreshetDll => FreshetDllOverride ?? Path.Combine(AppContext.BaseDirectory, "freshet.dll");
+
+    /// <summary>Another build's freshet.dll to start (a before/after comparison); null for the one beside the suite.</summary>
+    public static string? FreshetDllOverride { get; set; }
 
     public static ServeProcess Start(params string[] args)
     {

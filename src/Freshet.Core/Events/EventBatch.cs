@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Freshet.Events;
 
 /// <summary>
@@ -18,6 +20,7 @@ public sealed class EventBatch
     private int _openType;
     private long _openTime;
     private ulong _openIdHash;
+    private readonly BatchStrings _local = new();
 
     public EventBatch(int eventCapacity = 1024, int fieldsPerEvent = 6)
     {
@@ -69,6 +72,7 @@ public sealed class EventBatch
 
     public void Clear()
     {
+        _local.Clear();
         _count = 0;
         _fieldCount = 0;
         _openStart = -1;
@@ -148,16 +152,58 @@ public sealed class EventBatch
         _openStart = -1;
     }
 
-    /// <summary>Appends a copy of event <paramref name="index"/> of another batch.</summary>
+    /// <summary>
+    /// Appends a copy of event <paramref name="index"/> of another batch; its local strings (see <see cref="BatchStrings"/>)
+    /// are copied into this batch's.
+    /// </summary>
     public void CopyFrom(EventBatch source, int index)
     {
         ref readonly var e = ref source[index];
-        BeginEvent(e.TypeId, e.TimeMs, e.IdHash);
+        BeginEvent(Adopt(source, e.TypeId), e.TimeMs, e.IdHash);
         foreach (ref readonly var f in source.FieldsOf(index))
         {
-            AddField(f);
+            AddField(f.Kind == FieldKind.String ? FieldValue.OfString(Adopt(source, f.NameId), Adopt(source, f.StringId))
+                : f.NameId < 0 ? FieldValue.OfNumber(Adopt(source, f.NameId), f.Number) : f);
         }
 
         EndEvent();
     }
+
+    /// <summary>
+    /// Moves the local string values of event <paramref name="index"/>'s fields that <paramref name="keep"/> names
+    /// (by interned name id) into <paramref name="strings"/>: the fields whose values state holds (entity keys, last
+    /// values, top-k items), which must have permanent ids. Other local strings stay with the batch.
+    /// </summary>
+    public void Promote(int index, StringInterner strings, ReadOnlySpan<bool> keep)
+    {
+        int start = _events[index].FieldStart;
+        int end = _fieldEnds[index];
+        var fields = _fields;
+        for (int i = start; i < end; i++)
+        {
+            ref readonly var f = ref fields[i];
+            if (f.StringId < 0 && (uint)f.NameId < (uint)keep.Length && keep[f.NameId])
+            {
+                fields[i] = FieldValue.OfString(f.NameId, strings.GetOrAddUtf8(_local.Utf8(~f.StringId)));
+            }
+        }
+    }
+
+    /// <summary>Strings of this batch that the interner does not hold (named by negative ids).</summary>
+    public BatchStrings LocalStrings => _local;
+
+    /// <summary>Adds a string to this batch's local strings and returns its (negative) id.</summary>
+    public int AddLocalString(ReadOnlySpan<byte> utf8) => ~_local.Add(utf8);
+
+    /// <summary>Interns <paramref name="utf8"/> if <paramref name="strings"/> holds it already, else keeps it local to this batch.</summary>
+    public int IdOf(ReadOnlySpan<byte> utf8, StringInterner strings) => strings.TryGetUtf8(utf8, out int id) ? id : AddLocalString(utf8);
+
+    /// <summary>The content hash of a string id of this batch: interned (positive) or local (negative).</summary>
+    public ulong HashOf(int stringId, StringInterner strings) => stringId >= 0 ? strings.HashOf(stringId) : _local.Hash(~stringId);
+
+    /// <summary>The text of a string id of this batch (allocates for a local one).</summary>
+    public string StringOf(int stringId, StringInterner strings) =>
+        stringId >= 0 ? strings[stringId] : Encoding.UTF8.GetString(_local.Utf8(~stringId));
+
+    private int Adopt(EventBatch source, int id) => id >= 0 ? id : ~_local.Add(source._local.Utf8(~id));
 }

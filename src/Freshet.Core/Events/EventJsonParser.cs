@@ -200,7 +200,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
                     continue;
                 }
 
-                typeId = Intern(ref reader, scratch, index, "type", ref error);
+                typeId = Intern(ref reader, scratch, batch, index, "type", ref error);
             }
             else if (reader.ValueTextEquals("time"u8))
             {
@@ -266,7 +266,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
 
     private void ReadField(ref Utf8JsonReader reader, EventBatch batch, Span<byte> scratch, int index, ref int fieldCount, ref EventError? error)
     {
-        int nameId = Intern(ref reader, scratch, index, null, ref error);
+        int nameId = Intern(ref reader, scratch, batch, index, null, ref error);
         reader.Read();
         if (error is not null)
         {
@@ -290,7 +290,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                int valueId = Intern(ref reader, scratch, index, strings[nameId], ref error);
+                int valueId = Intern(ref reader, scratch, batch, index, null, ref error, nameId);
                 if (error is null)
                 {
                     batch.AddString(nameId, valueId);
@@ -315,8 +315,9 @@ public sealed partial class EventJsonParser(StringInterner strings)
             case JsonTokenType.Null:
                 break; // An explicit null is the same as an absent field.
             default:
-                error = new EventError(index, EventRejectReason.InvalidField, strings[nameId],
-                    $"field '{strings[nameId]}' is {Describe(reader.TokenType)}; fields must be strings, numbers or booleans");
+                string name = batch.StringOf(nameId, strings);
+                error = new EventError(index, EventRejectReason.InvalidField, name,
+                    $"field '{name}' is {Describe(reader.TokenType)}; fields must be strings, numbers or booleans");
                 reader.Skip();
                 break;
         }
@@ -388,7 +389,13 @@ public sealed partial class EventJsonParser(StringInterner strings)
         return false;
     }
 
-    private int Intern(ref Utf8JsonReader reader, Span<byte> scratch, int index, string? field, ref EventError? error)
+    /// <summary>
+    /// The id of a string of the event: the interned one when the interner holds it (every name, type and value that a
+    /// definition mentions or state holds), else a local one of the batch, so an event that is rejected, or a value
+    /// that no state reads, never becomes a permanent string (the engine promotes the values state needs).
+    /// <paramref name="fieldNameId"/> names the field of a value, for the message only.
+    /// </summary>
+    private int Intern(ref Utf8JsonReader reader, Span<byte> scratch, EventBatch batch, int index, string? field, ref EventError? error, int fieldNameId = 0)
     {
         // Checked even when the event already has an error: unescaping a lone surrogate throws.
         if (!IsValidText(ref reader, index, field, ref error))
@@ -399,12 +406,13 @@ public sealed partial class EventJsonParser(StringInterner strings)
         var bytes = reader.ValueIsEscaped ? Unescape(ref reader, scratch) : reader.ValueSpan;
         if (bytes.Length > StringInterner.MaxLength)
         {
+            field ??= fieldNameId != 0 ? batch.StringOf(fieldNameId, strings) : null;
             error ??= new EventError(index, EventRejectReason.TooLarge, field,
                 field is null ? $"a field name is longer than {StringInterner.MaxLength} bytes" : $"field '{field}' is longer than {StringInterner.MaxLength} bytes");
             return 0;
         }
 
-        return strings.GetOrAddUtf8(bytes);
+        return batch.IdOf(bytes, strings);
     }
 
     private static ReadOnlySpan<byte> Unescape(ref Utf8JsonReader reader, Span<byte> scratch)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Freshet.Hashing;
 
@@ -45,6 +46,22 @@ public sealed class StringInterner
     {
         id = Find(Volatile.Read(ref _table), value, string.GetHashCode(value, StringComparison.Ordinal));
         return id != 0;
+    }
+
+    /// <summary>Finds UTF-8 bytes without adding them (see <see cref="BatchStrings"/> for where the others go); allocation-free.</summary>
+    public bool TryGetUtf8(ReadOnlySpan<byte> utf8, out int id)
+    {
+        // A small stack buffer (a bigger one costs its zeroing on every call); long strings borrow from the pool.
+        char[]? rented = null;
+        Span<char> chars = utf8.Length <= 256 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(utf8.Length));
+        int n = Encoding.UTF8.GetChars(utf8, chars);
+        bool found = TryGet(chars[..n], out id);
+        if (rented is not null)
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+
+        return found;
     }
 
     public int GetOrAdd(ReadOnlySpan<char> value)

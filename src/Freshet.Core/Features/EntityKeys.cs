@@ -103,6 +103,9 @@ public sealed class CompiledEntity
 
     public bool IsGlobal => _fieldIds.Length == 0;
 
+    /// <summary>Interned ids of the key fields.</summary>
+    internal int[] KeyFieldIds => _fieldIds;
+
     /// <summary>
     /// Finds the entity key of event <paramref name="index"/>; false when a key field is absent. Numbers are keys
     /// by their shortest decimal text, so <c>"user": 42</c> and <c>"user": "42"</c> are the same user.

@@ -84,8 +84,22 @@ public sealed class FeatureCatalog
                 .ToArray();
         }
 
-        return new FeatureCatalog(set, version, entities, features, routes);
+        // Fields whose string values state holds as ids (entity keys, aggregated values): the engine promotes those
+        // into the interner; every other string of an event stays with its batch and the log.
+        var keptIds = entities.SelectMany(e => e.KeyFieldIds).Concat(features.Select(f => f.FieldId)).Where(id => id > 0).ToArray();
+        var kept = new bool[keptIds.Length == 0 ? 0 : keptIds.Max() + 1];
+        foreach (int id in keptIds)
+        {
+            kept[id] = true;
+        }
+
+        return new FeatureCatalog(set, version, entities, features, routes) { _keptValues = kept };
     }
+
+    private bool[] _keptValues = [];
+
+    /// <summary>By interned field name id: whether state holds the field's string values (see <see cref="EventBatch.Promote"/>).</summary>
+    public ReadOnlySpan<bool> KeptValueFields => _keptValues;
 
     /// <summary>The features keyed by <paramref name="entity"/>, in declaration order.</summary>
     public IReadOnlyList<CompiledFeature> FeaturesOf(CompiledEntity entity) => _featuresByEntity[entity.Index];

@@ -19,6 +19,9 @@ internal sealed class LogRecordCodec
 {
     private int[] _stamp = new int[1024];
     private int[] _local = new int[1024];
+    // The same for the batch's own strings (negative ids, see BatchStrings), indexed by ~id.
+    private int[] _batchStamp = new int[256];
+    private int[] _batchLocal = new int[256];
     private int _epoch;
     private readonly List<int> _strings = new(256);
     private byte[] _utf8 = new byte[256];
@@ -54,6 +57,14 @@ internal sealed class LogRecordCodec
         output.WriteVarint((ulong)_strings.Count);
         foreach (int id in _strings)
         {
+            if (id < 0)
+            {
+                var bytes = batch.LocalStrings.Utf8(~id);
+                output.WriteVarint((ulong)bytes.Length);
+                output.Write(bytes);
+                continue;
+            }
+
             string text = strings[id];
             int max = Encoding.UTF8.GetMaxByteCount(text.Length);
             if (_utf8.Length < max)
@@ -69,7 +80,7 @@ internal sealed class LogRecordCodec
         for (int i = start; i < start + count; i++)
         {
             ref readonly var e = ref batch[i];
-            output.WriteVarint((ulong)_local[e.TypeId]);
+            output.WriteVarint((ulong)LocalIndex(e.TypeId));
             output.WriteVarint((ulong)(e.TimeMs - minTime));
             if (e.IdHash != 0)
             {
@@ -85,11 +96,11 @@ internal sealed class LogRecordCodec
             output.WriteVarint((ulong)fields.Length);
             foreach (ref readonly var f in fields)
             {
-                output.WriteVarint((ulong)_local[f.NameId]);
+                output.WriteVarint((ulong)LocalIndex(f.NameId));
                 output.WriteByte((byte)f.Kind);
                 if (f.Kind == FieldKind.String)
                 {
-                    output.WriteVarint((ulong)_local[f.StringId]);
+                    output.WriteVarint((ulong)LocalIndex(f.StringId));
                 }
                 else
                 {
@@ -104,7 +115,8 @@ internal sealed class LogRecordCodec
     }
 
     /// <summary>
-    /// Appends the events of a record's payload to <paramref name="batch"/>, interning its strings. Throws
+    /// Appends the events of a record's payload to <paramref name="batch"/>: a string the interner holds gets its id,
+    /// any other stays local to the batch (the engine promotes what state needs, as for events parsed from a request). Throws
     /// <see cref="FormatException"/> when the payload does not parse (the caller has checked its CRC, so that means a
     /// bug or a different format version, not a flipped bit).
     /// </summary>
@@ -120,7 +132,7 @@ internal sealed class LogRecordCodec
         for (int s = 0; s < stringCount; s++)
         {
             int length = checked((int)ReadVarint(payload, ref position));
-            ids[s] = strings.GetOrAddUtf8(payload.Slice(position, length));
+            ids[s] = batch.IdOf(payload.Slice(position, length), strings);
             position += length;
         }
 
@@ -165,6 +177,23 @@ internal sealed class LogRecordCodec
         }
     }
 
+    private void NoteBatchString(int index)
+    {
+        if (index >= _batchStamp.Length)
+        {
+            int size = Math.Max(index + 1, _batchStamp.Length * 2);
+            Array.Resize(ref _batchStamp, size);
+            Array.Resize(ref _batchLocal, size);
+        }
+
+        if (_batchStamp[index] != _epoch)
+        {
+            _batchStamp[index] = _epoch;
+            _batchLocal[index] = _strings.Count;
+            _strings.Add(~index);
+        }
+    }
+
     private static int Index(ulong value, int count) =>
         value < (ulong)count ? (int)value : throw new FormatException($"string index {value} of {count}");
 
@@ -196,12 +225,21 @@ internal sealed class LogRecordCodec
         if (++_epoch == int.MaxValue)
         {
             Array.Clear(_stamp);
+            Array.Clear(_batchStamp);
             _epoch = 1;
         }
     }
 
+    private int LocalIndex(int id) => id >= 0 ? _local[id] : _batchLocal[~id];
+
     private void Note(int id)
     {
+        if (id < 0)
+        {
+            NoteBatchString(~id);
+            return;
+        }
+
         if (id >= _stamp.Length)
         {
             // A string interned by a concurrent parse after this record started: grow to cover it.

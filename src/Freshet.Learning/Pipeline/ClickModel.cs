@@ -258,7 +258,7 @@ public sealed class ClickModel
             }
 
             // Interned ids are stable for the process; the content hash keeps keys stable across restarts.
-            long hash = (long)_strings.HashOf(value.StringId);
+            long hash = (long)batch.HashOf(value.StringId, _strings);
             if (i == 0)
             {
                 a = hash;
@@ -343,7 +343,7 @@ public sealed class ClickModel
         {
             if (batch.TryGetField(index, fieldId, out var value) && value.Kind == FieldKind.String)
             {
-                hash = strings.HashOf(value.StringId);
+                hash = batch.HashOf(value.StringId, strings);
                 return true;
             }
 
@@ -355,7 +355,7 @@ public sealed class ClickModel
         {
             if (batch.TryGetField(index, fieldId, out var found) && found.Kind == FieldKind.String)
             {
-                value = strings[found.StringId];
+                value = batch.StringOf(found.StringId, strings);
                 return true;
             }
 

@@ -53,12 +53,12 @@ public sealed class Recommender
             return;
         }
 
-        if (!KeySample.Includes(_strings.HashOf(user.StringId), Definition.Sample))
+        if (!KeySample.Includes(batch.HashOf(user.StringId, _strings), Definition.Sample))
         {
             return;
         }
 
-        string userKey = _strings[user.StringId], itemKey = _strings[item.StringId];
+        string userKey = batch.StringOf(user.StringId, _strings), itemKey = batch.StringOf(item.StringId, _strings);
         lock (_lock)
         {
             if (!_users.TryGetValue(userKey, out int u))

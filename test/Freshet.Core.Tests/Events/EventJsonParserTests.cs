@@ -11,8 +11,19 @@ public sealed class EventJsonParserTests
 
     private int Parse(string json) => new EventJsonParser(_strings).Parse(Encoding.UTF8.GetBytes(json), _batch, _errors);
 
-    private string Text(int index, string field) =>
-        _batch.TryGetField(index, _strings.GetOrAdd(field), out var v) ? (v.Kind == FieldKind.String ? _strings[v.StringId] : v.ToString()) : "(none)";
+    // By text: the parser interns only what the interner already holds; other names and values stay local to the batch.
+    private string Text(int index, string field)
+    {
+        foreach (var v in _batch.FieldsOf(index))
+        {
+            if (_batch.StringOf(v.NameId, _strings) == field)
+            {
+                return v.Kind == FieldKind.String ? _batch.StringOf(v.StringId, _strings) : v.ToString();
+            }
+        }
+
+        return "(none)";
+    }
 
     [Fact]
     public void Parse_FlatJsonArray_ReadsTypeTimeIdAndFields()
@@ -22,7 +33,7 @@ public sealed class EventJsonParserTests
         Assert.Equal(1, seen);
         Assert.Empty(_errors);
         Assert.Equal(1, _batch.Count);
-        Assert.Equal("click", _strings[_batch[0].TypeId]);
+        Assert.Equal("click", _batch.StringOf(_batch[0].TypeId, _strings));
         Assert.Equal(1763719200000, _batch[0].TimeMs);
         Assert.NotEqual(0UL, _batch[0].IdHash);
         Assert.Equal("u1", Text(0, "user"));
