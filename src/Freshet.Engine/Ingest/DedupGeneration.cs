@@ -30,6 +30,9 @@ internal sealed class DedupGeneration(ulong[] slots, long firstMs)
         return (int)Math.Min(1L << 30, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)needed));
     }
 
+    /// <summary>The slot <paramref name="hash"/> probes first (read to bring its cache line in early).</summary>
+    public ulong HomeSlot(ulong hash) => Slots[(int)(hash & (ulong)(Slots.Length - 1))];
+
     public bool Contains(ulong hash)
     {
         var table = Slots;
