@@ -15,9 +15,9 @@ public sealed partial class FreshetEngine
     private DedupRefusal? ReserveDedup(EventBatch batch, CatalogSettings settings, long wall, long now)
     {
         int ids = 0;
-        // The clock the batch will leave behind (event time: its newest event no further ahead than max_future), so
-        // the window expires what that clock expires; otherwise a full window would refuse the very events that move
-        // the clock and never free itself.
+        // The clock the batch will leave behind (event time: its newest event that max_future lets in; a later one is
+        // rejected and must not expire anything), so the window expires what that clock expires; otherwise a full window
+        // would refuse the very events that move the clock and never free itself.
         long clock = now;
         for (int i = 0; i < batch.Count; i++)
         {
@@ -27,9 +27,9 @@ public sealed partial class FreshetEngine
                 ids++;
             }
 
-            if (settings.Clock == ClockMode.EventTime)
+            if (settings.Clock == ClockMode.EventTime && e.TimeMs <= wall + settings.MaxFutureMs && e.TimeMs > clock)
             {
-                clock = Math.Max(clock, Math.Min(e.TimeMs, wall + settings.MaxFutureMs));
+                clock = e.TimeMs;
             }
         }
 

@@ -120,6 +120,21 @@ public sealed class DedupTests
     }
 
     [Fact]
+    public async Task Ingest_BatchWithAnEventTooFarAhead_DoesNotAgeTheWindow()
+    {
+        await using var engine = NewEngine(horizonMs: 10 * Duration.Minute);
+        Ingest(engine, View("e1", T0));
+        // The engine replays history (event time is a day behind the wall clock); an event a week ahead is rejected
+        // and must not move the window's clock, or every remembered id would expire at once.
+        var future = Ingest(engine, View("far", T0 + (8 * Duration.Day), item: "b") + View("e2", T0 + 1_000));
+
+        var retry = Ingest(engine, View("e1", T0 + 2_000));
+
+        Assert.Single(future.Rejected);
+        Assert.Equal((0, 1), (retry.Accepted, retry.Duplicates));
+    }
+
+    [Fact]
     public async Task Ingest_DedupOff_CountsEveryRetry()
     {
         await using var engine = NewEngine(horizonMs: 0);
