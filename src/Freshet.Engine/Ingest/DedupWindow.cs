@@ -158,6 +158,13 @@ internal sealed partial class DedupWindow
             return true;
         }
 
+        if (_reservedIds == 0)
+        {
+            // No reservation aged the window for this clock: do it before the lookup, or a generation a horizon old
+            // would still answer "seen" and the id would not be remembered anew.
+            Expire(nowMs);
+        }
+
         if (Remembers(idHash))
         {
             return false;
