@@ -62,7 +62,8 @@ internal static class SteadyStateReport
     public static double MeasureAllocations(Action<string> log)
     {
         using var engine = new EngineHandle(BenchStream.NewEngine(2));
-        var stream = new BenchStream(engine.Engine);
+        // Every event carries an id, so the dedup window (lookups, inserts, generations turning and expiring) is measured too.
+        var stream = new BenchStream(engine.Engine) { WithIds = true };
         var batch = new EventBatch(4096);
         // Warm-up well past the longest retention (3h simulated = 10.8M events; 8,000 batches are about 9h), so tables and
         // the sketch pools have stopped growing (the expiry sweep lags retention by up to a pass over the table) and tiles
@@ -90,6 +91,9 @@ internal static class SteadyStateReport
         double perEvent = (double)allocated / (measured * 4096.0);
         log($"steady state: {measured * 4096:N0} events in {clock.Elapsed.TotalSeconds:F2} s ({measured * 4096 / clock.Elapsed.TotalSeconds:N0} events/s incl. generation), " +
             $"{allocated:N0} bytes allocated = {perEvent:F3} bytes/event (limit {AllocationLimitBytesPerEvent})");
+        var dedup = engine.Engine.GetStats().Dedup;
+        log($"dedup window: {dedup.Ids:N0} ids in {dedup.Bytes:N0} bytes = {(double)dedup.Bytes / Math.Max(1, dedup.Ids):F1} bytes per id, "
+            + $"covering {Freshet.Time.Duration.Format(dedup.CoveredMs)} of {Freshet.Time.Duration.Format(dedup.HorizonMs)}, {dedup.RefusedBatches} batches refused");
         sampler.Enabled = false;
         foreach (var (type, bytes) in sampler.Top(8))
         {

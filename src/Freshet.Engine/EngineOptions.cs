@@ -19,10 +19,15 @@ public sealed record EngineOptions
     public long DedupHorizonMs { get; init; } = 10 * 60 * 1000;
 
     /// <summary>
-    /// Most new ids remembered per horizon (memory: about 16 bytes each at most, twice over for the two
-    /// generations). Past it the horizon is shortened rather than memory grown; the stats count it.
+    /// Memory the dedup window's id tables may take (8 bytes a slot, tables ¾ full at most: 11–21 bytes an id). The
+    /// horizon is never shortened to fit: when the budget is full and every remembered id is still inside the horizon,
+    /// batches that carry ids are refused (<see cref="Ingest.IngestResult.Refused"/>), retryable once the oldest ids
+    /// expire. Tables grow as ids arrive, so an idle engine does not hold the budget. At least 64 KiB.
     /// </summary>
-    public int DedupCapacity { get; init; } = 1 << 20;
+    public long DedupMemoryBytes { get; init; } = 256L << 20;
+
+    /// <summary>The smallest <see cref="DedupMemoryBytes"/> accepted: a handful of minimal tables.</summary>
+    public const long DedupMemoryMinBytes = 64 * 1024;
 
     /// <summary>
     /// The data directory and durability settings; null keeps everything in memory (lost when the process ends).

@@ -33,7 +33,6 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     private long _accepted;
     private long _duplicates;
     private readonly DedupWindow _dedup;
-    private readonly long _dedupHorizonMs;
     private readonly int _queueCapacity;
     private long _withoutFeatures;
     private bool _disposed;
@@ -60,8 +59,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         Keys = keys;
         _catalog = catalog;
         _time = options.Time;
-        _dedupHorizonMs = options.DedupHorizonMs;
-        _dedup = new DedupWindow(options.DedupHorizonMs, options.DedupCapacity);
+        _dedup = new DedupWindow(options.DedupHorizonMs, options.DedupMemoryBytes);
         _queueCapacity = options.QueueCapacity;
         _storage = storage;
         _shards = new Shard[options.ShardCount];
@@ -130,6 +128,11 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             var settings = catalog.Settings;
             long wall = WallMs;
             long now = settings.Clock == ClockMode.Wall ? wall : _nowMs;
+            if (ReserveDedup(batch, settings, wall, now) is { } refusal)
+            {
+                return new IngestResult(0, 0, [], Volatile.Read(ref _sequence), _storage?.Log.EndOffset ?? 0, refusal);
+            }
+
             var shared = RentBatch();
             var events = shared.Events;
             int duplicates = 0;
@@ -251,7 +254,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     {
         var reasons = Enum.GetValues<EventRejectReason>().ToDictionary(r => r, r => Interlocked.Read(ref _rejectedByReason[(int)r]));
         // Read without the ingest lock (which an ingest blocked on a full queue holds): the figures are only advisory.
-        var dedup = new DedupStats(_dedupHorizonMs, _dedup.Count, _dedup.Bytes, _dedup.EarlyTurns);
+        var dedup = DedupStatsNow();
 
         return new EngineStats(
             Interlocked.Read(ref _accepted),

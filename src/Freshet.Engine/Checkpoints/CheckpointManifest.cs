@@ -22,7 +22,8 @@ internal sealed record CheckpointManifest(
     DedupSnapshot Dedup)
 {
     public const string FileName = "manifest";
-    private const int Version = 1;
+    // Version 2 stores the dedup window as time-bucketed generations of ids; version 1 (two tables) is still read.
+    private const int Version = 2;
     private static ReadOnlySpan<byte> Magic => "FRSHTMAN"u8;
 
     /// <summary>
@@ -55,10 +56,7 @@ internal sealed record CheckpointManifest(
             w.WriteString(fingerprint);
         }
 
-        w.WriteInt64(Dedup.CurrentStartMs);
-        w.WriteInt64(Dedup.EarlyTurns);
-        WriteSet(w, Dedup.Current, Dedup.CurrentCount);
-        WriteSet(w, Dedup.Previous, Dedup.PreviousCount);
+        Dedup.Write(w);
         w.Complete();
     }
 
@@ -66,7 +64,8 @@ internal sealed record CheckpointManifest(
     public static CheckpointManifest Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        using var r = new BlockFileReader(stream, path, Magic, Version);
+        int version = PeekVersion(stream);
+        using var r = new BlockFileReader(stream, path, Magic, version);
         long offset = r.ReadInt64();
         long created = r.ReadInt64();
         int shards = r.ReadInt32();
@@ -89,33 +88,22 @@ internal sealed record CheckpointManifest(
             features.Add((r.ReadString(), r.ReadString()));
         }
 
-        long dedupStart = r.ReadInt64();
-        long earlyTurns = r.ReadInt64();
-        var (current, currentCount) = ReadSet(r);
-        var (previous, previousCount) = ReadSet(r);
+        // Format 1's window has no per-generation times; the checkpoint's clock (event time, or the wall clock) bounds them.
+        var dedup = version == 1 ? DedupSnapshot.ReadVersion1(r, now == long.MinValue ? created : now) : DedupSnapshot.Read(r);
         r.ExpectEnd();
-        return new CheckpointManifest(offset, created, shards, now, strings, keys, accepted, duplicates, without, features,
-            new DedupSnapshot(dedupStart, earlyTurns, current, currentCount, previous, previousCount));
+        return new CheckpointManifest(offset, created, shards, now, strings, keys, accepted, duplicates, without, features, dedup);
     }
 
-    private static void WriteSet(BlockFileWriter w, ulong[] slots, int count)
+    /// <summary>
+    /// The format version in the header (bytes 8–11), when it is one this build reads; otherwise this build's, so the
+    /// reader reports the mismatch (and checks the header's checksum) as usual.
+    /// </summary>
+    private static int PeekVersion(FileStream stream)
     {
-        w.WriteInt32(slots.Length);
-        w.WriteInt32(count);
-        w.WriteBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(slots.AsSpan()));
-    }
-
-    private static (ulong[] Slots, int Count) ReadSet(BlockFileReader r)
-    {
-        int length = r.ReadInt32();
-        int count = r.ReadInt32();
-        if (length is < 0 or > 1 << 28 || count < 0 || count > length)
-        {
-            throw r.Corrupt($"a dedup table of {length} slots holding {count} ids");
-        }
-
-        var slots = new ulong[length];
-        r.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(slots.AsSpan()));
-        return (slots, count);
+        Span<byte> header = stackalloc byte[12];
+        int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        stream.Position = 0;
+        int found = read == header.Length ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(header[8..]) : Version;
+        return found is 1 or Version ? found : Version;
     }
 }

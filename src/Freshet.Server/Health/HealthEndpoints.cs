@@ -43,12 +43,16 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
             hasNow ? stats.NowMs : null,
             hasNow ? TimeMath.FormatUtc(stats.NowMs, "?") : null,
             stats.CatalogVersion,
-            new DedupDto(Duration.Format(stats.Dedup.HorizonMs), stats.Dedup.Ids, stats.Dedup.Bytes, stats.Dedup.EarlyTurns),
+            Dedup(stats.Dedup),
             Admission(ingest.Admission),
             Storage(engine.GetStorageStats()),
             Shards(stats));
         return TypedResults.Json(response, ServerJsonContext.Default.StatsResponse);
     }
+
+    private static DedupDto Dedup(Engine.Ingest.DedupStats d) => new(
+        Duration.Format(d.HorizonMs), d.HorizonMs, Duration.Format(d.CoveredMs), d.CoveredMs, d.Ids, d.Bytes, d.BudgetBytes, d.CapacityIds,
+        d.RefusedBatches, d.RefusedIds, d.ForgottenEarly);
 
     // Paths are named relative to the data directory, and the directory by its name: see DataPaths.
     private static StorageDto? Storage(Engine.Storage.StorageStats? s) => s is null ? null : new StorageDto(

@@ -195,6 +195,13 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
                 return new Ingested(Problems.Problems.StorageFailed(storageError, engine.GetStorageStats()?.Directory, scratch.Batch.Count));
             }
 
+            if (result.Refused is { } refusal)
+            {
+                // The dedup window's budget is full inside its horizon: nothing was taken, so the client resends later.
+                return new Ingested(Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable, refusal.Message,
+                    (int)Math.Min(int.MaxValue, (refusal.RetryAfterMs + 999) / 1000)));
+            }
+
             engine.CountRejected(scratch.Errors);
             return new Ingested(null, result, Merge(scratch.Errors, result.Rejected), scratch.Batch.Count);
         }

@@ -95,7 +95,15 @@ public sealed record HealthResponse(string Status);
 
 public sealed record ShardDto(int Index, long EventsApplied, long AppliedSequence, int QueueDepth);
 
-public sealed record DedupDto(string Horizon, int Ids, long Bytes, long EarlyTurns);
+/// <summary>
+/// The dedup window: the promised <c>horizon</c> and the one <c>covered</c> now (the age of the oldest remembered id;
+/// shorter only while the server has not yet seen a horizon's worth of ids), ids held, table bytes against the memory
+/// budget, the ids the budget holds at most, requests (and their ids) refused with 503 because the budget was full
+/// inside the horizon, and ids forgotten before their horizon (only a restart into a smaller budget does that).
+/// </summary>
+public sealed record DedupDto(
+    string Horizon, long HorizonMs, string Covered, long CoveredMs, long Ids, long Bytes, long BudgetBytes, long CapacityIds,
+    long RefusedRequests, long RefusedIds, long ForgottenEarly);
 
 /// <summary>
 /// Ingest admission: requests parsed and ingested now and waiting for a turn (each up to <c>Limit</c>), requests refused

@@ -42,7 +42,8 @@ internal static class QueryStats
 
         Row("batches", stats.Batches);
         Row("dedup ids remembered", stats.Dedup.Ids);
-        counters.AddRow("dedup horizon", Markup.Escape(stats.Dedup.Horizon));
+        counters.AddRow("dedup horizon (covered now)", Markup.Escape($"{stats.Dedup.Horizon} ({stats.Dedup.Covered})"));
+        Row("dedup requests refused (memory full)", stats.Dedup.RefusedRequests);
         view.Write(counters);
 
         var shards = view.Table();

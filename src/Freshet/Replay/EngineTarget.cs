@@ -57,6 +57,12 @@ internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, R
         }
 
         var result = engine.Ingest(_batch);
+        if (result.Refused is { } refused)
+        {
+            // The replay's clock only moves with the events it ingests, so waiting would not free the dedup window.
+            throw new ReplayFailedException($"the engine refused a batch: {refused.Message}");
+        }
+
         counters.Request();
         counters.Answered(_batch.Count, result.Accepted, result.Duplicates);
         foreach (var rejected in result.Rejected)

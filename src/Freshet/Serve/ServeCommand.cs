@@ -75,6 +75,22 @@ internal static class ServeCommand
             CustomParser = r => ServeOptions.ParseDuration(r, allowZero: true),
             DefaultValueFactory = _ => new EngineOptions().DedupHorizonMs,
         };
+        var dedupMemory = new Option<long>("--dedup-memory")
+        {
+            Description = "Memory the remembered event ids may take, e.g. 256MiB, 1GiB (11-21 bytes an id). The horizon is never "
+                + "shortened to fit: when it is full, requests with ids get 503 with Retry-After until the oldest ids expire",
+            HelpName = "size",
+            CustomParser = r => ServeOptions.ParseSize(r, 1L << 40),
+            DefaultValueFactory = _ => new EngineOptions().DedupMemoryBytes,
+        };
+        dedupMemory.Validators.Add(result =>
+        {
+            // 0 is what a size that did not parse reads as; its parser has said so already.
+            if (result.GetValueOrDefault<long>() is var bytes && bytes is > 0 and < EngineOptions.DedupMemoryMinBytes)
+            {
+                result.AddError($"--dedup-memory: {ServeOptions.FormatSize(bytes)} is too small; give at least {ServeOptions.FormatSize(EngineOptions.DedupMemoryMinBytes)}.");
+            }
+        });
 
         var salvageLog = new Option<bool>("--salvage-log")
         {
@@ -90,7 +106,7 @@ internal static class ServeCommand
             + "go to an event log in the data directory before they are acknowledged, and state is checkpointed, so a restart "
             + "(even after kill -9) recovers every acknowledged event exactly once. Ctrl+C stops it.")
         {
-            features, models, url, allowedHosts, shards, maxBody, maxBuffered, bodyTimeout, dedupHorizon, salvageLog,
+            features, models, url, allowedHosts, shards, maxBody, maxBuffered, bodyTimeout, dedupHorizon, dedupMemory, salvageLog,
         };
         storage.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -106,6 +122,7 @@ internal static class ServeCommand
             var engineOptions = new EngineOptions
             {
                 DedupHorizonMs = result.GetValue(dedupHorizon),
+                DedupMemoryBytes = result.GetValue(dedupMemory),
                 Storage = storage.Read(result, line => Log(output, line)),
             };
             if (result.GetValue(salvageLog) && engineOptions.Storage is { } salvaging)
@@ -163,7 +180,7 @@ internal static class ServeCommand
             await using (server)
             {
                 output.WriteLine($"Listening on {server.BaseAddress} ({engine.ShardCount} shards, bodies up to {ServeOptions.FormatSize(serverOptions.MaxBodyBytes)}, "
-                    + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : Duration.Format(engineOptions.DedupHorizonMs))}, "
+                    + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : $"{Duration.Format(engineOptions.DedupHorizonMs)} in up to {ServeOptions.FormatSize(engineOptions.DedupMemoryBytes)}")}, "
                     + $"{StorageArguments.Describe(engineOptions.Storage)}). Try: curl {server.BaseAddress}v1/features   Ctrl+C stops.");
                 var hosts = serverOptions.AllowedHosts.Count > 0 ? serverOptions.AllowedHosts : FreshetServer.DefaultAllowedHosts(serverOptions.Url);
                 if (hosts.Contains("*"))
