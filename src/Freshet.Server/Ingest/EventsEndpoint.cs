@@ -96,7 +96,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             Interlocked.Increment(ref _inProgress);
             try
             {
-                ingested = Ingest(body);
+                ingested = Ingest(http, body);
             }
             finally
             {
@@ -172,7 +172,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     private readonly record struct Ingested(IResult? Answer, IngestResult? Result = null, List<RejectedEvent>? Rejected = null, int EventCount = 0);
 
     /// <summary>Parses a body that was read in full and hands its events to the engine; runs under an ingest permit.</summary>
-    private Ingested Ingest(RequestBody body)
+    private Ingested Ingest(HttpContext http, RequestBody body)
     {
         var scratch = _scratch.TryTake(out var s) ? s : new Scratch(engine.Strings);
         try
