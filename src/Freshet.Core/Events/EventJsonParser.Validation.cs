@@ -44,14 +44,14 @@ public sealed partial class EventJsonParser
     /// <summary>
     /// Records field name <paramref name="nameId"/> as the <paramref name="position"/>-th field of the event; true (and an
     /// error) when an earlier field had the same name. Which of two values to keep is a guess a user should not have
-    /// to discover, so the event is rejected. Names are compared by interned id, so "it\u0065m" and "item" are one key.
+    /// to discover, so the event is rejected. Names are compared by id (interned or local to the batch, one id per text either way), so "it\u0065m" and "item" are one key.
     /// </summary>
-    private bool IsRepeatedField(int nameId, int position, int index, ref EventError? error)
+    private bool IsRepeatedField(EventBatch batch, int nameId, int position, int index, ref EventError? error)
     {
         var names = _fieldNames.AsSpan(0, position);
         if (names.Contains(nameId))
         {
-            error ??= RepeatedKey(index, strings[nameId]);
+            error ??= RepeatedKey(index, batch.StringOf(nameId, strings));
             return true;
         }
 
@@ -69,8 +69,9 @@ public sealed partial class EventJsonParser
     /// unescaped or decoded: the reader throws on both, which used to fail the whole request with a 500.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool IsValidText(ref Utf8JsonReader reader, int index, string? field, ref EventError? error) =>
-        (!reader.ValueIsEscaped && !_checkUtf8) || CheckText(reader.ValueSpan, reader.ValueIsEscaped, index, field, ref error);
+    private bool IsValidText(ref Utf8JsonReader reader, EventBatch? batch, int index, string? field, int fieldNameId, ref EventError? error) =>
+        (!reader.ValueIsEscaped && !_checkUtf8)
+        || CheckText(reader.ValueSpan, reader.ValueIsEscaped, index, field ?? (fieldNameId != 0 ? batch?.StringOf(fieldNameId, strings) : null), ref error);
 
     private bool CheckText(ReadOnlySpan<byte> raw, bool escaped, int index, string? field, ref EventError? error)
     {

@@ -179,7 +179,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // A key must be checked before ValueTextEquals, which unescapes it and throws on a lone surrogate.
-            if (!IsValidText(ref reader, index, null, ref error))
+            if (!IsValidText(ref reader, batch, index, null, 0, ref error))
             {
                 reader.Read();
                 reader.Skip();
@@ -221,7 +221,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
                 {
                     reader.Skip();
                 }
-                else if (reader.TokenType == JsonTokenType.String && !IsValidText(ref reader, index, "id", ref error))
+                else if (reader.TokenType == JsonTokenType.String && !IsValidText(ref reader, batch, index, "id", 0, ref error))
                 {
                     // Rejected: the id is not valid Unicode (a lone surrogate escape or bytes that are not UTF-8).
                 }
@@ -281,7 +281,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
             return;
         }
 
-        if (IsRepeatedField(nameId, fieldCount - 1, index, ref error))
+        if (IsRepeatedField(batch, nameId, fieldCount - 1, index, ref error))
         {
             reader.Skip();
             return;
@@ -302,7 +302,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
                 // else would overflow a sum (see NumberRange).
                 if (!reader.TryGetDouble(out double number) || !NumberRange.IsAccepted(number))
                 {
-                    error = NumberOutOfRange(ref reader, index, strings[nameId]);
+                    error = NumberOutOfRange(ref reader, index, batch.StringOf(nameId, strings));
                     break;
                 }
 
@@ -350,7 +350,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
 
         if (reader.TokenType == JsonTokenType.String)
         {
-            if (!IsValidText(ref reader, index, "time", ref error))
+            if (!IsValidText(ref reader, null, index, "time", 0, ref error))
             {
                 return false;
             }
@@ -398,7 +398,7 @@ public sealed partial class EventJsonParser(StringInterner strings)
     private int Intern(ref Utf8JsonReader reader, Span<byte> scratch, EventBatch batch, int index, string? field, ref EventError? error, int fieldNameId = 0)
     {
         // Checked even when the event already has an error: unescaping a lone surrogate throws.
-        if (!IsValidText(ref reader, index, field, ref error))
+        if (!IsValidText(ref reader, batch, index, field, fieldNameId, ref error))
         {
             return 0;
         }
