@@ -1,5 +1,6 @@
-using System.Globalization;
+using System.ComponentModel;
 using Freshet.Engine;
+using Freshet.Server.ApiDescription;
 using Freshet.Server.Catalog;
 using Freshet.Server.Health;
 using Freshet.Server.Hosting;
@@ -14,7 +15,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.OpenApi;
 
 namespace Freshet.Server;
 
@@ -56,17 +56,18 @@ public static class FreshetServer
         {
             json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default);
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+
+            // The endpoints write with ServerJsonContext's own options; these make the OpenAPI document (generated from
+            // the options here) describe the same thing: numbers are numbers, null members are left out, and a feature
+            // value is written by its converter.
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            json.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            json.SerializerOptions.Converters.Add(new FeatureValueConverter());
         });
         builder.Services.AddProblemDetails();
         RequestGuards.AddServices(builder.Services, options);
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Freshet";
-            document.Info.Description = "Fresh behaviour signals: ingest events, read windowed feature vectors, series, profiles and top-k lists. "
-                + "Windows are [t - W, t); the start is rounded down to the finest tile still kept at that age and the end up to the end "
-                + "of the bucket containing t, and every reading reports the interval it summed (from, to).";
-            return Task.CompletedTask;
-        }));
+        FreshetOpenApi.Add(builder.Services);
+        builder.Services.AddSingleton<RootPage>();
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EventsEndpoint>();
@@ -107,152 +108,197 @@ public static class FreshetServer
 
     private static void MapEndpoints(WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // Every endpoint says what it answers and when (ApiDescription/EndpointDescriptions): the OpenAPI document and
+        // the root page are generated from that metadata and the response types, so they cannot drift from the routes.
+        app.MapOpenApi("/openapi/{documentName}.json")
+            .WithTags(OperationsTag)
+            .WithSummary("This OpenAPI document");
 
-        app.MapGet("/", () => TypedResults.Text(RootText, "text/plain; charset=utf-8"))
-            .ExcludeFromDescription();
+        app.MapGet("/", (RootPage page) => page.Get())
+            .WithName("Root")
+            .WithTags(OperationsTag)
+            .WithSummary("Every endpoint on one screen (text)")
+            .Returns<string>("A plain-text list of every endpoint, its query parameters and summary.", contentType: "text/plain");
 
         app.MapPost("/v1/events", (HttpContext http, EventsEndpoint endpoint, bool? wait, CancellationToken ct) => endpoint.HandleAsync(http, wait ?? false, ct))
             .WithName("IngestEvents")
+            .WithTags("Ingest")
             .WithSummary("Ingest events (JSON array or NDJSON, optionally gzip)")
-            .WithDescription("Every valid event is accepted even when others in the same request are rejected. 200: all accepted (duplicates are "
-                + "retries of events with the same id inside the dedup horizon: acknowledged, not counted again). 400: part of the body is not JSON; "
-                + "422: some events break a rule; both list each rejected event by index with a reason and say how many were accepted. "
-                + "408: the body arrived too slowly. 413: body too large. 415: no JSON/NDJSON Content-Type, or an unsupported encoding. "
-                + "429/503: overloaded, retry after Retry-After. "
-                + "?wait=true answers only once the events are visible to queries.")
+            .WithDescription("Every valid event is accepted even when others in the same request are rejected: a 400 or 422 says how many were "
+                + "accepted and lists each rejected event by its 0-based index with a reason code and a message. Events with an 'id' are "
+                + "remembered for the dedup horizon, so resending a request after a timeout counts nothing twice.")
+            .WithQuery(EventsEndpoint.Query)
             // Not .Accepts(...): that makes routing refuse other content types with a bare 415 before the endpoint can
             // explain; RequestGuards checks the type of every body. The request body is described for OpenAPI here instead.
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
-                operation.RequestBody = new OpenApiRequestBody
-                {
-                    Required = true,
-                    Description = "Events: a JSON array of objects or NDJSON (one object per line). 'type' and 'time' (epoch ms or ISO-8601) "
-                        + "are required, 'id' makes retries safe; every other key is a field (string, number or boolean).",
-                    Content = new Dictionary<string, OpenApiMediaType>
-                    {
-                        ["application/x-ndjson"] = new(),
-                        ["application/json"] = new(),
-                    },
-                };
+                operation.RequestBody = IngestBody.Describe();
                 return Task.CompletedTask;
             })
-            .Produces<IngestResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status408RequestTimeout)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .Returns<IngestResponse>("Every event was accepted (duplicates: retries of events already accepted, acknowledged and not counted again).")
+            .WithProblem(StatusCodes.Status400BadRequest, "Part of the body is not JSON (rejected-events: the valid events were accepted, with "
+                + "accepted, duplicates, rejected_count and rejected), or the body is empty, not valid gzip or badly framed (empty-body, bad-gzip, bad-framing).")
+            .WithProblem(StatusCodes.Status408RequestTimeout, "The body arrived too slowly (body-timeout); nothing was taken and the connection closes.")
+            .WithProblem(StatusCodes.Status413PayloadTooLarge, "The body is over the server's --max-body, counted after gzip (body-too-large, with max_bytes); nothing was taken.")
+            .WithProblem(StatusCodes.Status415UnsupportedMediaType, "No JSON or NDJSON Content-Type (unsupported-media-type, with accepted_media_types), "
+                + "or a Content-Encoding other than gzip (unsupported-encoding); nothing was taken.")
+            .WithProblem(StatusCodes.Status422UnprocessableEntity, "Some events break a rule (rejected-events: the valid ones were accepted; "
+                + "accepted, duplicates, rejected_count and rejected say which were not, and why).")
+            .WithProblem(StatusCodes.Status429TooManyRequests, "Too many ingest requests at once, or the bodies in flight fill the buffer budget "
+                + "(overloaded, with Retry-After); nothing was taken.")
+            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The shard queues are full, or the dedup window's memory budget is full inside its "
+                + "horizon (overloaded, with Retry-After), or the event log cannot be written (storage-failed); nothing was taken.")
+            .WithProblem(StatusCodes.Status504GatewayTimeout, "?wait=true and the accepted events were not visible within 30 s (not-yet-visible); they are kept.")
+            .WithProblem(StatusCodes.Status507InsufficientStorage, "The disk holding the event log is full (storage-failed); nothing was acknowledged.");
 
-        app.MapGet("/v1/vector/{entity}", (string entity, HttpRequest request, VectorEndpoints endpoints) => endpoints.GetOne(entity, request))
+        app.MapGet("/v1/vector/{entity}", ([Description(EntityDescription)] string entity, HttpRequest request, VectorEndpoints endpoints) => endpoints.GetOne(entity, request))
             .WithName("GetVector")
-            .WithSummary("Feature vector of one key: ?key=K (repeat key per part of a composite key) &features=a,b &windows=1h,1d &as_of=T")
-            .Produces<VectorResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithTags(FeaturesTag)
+            .WithSummary("Feature vector of one key")
+            .WithDescription("Every feature of the entity (or those asked) for each of its windows: feature → window → reading, each reading with the interval [from, to) it summed.")
+            .WithQuery(VectorEndpoints.GetOneQuery)
+            .Returns<VectorResponse>("The vector: feature → window → {value, from, to}; known_key is false for a key never seen (counts 0).")
+            .WithProblem(StatusCodes.Status400BadRequest, ReadBadRequest)
+            .WithProblem(StatusCodes.Status404NotFound, "No such entity (unknown-entity, with known_entities) or feature of it (unknown-feature, with known_features).")
+            .WithProblem(StatusCodes.Status422UnprocessableEntity, ReadUnprocessable);
 
-        app.MapPost("/v1/vectors/{entity}", (string entity, HttpRequest request, VectorEndpoints endpoints, CancellationToken ct) => endpoints.PostBatchAsync(entity, request, ct))
+        app.MapPost("/v1/vectors/{entity}", ([Description(EntityDescription)] string entity, HttpRequest request, VectorEndpoints endpoints, CancellationToken ct) => endpoints.PostBatchAsync(entity, request, ct))
             .WithName("GetVectors")
+            .WithTags(FeaturesTag)
             .WithSummary("Feature vectors of many keys at one as-of time")
+            .WithDescription("Body: {\"keys\": [\"i1\", \"i2\"], \"features\": [...], \"windows\": [\"1h\"], \"as_of\": T}; every key is read at the same instant.")
             .Accepts<VectorBatchRequest>("application/json")
-            .Produces<VectorBatchResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .Returns<VectorBatchResponse>("One vector per key, in the order asked, all as of the same time.")
+            .WithProblem(StatusCodes.Status400BadRequest, "The body is not JSON (malformed-json), has no keys or more than the server allows, or a key, "
+                + "window or time does not parse (bad-parameter, bad-key, bad-window).")
+            .WithProblem(StatusCodes.Status404NotFound, "No such entity (unknown-entity) or feature of it (unknown-feature).")
+            .WithProblem(StatusCodes.Status413PayloadTooLarge, "The body is over the server's --max-body.")
+            .WithProblem(StatusCodes.Status415UnsupportedMediaType, "The body is not declared application/json (unsupported-media-type).")
+            .WithProblem(StatusCodes.Status422UnprocessableEntity, ReadUnprocessable);
 
-        app.MapGet("/v1/series/{feature}", (string feature, HttpRequest request, SeriesEndpoints endpoints) => endpoints.GetSeries(feature, request))
+        app.MapGet("/v1/series/{feature}", ([Description(FeatureDescription)] string feature, HttpRequest request, SeriesEndpoints endpoints) => endpoints.GetSeries(feature, request))
             .WithName("GetSeries")
-            .WithSummary("A feature bucket by bucket: ?key=K &resolution=1h &from=T &to=T (default: the last 7 days hour by hour)")
-            .Produces<SeriesResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithTags(FeaturesTag)
+            .WithSummary("A feature bucket by bucket")
+            .WithDescription("The feature's value in each bucket of the range, oldest first (default: the last 7 days, hour by hour).")
+            .WithQuery(SeriesEndpoints.SeriesQuery)
+            .Returns<SeriesResponse>("The buckets of [from, to), oldest first, each with its start and value.")
+            .WithProblem(StatusCodes.Status400BadRequest, ReadBadRequest + " from after to is bad-range.")
+            .WithProblem(StatusCodes.Status404NotFound, UnknownFeature)
+            .WithProblem(StatusCodes.Status422UnprocessableEntity, "The range is past the resolution's retention or has too many buckets (out-of-range), "
+                + "or the feature has no series (not-supported: a trend).");
 
-        app.MapGet("/v1/profile/{feature}", (string feature, HttpRequest request, SeriesEndpoints endpoints) => endpoints.GetProfile(feature, request))
+        app.MapGet("/v1/profile/{feature}", ([Description(FeatureDescription)] string feature, HttpRequest request, SeriesEndpoints endpoints) => endpoints.GetProfile(feature, request))
             .WithName("GetProfile")
-            .WithSummary("A feature folded by hour of day or day of week (UTC): ?key=K &kind=hour_of_day|day_of_week &days=N")
-            .Produces<ProfileResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithTags(FeaturesTag)
+            .WithSummary("A feature folded by hour of day or day of week (UTC)")
+            .WithDescription("The feature's buckets over the last days, summed into the 24 hours of the day or the 7 days of the week.")
+            .WithQuery(SeriesEndpoints.ProfileQuery)
+            .Returns<ProfileResponse>("One slot per hour (00-23) or weekday (mon-sun), over [from, to).")
+            .WithProblem(StatusCodes.Status400BadRequest, ReadBadRequest)
+            .WithProblem(StatusCodes.Status404NotFound, UnknownFeature)
+            .WithProblem(StatusCodes.Status422UnprocessableEntity, ReadUnprocessable);
 
-        app.MapGet("/v1/top/{feature}", (string feature, HttpRequest request, TopEndpoint endpoint) => endpoint.Get(feature, request))
+        app.MapGet("/v1/top/{feature}", ([Description("A top_k feature, as named in the definitions.")] string feature, HttpRequest request, TopEndpoint endpoint) => endpoint.Get(feature, request))
             .WithName("GetTop")
-            .WithSummary("The top items of a top_k feature over a window: ?window=1h &k=10 &key=K &as_of=T &with=item_ctr,item_trend &order_by=item_trend")
-            .Produces<TopResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithTags(FeaturesTag)
+            .WithSummary("The top items of a top_k feature over a window")
+            .WithDescription("The heaviest items over one window, optionally with features of each item (with=) and re-ranked by one of them (order_by=).")
+            .WithQuery(TopEndpoint.Query)
+            .Returns<TopResponse>("The items, heaviest first (or by order_by), with the Space-Saving error bound when not 0.")
+            .WithProblem(StatusCodes.Status400BadRequest, ReadBadRequest + " with= names features but no entity is keyed by the top_k field.")
+            .WithProblem(StatusCodes.Status404NotFound, UnknownFeature)
+            .WithProblem(StatusCodes.Status422UnprocessableEntity, "The feature is not top_k (not-supported, with top_k_features), or the as-of time is out of range (out-of-range).");
 
         app.MapGet("/v1/features", (CatalogEndpoints endpoints) => endpoints.GetAll())
             .WithName("GetCatalog")
-            .WithSummary("The loaded catalog: settings, entities, and every feature as declared with its version")
-            .Produces<CatalogResponse>();
+            .WithTags(CatalogTag)
+            .WithSummary("The loaded catalog: settings, entities, and every feature")
+            .Returns<CatalogResponse>("The catalog: where it was loaded from, its version, settings, entities and every feature as declared with its version.");
 
-        app.MapGet("/v1/features/{name}", (string name, CatalogEndpoints endpoints) => endpoints.GetOne(name))
+        app.MapGet("/v1/features/{name}", ([Description(FeatureDescription)] string name, CatalogEndpoints endpoints) => endpoints.GetOne(name))
             .WithName("GetFeature")
+            .WithTags(CatalogTag)
             .WithSummary("One feature as declared, with its version")
-            .Produces<FeatureDto>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Returns<FeatureDto>("The feature as declared, its tile ladder, version (changes with any part of the definition) and state_version.")
+            .WithProblem(StatusCodes.Status404NotFound, UnknownFeature);
 
         app.MapGet("/v1/stats", (HealthEndpoints endpoints) => endpoints.Stats())
             .WithName("GetStats")
+            .WithTags(OperationsTag)
             .WithSummary("Counters since start: accepted, duplicates, rejected by reason, shard progress")
-            .Produces<StatsResponse>();
+            .Returns<StatsResponse>("Counters since start, the dedup window, ingest admission, the event log (absent in memory) and each shard's progress.");
 
         app.MapGet("/v1/models", (ModelEndpoints endpoints) => endpoints.GetAll())
             .WithName("GetModels")
+            .WithTags(ModelsTag)
             .WithSummary("Models learned from the stream and their live quality")
-            .WithDescription("Click models: examples learned, the label join (exposures, positives, negatives, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's. Recommenders: users, items and interactions.");
+            .WithDescription("Click models: examples learned, the label join (exposures, positives, negatives, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's. Recommenders: users, items and interactions.")
+            .Returns<ModelsResponse>("Every model declared with serve --models (none: an empty list) and the learner's counters.");
         app.MapPost("/v1/score", (HttpRequest request, ModelEndpoints endpoints, CancellationToken ct) => endpoints.ScoreAsync(request, ct))
             .WithName("Score")
+            .WithTags(ModelsTag)
             .WithSummary("Rank candidates by a click model's probability")
             .WithDescription("Body: {\"model\": \"clicks\", \"context\": {\"user\": \"u1\"}, \"candidates\": [{\"item\": \"i1\", \"category\": \"c\"}]}. Each candidate's fields override the context's; the answer lists them most likely first, with their index in the request.")
             // The endpoint reads the body itself (to say where malformed JSON went wrong); this describes it for OpenAPI.
             .Accepts<ScoreRequest>("application/json")
-            .Produces<ScoreResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .Returns<ScoreResponse>("The candidates, most likely first, each with its index in the request, probability and fields.")
+            .WithProblem(StatusCodes.Status400BadRequest, "The body is not JSON (malformed-json, with line, byte_in_line and path), or has no candidates "
+                + "or more than the server allows (bad-parameter).")
+            .WithProblem(StatusCodes.Status404NotFound, "No click model of that name (unknown-model, with known_models).")
+            .WithProblem(StatusCodes.Status413PayloadTooLarge, "The body is over the server's --max-body.")
+            .WithProblem(StatusCodes.Status415UnsupportedMediaType, "The body is not declared application/json (unsupported-media-type).");
         app.MapGet("/v1/recommend", (HttpRequest request, ModelEndpoints endpoints) => endpoints.Recommend(request))
             .WithName("Recommend")
-            .WithSummary("Items for a user from a recommender (model, user, k)")
-            .WithDescription("The k best items the user has not interacted with, by the real-time factorization; a user never seen gets the most popular ones.");
+            .WithTags(ModelsTag)
+            .WithSummary("Items for a user from a recommender")
+            .WithDescription("The k best items the user has not interacted with, by the real-time factorization; a user never seen gets the most popular ones.")
+            .WithQuery(ModelEndpoints.RecommendQuery)
+            .Returns<RecommendResponse>("The items, best first, with their scores.")
+            .WithProblem(StatusCodes.Status400BadRequest, "No user, or k is not a whole number from 1 to 1000 (bad-parameter).")
+            .WithProblem(StatusCodes.Status404NotFound, "No recommender of that name (unknown-model, with known_models).");
         app.MapGet("/v1/similar", (HttpRequest request, ModelEndpoints endpoints) => endpoints.Similar(request))
             .WithName("Similar")
-            .WithSummary("Items like an item from a recommender (model, item, k)")
-            .WithDescription("The k items whose factors are closest (cosine) to the item's.");
+            .WithTags(ModelsTag)
+            .WithSummary("Items like an item from a recommender")
+            .WithDescription("The k items whose factors are closest (cosine) to the item's.")
+            .WithQuery(ModelEndpoints.SimilarQuery)
+            .Returns<RecommendResponse>("The items, most similar first, with their cosine similarity.")
+            .WithProblem(StatusCodes.Status400BadRequest, "No item, or k is not a whole number from 1 to 1000 (bad-parameter).")
+            .WithProblem(StatusCodes.Status404NotFound, "No recommender of that name (unknown-model), or an item it has not seen (unknown-item).");
         app.MapGet("/healthz", HealthEndpoints.Live)
             .WithName("Live")
+            .WithTags(OperationsTag)
             .WithSummary("Liveness: the process answers")
-            .Produces<HealthResponse>();
+            .Returns<HealthResponse>("The process answers: {\"status\": \"ok\"}.");
 
         app.MapGet("/readyz", (HealthEndpoints endpoints) => endpoints.Ready())
             .WithName("Ready")
+            .WithTags(OperationsTag)
             .WithSummary("Readiness: 200 when taking traffic, 503 while stopping or while shard queues are full")
-            .Produces<ReadyResponse>()
-            .Produces<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
+            .Returns<ReadyResponse>("Ready: the server takes traffic.")
+            .Returns<ReadyResponse>("Not ready, and the reason: stopping, the event log cannot be written, or the shard queues are full.", StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static readonly string RootText = string.Create(CultureInfo.InvariantCulture, $"""
-        Freshet: fresh behaviour signals.
+    private const string FeaturesTag = "Features";
 
-          POST /v1/events                 ingest events (NDJSON or a JSON array, with -H 'Content-Type: application/x-ndjson'
-                                          or application/json; gzip accepted; ?wait=true)
-          GET  /v1/features               the catalog: every feature as declared, with its version
-          GET  /v1/vector/{"{entity}"}?key=K    a feature vector (&features=a,b &windows=1h,1d &as_of=T)
-          POST /v1/vectors/{"{entity}"}         vectors of many keys: {"{"}"keys": ["k1", "k2"]{"}"}
-          GET  /v1/series/{"{feature}"}?key=K   bucket by bucket (&resolution=1h &from=T &to=T)
-          GET  /v1/profile/{"{feature}"}?key=K  by hour of day or day of week (&kind=day_of_week)
-          GET  /v1/top/{"{feature}"}?window=1h  top items of a top_k feature (&with=item_ctr &order_by=...)
-          GET  /v1/stats  /healthz  /readyz
-          GET  /openapi/v1.json           the OpenAPI document
+    private const string CatalogTag = "Catalog";
 
-        """);
+    private const string ModelsTag = "Models";
+
+    private const string OperationsTag = "Operations";
+
+    private const string EntityDescription = "An entity, as named in the definitions (item, user, user_category…).";
+
+    private const string FeatureDescription = "A feature, as named in the definitions.";
+
+    private const string UnknownFeature = "No such feature (unknown-feature, with known_features).";
+
+    private const string ReadBadRequest = "A parameter does not parse or is out of range (bad-parameter, naming it), a window is not one the feature "
+        + "keeps (bad-window), or the key has the wrong number of parts (bad-key).";
+
+    private const string ReadUnprocessable = "The as-of time is after now or before the oldest tile kept, or too many buckets (out-of-range), "
+        + "or the feature cannot answer this query (not-supported).";
 }
 
 /// <summary>A started server: where it listens, and how to stop it.</summary>

@@ -18,6 +18,16 @@ namespace Freshet.Server.Ingest;
 /// </summary>
 internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options)
 {
+    /// <summary>The query parameter, bound by the framework (described here for the API).</summary>
+    public static readonly ApiDescription.QueryParameter[] Query =
+    [
+        new("wait", ApiDescription.QueryValue.Boolean,
+            "Answer only once the accepted events are visible to queries (read-your-writes); 504 not-yet-visible when that takes over 30 s.", "true")
+        {
+            Default = "false",
+        },
+    ];
+
     /// <summary>Rejections listed one by one in a response; the count covers the rest.</summary>
     private const int MaxListedRejections = 1000;
 

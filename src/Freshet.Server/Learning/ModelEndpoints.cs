@@ -11,6 +11,32 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
 {
     private static readonly Dictionary<string, string> EmptyFields = [];
 
+    private static readonly ApiDescription.QueryParameter ModelParameter = new("model", ApiDescription.QueryValue.Text,
+        "The recommender model, by its name in the models file (404 unknown-model otherwise).", "M") { Required = true };
+
+    private static readonly ApiDescription.QueryParameter KParameter = new("k", ApiDescription.QueryValue.Integer, "How many items.", "10")
+    {
+        Default = "10",
+        Minimum = 1,
+        Maximum = 1000,
+    };
+
+    /// <summary>What <see cref="Recommend"/> reads from the query.</summary>
+    public static readonly ApiDescription.QueryParameter[] RecommendQuery =
+    [
+        ModelParameter,
+        new("user", ApiDescription.QueryValue.Text, "The user to recommend for; a user never seen gets the most popular items.", "U") { Required = true },
+        KParameter,
+    ];
+
+    /// <summary>What <see cref="Similar"/> reads from the query.</summary>
+    public static readonly ApiDescription.QueryParameter[] SimilarQuery =
+    [
+        ModelParameter,
+        new("item", ApiDescription.QueryValue.Text, "The item to find similar items for (404 unknown-item when the model has not seen it).", "I") { Required = true },
+        KParameter,
+    ];
+
     public IResult GetAll() => TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
 
     public async Task<IResult> ScoreAsync(HttpRequest request, CancellationToken cancellationToken)

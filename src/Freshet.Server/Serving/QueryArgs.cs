@@ -15,6 +15,15 @@ namespace Freshet.Server.Serving;
 /// </summary>
 internal static class QueryArgs
 {
+    /// <summary>The key, one occurrence per part of a composite key (described for the API: see <see cref="ApiDescription.QueryParameter"/>).</summary>
+    public static readonly ApiDescription.QueryParameter KeyParameter = new("key", ApiDescription.QueryValue.Text,
+        "The key: one value per key field, repeated in the entity's key order for a composite key (key=u1&key=shoes for [user, category]); "
+        + "none for a global entity. A key never seen reads like one with no events.", "K") { Repeated = true };
+
+    public static readonly ApiDescription.QueryParameter AsOfParameter = new("as_of", ApiDescription.QueryValue.Time,
+        "Read as of this time, epoch milliseconds or ISO-8601 (default: now, the newest event time in event_time mode). "
+        + "422 out-of-range when after now or before the oldest tile kept.", "T");
+
     /// <summary>The key parts, in the entity's key order: <c>key=u1&amp;key=shoes</c> for <c>[user, category]</c>.</summary>
     public static string[] Key(HttpRequest request) => request.Query["key"].Where(k => k is not null).Select(k => k!).ToArray();
 

@@ -11,6 +11,32 @@ internal sealed class SeriesEndpoints(FreshetEngine engine)
 {
     private static readonly string[] Weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+    /// <summary>What <see cref="GetSeries"/> reads from the query.</summary>
+    public static readonly ApiDescription.QueryParameter[] SeriesQuery =
+    [
+        QueryArgs.KeyParameter,
+        new("resolution", ApiDescription.QueryValue.Window,
+            "The width of each bucket: a tile resolution of the feature (400 bad-window otherwise).", "1h") { Default = "1h" },
+        new("from", ApiDescription.QueryValue.Time, "The start of the range, epoch milliseconds or ISO-8601, rounded down to a bucket (default: 7 days before to).", "T"),
+        new("to", ApiDescription.QueryValue.Time, "The end of the range, epoch milliseconds or ISO-8601 (default: now). 400 bad-range when from is after to.", "T"),
+    ];
+
+    /// <summary>What <see cref="GetProfile"/> reads from the query.</summary>
+    public static readonly ApiDescription.QueryParameter[] ProfileQuery =
+    [
+        QueryArgs.KeyParameter,
+        new("kind", ApiDescription.QueryValue.Choice, "Fold by hour of day (slots 00-23, UTC) or by day of week (mon-sun).", "hour_of_day")
+        {
+            Default = "hour_of_day",
+            Choices = ["hour_of_day", "day_of_week"],
+        },
+        new("days", ApiDescription.QueryValue.Integer, "How many days to fold, today so far included (default: 7 by hour of day, 28 by day of week).", "7")
+        {
+            Minimum = 1,
+            Maximum = 366,
+        },
+    ];
+
     public IResult GetSeries(string feature, HttpRequest request)
     {
         var query = request.Query;

@@ -16,6 +16,20 @@ namespace Freshet.Server.Serving;
 /// </summary>
 internal sealed class TopEndpoint(FreshetEngine engine)
 {
+    /// <summary>What <see cref="Get"/> reads from the query.</summary>
+    public static readonly ApiDescription.QueryParameter[] Query =
+    [
+        new("window", ApiDescription.QueryValue.Window, "The window to rank over (default: the feature's first declared window).", "1h"),
+        new("k", ApiDescription.QueryValue.Integer, "How many items, from 1 to the feature's k (default: the feature's k).", "10") { Minimum = 1 },
+        QueryArgs.KeyParameter,
+        QueryArgs.AsOfParameter,
+        new("with", ApiDescription.QueryValue.NameList,
+            "Features of each item to add, read from the entity keyed by the top_k field (400 when there is none), comma-separated or repeated.",
+            "item_ctr,item_trend"),
+        new("order_by", ApiDescription.QueryValue.Text,
+            "Re-rank the items by this feature of theirs, highest first (it is added to with); equal values keep the top-k order.", "item_trend"),
+    ];
+
     public IResult Get(string feature, HttpRequest request)
     {
         var catalog = engine.Catalog;

@@ -10,6 +10,17 @@ namespace Freshet.Server.Serving;
 /// <summary>Feature vectors: <c>GET /v1/vector/{entity}</c> for one key and <c>POST /v1/vectors/{entity}</c> for many.</summary>
 internal sealed class VectorEndpoints(FreshetEngine engine, ServerOptions options)
 {
+    /// <summary>What <see cref="GetOne"/> reads from the query.</summary>
+    public static readonly ApiDescription.QueryParameter[] GetOneQuery =
+    [
+        QueryArgs.KeyParameter,
+        new("features", ApiDescription.QueryValue.NameList, "Only these features of the entity (default: all), comma-separated or repeated.", "a,b"),
+        new("windows", ApiDescription.QueryValue.WindowList,
+            "Only these windows of each feature (default: each feature's declared windows), comma-separated or repeated. "
+            + "A window must be a multiple of the feature's finest tile and within its retention (400 bad-window).", "1h,1d"),
+        QueryArgs.AsOfParameter,
+    ];
+
     public IResult GetOne(string entity, HttpRequest request)
     {
         var query = request.Query;
