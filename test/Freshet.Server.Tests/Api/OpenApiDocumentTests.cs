@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.OpenApi;
 
 namespace Freshet.Server.Tests.Api;
 
@@ -174,6 +175,17 @@ public sealed class OpenApiDocumentTests(DescribedServer server) : IClassFixture
         }
 
         Assert.True(problems.Count == 0, "Answers that do not match the document:\n" + string.Join("\n", problems));
+    }
+
+    [Fact]
+    public async Task Document_ReadsBackAsValidOpenApi()
+    {
+        string json = await server.Client.GetStringAsync("openapi/v1.json");
+
+        var read = OpenApiDocument.Parse(json, "json");
+        Assert.True(read.Diagnostic?.Errors.Count is null or 0, string.Join("\n", read.Diagnostic!.Errors.Select(e => $"{e.Pointer}: {e.Message}")));
+        var errors = read.Document!.Validate(ValidationRuleSet.GetDefaultRuleSet())?.ToList() ?? [];
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Select(e => $"{e.Pointer}: {e.Message}")));
     }
 
     /// <summary>Every endpoint of the route table in the document (all but the document itself), with each of its methods.</summary>
