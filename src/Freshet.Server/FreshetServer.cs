@@ -137,13 +137,14 @@ public static class FreshetServer
             })
             .Returns<IngestResponse>("Every event was accepted (duplicates: retries of events already accepted, acknowledged and not counted again).")
             .WithProblem(StatusCodes.Status400BadRequest, "Part of the body is not JSON (rejected-events: the valid events were accepted, with "
-                + "accepted, duplicates, rejected_count and rejected), or the body is empty, not valid gzip or badly framed (empty-body, bad-gzip, bad-framing).")
+                + "accepted, duplicates, rejected_count and rejected), or the body is empty, not valid gzip or badly framed (empty-body, bad-gzip, bad-framing).",
+                typeof(RejectedEventsProblem))
             .WithProblem(StatusCodes.Status408RequestTimeout, "The body arrived too slowly (body-timeout); nothing was taken and the connection closes.")
             .WithProblem(StatusCodes.Status413PayloadTooLarge, "The body is over the server's --max-body, counted after gzip (body-too-large, with max_bytes); nothing was taken.")
             .WithProblem(StatusCodes.Status415UnsupportedMediaType, "No JSON or NDJSON Content-Type (unsupported-media-type, with accepted_media_types), "
                 + "or a Content-Encoding other than gzip (unsupported-encoding); nothing was taken.")
             .WithProblem(StatusCodes.Status422UnprocessableEntity, "Some events break a rule (rejected-events: the valid ones were accepted; "
-                + "accepted, duplicates, rejected_count and rejected say which were not, and why).")
+                + "accepted, duplicates, rejected_count and rejected say which were not, and why).", typeof(RejectedEventsProblem))
             .WithProblem(StatusCodes.Status429TooManyRequests, "Too many ingest requests at once, or the bodies in flight fill the buffer budget "
                 + "(overloaded, with Retry-After); nothing was taken.")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The shard queues are full, or the dedup window's memory budget is full inside its "

@@ -25,10 +25,13 @@ internal static class EndpointDescriptions
     public static RouteHandlerBuilder Returns<TResponse>(this RouteHandlerBuilder builder, string description, int status = StatusCodes.Status200OK, string contentType = JsonContentType) =>
         builder.WithMetadata(new ResponseMetadata(status, typeof(TResponse), contentType, description));
 
-    /// <summary>An RFC 7807 problem document the endpoint answers with, and when (its <c>type</c> codes).</summary>
-    public static TBuilder WithProblem<TBuilder>(this TBuilder builder, int status, string description)
+    /// <summary>
+    /// An RFC 7807 problem document the endpoint answers with, and when (its <c>type</c> codes); <paramref name="shape"/>
+    /// names a type that describes its extension members when a client needs them typed.
+    /// </summary>
+    public static TBuilder WithProblem<TBuilder>(this TBuilder builder, int status, string description, Type? shape = null)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new ResponseMetadata(status, typeof(ProblemDetails), ProblemContentType, description));
+        builder.WithMetadata(new ResponseMetadata(status, shape ?? typeof(ProblemDetails), ProblemContentType, description));
 
     /// <summary>
     /// One response of an endpoint, with a description (the framework's own metadata type is internal). The generator

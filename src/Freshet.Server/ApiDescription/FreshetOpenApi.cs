@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Freshet.Aggregation;
+using Freshet.Events;
+using Freshet.Server.Ingest;
 using Freshet.Server.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,6 +74,12 @@ internal static class FreshetOpenApi
                 else if (type == typeof(VectorBatchRequest))
                 {
                     DescribeBatchRequest(schema);
+                }
+                else if (type == typeof(RejectedEvent) && schema.Properties is { } members && members.TryGetValue("reason", out var member)
+                    && member is OpenApiSchema reason)
+                {
+                    // Every code the parser and the engine can give, from the enum itself.
+                    reason.Enum = [.. Enum.GetValues<EventRejectReason>().Select(r => (JsonNode)JsonValue.Create(EventsEndpoint.ReasonCode(r)))];
                 }
                 else if (type == typeof(ProblemDetails))
                 {

@@ -7,15 +7,32 @@ namespace Freshet.Server.Json;
 // (UTC) with an ISO-8601 twin where a person reads them; windows and durations use the definitions' syntax (1h, 7d).
 
 /// <summary>The answer to <c>POST /v1/events</c> when every event was accepted (or was a retry of one that was).</summary>
+/// <param name="Accepted">Events accepted and counted.</param>
+/// <param name="Duplicates">Retries of events already accepted (same id inside the dedup horizon): acknowledged, not counted again.</param>
+/// <param name="Rejected">Empty here; see the 400 and 422 answers.</param>
+/// <param name="Sequence">The request's place in the server's order (what ?wait=true waits for).</param>
 public sealed record IngestResponse(int Accepted, int Duplicates, IReadOnlyList<RejectedEvent> Rejected, long Sequence);
 
 /// <summary>One event the server did not take: its 0-based position in the request, a reason code and a message.</summary>
+/// <param name="Index">The event's 0-based position in the request.</param>
+/// <param name="Reason">A stable code saying why (late, future, missing_type…).</param>
+/// <param name="Field">The field at fault, when there is one.</param>
+/// <param name="Message">What was wrong and what is allowed.</param>
 public sealed record RejectedEvent(int Index, string Reason, string? Field, string Message);
 
 /// <summary>One feature value for one window and the interval <c>[from, to)</c> actually summed (see "Windows" in the docs).</summary>
+/// <param name="Value">The value over the window.</param>
+/// <param name="From">The start of the interval summed (epoch ms): the window's start rounded down to a kept tile.</param>
+/// <param name="To">The end of the interval summed (epoch ms, exclusive): the end of the bucket containing the as-of time.</param>
 public sealed record ReadingDto(FeatureValue Value, long From, long To);
 
 /// <summary>The features of one key: feature → window → reading.</summary>
+/// <param name="Entity">The entity read.</param>
+/// <param name="Key">The key's parts, in the entity's key order.</param>
+/// <param name="At">The as-of time read (epoch ms).</param>
+/// <param name="AtUtc">The same time in ISO-8601.</param>
+/// <param name="KnownKey">False for a key with no events kept (its counts read 0).</param>
+/// <param name="Features">Feature name → window (1h, 1d, or short/long for a trend) → reading.</param>
 public sealed record VectorResponse(
     string Entity,
     IReadOnlyList<string> Key,
@@ -33,17 +50,27 @@ public sealed record VectorBatchRequest(IReadOnlyList<JsonElement>? Keys, IReadO
 /// <summary>The vectors of a batch of keys, in the order asked.</summary>
 public sealed record VectorBatchResponse(string Entity, long At, string AtUtc, IReadOnlyList<VectorResponse> Vectors);
 
+/// <summary>One bucket of a series.</summary>
+/// <param name="Start">The bucket's start (epoch ms); it ends one resolution later.</param>
+/// <param name="Value">The feature over the bucket.</param>
 public sealed record SeriesPointDto(long Start, FeatureValue Value);
 
 /// <summary>A feature bucket by bucket, oldest first, over <c>[from, to)</c>.</summary>
 public sealed record SeriesResponse(string Feature, IReadOnlyList<string> Key, string Resolution, long From, long To, IReadOnlyList<SeriesPointDto> Points);
 
+/// <summary>One slot of a profile.</summary>
+/// <param name="Slot">The hour ("00".."23", UTC) or weekday ("mon".."sun").</param>
+/// <param name="Value">The feature summed over that slot of every day folded.</param>
 public sealed record ProfileSlotDto(string Slot, FeatureValue Value);
 
 /// <summary>A feature folded by hour of day (slots "00".."23", UTC) or day of week ("mon".."sun").</summary>
 public sealed record ProfileResponse(string Feature, IReadOnlyList<string> Key, string Kind, long From, long To, IReadOnlyList<ProfileSlotDto> Slots);
 
 /// <summary>One item of a top-k list, with the features asked for with <c>with=</c> (keyed by the item).</summary>
+/// <param name="Item">The item.</param>
+/// <param name="Value">Its count (weight) over the window.</param>
+/// <param name="Error">The Space-Saving bound on how much the count may be overestimated, when not 0.</param>
+/// <param name="Features">With with=: the item's features, feature → window → reading.</param>
 public sealed record TopItemDto(string? Item, double Value, double? Error, IReadOnlyDictionary<string, IReadOnlyDictionary<string, ReadingDto>>? Features);
 
 /// <summary>The top items of a top_k feature over one window, heaviest first (or ordered by <c>order_by</c>).</summary>
