@@ -207,7 +207,17 @@ public static class FreshetServer
         app.MapGet("/v1/models", (ModelEndpoints endpoints) => endpoints.GetAll())
             .WithName("GetModels")
             .WithSummary("Models learned from the stream and their live quality")
-            .WithDescription("Click models: examples learned, the label join (exposures, positives, negatives, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's. Recommenders: users, items and interactions.");
+            .WithDescription("Click models: exposures scored, FTRL updates, the label join (positives, negatives, labels final, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's, over the exposures whose attribution window has closed. Recommenders: users, items and interactions.");
+        app.MapPost("/v1/models/flush", (HttpRequest request, ModelEndpoints endpoints, CancellationToken ct) => endpoints.FlushAsync(request, ct))
+            .WithName("FlushModels")
+            .WithSummary("Wait for the models to learn what was accepted; optionally close every attribution window")
+            .WithDescription("Waits until the models have learned every event accepted before the request (timeout, default 60s, at most 10m), then, with "
+                + "close_windows=true (the end of a stream, e.g. of a replay), closes every open attribution window: exposures without an outcome get "
+                + "their final negative label, so the click models' figures cover every exposure. Answers the figures as GET /v1/models does; 503 "
+                + "learners-behind when the timeout passed first.")
+            .Produces<ModelsResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/v1/score", (HttpRequest request, ModelEndpoints endpoints, CancellationToken ct) => endpoints.ScoreAsync(request, ct))
             .WithName("Score")
             .WithSummary("Rank candidates by a click model's probability")
