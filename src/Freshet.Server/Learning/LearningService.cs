@@ -285,8 +285,7 @@ internal sealed class LearningService : IHostedService
     /// a whole queue behind are not waited for: <c>events_skipped</c> counts them), then, with
     /// <paramref name="closeWindows"/>, closes every open attribution window: the stream has ended, so exposures
     /// without an outcome get their final negative label and the click models' figures cover every exposure. False
-    /// when <paramref name="timeout"/> passed first (the request stays queued and is carried out when the learner
-    /// reaches it).
+    /// when <paramref name="timeout"/> passed first (closing twice is harmless, so the caller may simply retry).
     /// </summary>
     public async Task<bool> FlushAsync(bool closeWindows, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -48,7 +48,7 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
             var figures = learning.Describe();
             return Problems.Problems.Of(StatusCodes.Status503ServiceUnavailable, "learners-behind", "Learners behind",
                 $"the models had not learned the events accepted before this request within {Time.Duration.Format((long)timeout.TotalMilliseconds)} "
-                + $"({figures.EventsLearned:N0} learned so far){(closeWindows ? "; the windows will close when they have" : "")}; retry with a longer timeout",
+                + $"({figures.EventsLearned:N0} learned so far); retry, with a longer timeout",
                 [new("events_learned", figures.EventsLearned)]);
         }
 
