@@ -234,8 +234,20 @@ public static class FreshetServer
             .WithName("GetModels")
             .WithTags(ModelsTag)
             .WithSummary("Models learned from the stream and their live quality")
-            .WithDescription("Click models: examples learned, the label join (exposures, positives, negatives, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's. Recommenders: users, items and interactions.")
+            .WithDescription("Click models: exposures scored, FTRL updates, the label join (positives, negatives, labels final, pending) and the progressive quality of the scores served at each exposure (log loss, AUC, normalized entropy, calibration) beside the constant rate's, over the exposures whose attribution window has closed. Recommenders: users, items and interactions.")
             .Returns<ModelsResponse>("Every model declared with serve --models (none: an empty list) and the learner's counters.");
+        app.MapPost("/v1/models/flush", (HttpRequest request, ModelEndpoints endpoints, CancellationToken ct) => endpoints.FlushAsync(request, ct))
+            .WithName("FlushModels")
+            .WithTags(ModelsTag)
+            .WithSummary("Wait for the models to learn what was accepted; optionally close every attribution window")
+            .WithDescription("Waits until the models have learned every event accepted before the request (timeout, default 60s, at most 10m), then, with "
+                + "close_windows=true (the end of a stream, e.g. of a replay), closes every open attribution window: exposures without an outcome get "
+                + "their final negative label, so the click models' figures cover every exposure. Answers the figures as GET /v1/models does; 503 "
+                + "learners-behind when the timeout passed first.")
+            .WithQuery(ModelEndpoints.FlushQuery)
+            .Returns<ModelsResponse>("The models' figures once they have learned every event accepted before the request (and, with close_windows, with every window closed).")
+            .WithProblem(StatusCodes.Status400BadRequest, "close_windows is not true or false, or timeout is not a duration within 10m (bad-parameter, naming it).")
+            .WithProblem(StatusCodes.Status503ServiceUnavailable, "The learners had not caught up when the timeout passed (learners-behind); retry the flush.");
         app.MapPost("/v1/score", (HttpRequest request, ModelEndpoints endpoints, CancellationToken ct) => endpoints.ScoreAsync(request, ct))
             .WithName("Score")
             .WithTags(ModelsTag)

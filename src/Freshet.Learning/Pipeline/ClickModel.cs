@@ -11,7 +11,11 @@ namespace Freshet.Learning.Pipeline;
 /// A click model learning from the live stream: exposures and outcomes go through the <see cref="LabelJoin"/>, each
 /// exposure is learned at once as a negative and again as a positive if its outcome follows
 /// (<see cref="DelayedFeedback"/>), and every exposure is scored first, so <see cref="Quality"/> is the quality of
-/// the scores a ranker would have served. Examples for training (<see cref="Observe"/>) and for ranking
+/// the scores a ranker would have served. An exposure enters <see cref="Quality"/> once, with its final label, when
+/// its attribution window closes: the figures cover the exposures older than the window (all of them after
+/// <see cref="Flush"/>), positives and negatives alike, so they are unbiased at any moment. Time is the stream's:
+/// every event moves it (whatever its type), and <see cref="AdvanceTo"/> moves it without events. Examples for
+/// training (<see cref="Observe"/>) and for ranking
 /// (<see cref="Score(IReadOnlyDictionary{string, string})"/>) are built by one method from field values, so there is
 /// no train/serve skew. One writer; scoring and the figures may be read from any thread (they share a lock).
 /// </summary>
@@ -41,7 +45,7 @@ public sealed class ClickModel
         Model = new FtrlModel(definition.Ftrl);
         _hasher = new FeatureHasher(definition.Ftrl.Bits);
         _constant = new RunningRate(definition.Ftrl.PriorRate, priorCount: 100);
-        _join = new LabelJoin(definition.WindowMs, definition.MaxPending, OnLabelled);
+        _join = new LabelJoin(definition.WindowMs, definition.MaxPending, OnPositive, OnFinal);
         _exposureTypes = [.. definition.ExposureEvents.Select(strings.GetOrAdd)];
         _outcomeTypes = [.. definition.OutcomeEvents.Select(strings.GetOrAdd)];
         _keyFieldIds = [.. definition.KeyFields.Select(strings.GetOrAdd)];
@@ -56,7 +60,7 @@ public sealed class ClickModel
 
     public FtrlModel Model { get; private set; }
 
-    /// <summary>Quality of the scores served at exposure time (before the label was known).</summary>
+    /// <summary>Quality of the scores served at exposure time (before the label was known), over the exposures whose label is final.</summary>
     public ProgressiveValidation Quality { get; private set; } = new();
 
     /// <summary>The constant-rate baseline judged the same way.</summary>
@@ -64,7 +68,10 @@ public sealed class ClickModel
 
     public LabelJoinStats Labels => _join.Stats;
 
-    /// <summary>Takes one event of the stream, in order: exposures are scored and learned as negatives, outcomes labelled.</summary>
+    /// <summary>
+    /// Takes one event of the stream, in order: its time closes the windows that ended; exposures are scored and
+    /// learned as negatives, outcomes labelled.
+    /// </summary>
     public void Observe(EventBatch batch, int index)
     {
         lock (_lock)
@@ -88,6 +95,10 @@ public sealed class ClickModel
     private void ObserveLocked(EventBatch batch, int index)
     {
         ref readonly var e = ref batch[index];
+
+        // Every event is the stream's clock, not only this model's: a window closes when the stream has passed it,
+        // whatever the events that pass it, so the labels do not depend on how the stream was cut into batches.
+        _join.AdvanceTo(e.TimeMs);
         bool exposure = _exposureTypes.Contains(e.TypeId);
         if (!exposure && !_outcomeTypes.Contains(e.TypeId))
         {
@@ -105,18 +116,16 @@ public sealed class ClickModel
             return;
         }
 
-        _join.AdvanceTo(e.TimeMs);
         Build(new EventFields(batch, index, _strings), _x, _liveValues, e.TimeMs);
         double served = DelayedFeedback.Calibrate(Model.Predict(_x));
-        if (_join.Expose(key, e.TimeMs, _x, served))
+        if (_join.Expose(key, e.TimeMs, _x, served, DelayedFeedback.Calibrate(_constant.Predict())))
         {
-            _pendingConstant[key] = DelayedFeedback.Calibrate(_constant.Predict());
             Model.Learn(_x, false); // The fake negative.
             _constant.Learn(false);
         }
     }
 
-    /// <summary>Closes the windows that ended by <paramref name="nowMs"/> (call as time passes without events).</summary>
+    /// <summary>Closes the windows that ended by <paramref name="nowMs"/> (the stream's clock moving without events: wall ticks).</summary>
     public void AdvanceTo(long nowMs)
     {
         lock (_lock)
@@ -125,7 +134,10 @@ public sealed class ClickModel
         }
     }
 
-    /// <summary>Closes every open window (the end of a replay).</summary>
+    /// <summary>
+    /// Closes every open window (the end of a stream, e.g. of a replay): exposures without an outcome get their final
+    /// negative label now, so <see cref="Quality"/> covers every exposure.
+    /// </summary>
     public void Flush()
     {
         lock (_lock)
@@ -170,8 +182,6 @@ public sealed class ClickModel
         return scores;
     }
 
-    private readonly Dictionary<JoinKey, double> _pendingConstant = [];
-
     /// <summary>
     /// Writes everything the model has learned and is waiting for: FTRL's optimizer state, the open exposures of the
     /// label join, the constant rate, and both quality trackers, so a restart continues exactly where this stopped.
@@ -185,13 +195,6 @@ public sealed class ClickModel
             _constant.Save(w);
             Quality.Save(w);
             ConstantQuality.Save(w);
-            w.Write(_pendingConstant.Count);
-            foreach (var (key, rate) in _pendingConstant.OrderBy(p => p.Key.A).ThenBy(p => p.Key.B))
-            {
-                w.Write(key.A);
-                w.Write(key.B);
-                w.Write(rate);
-            }
         }
     }
 
@@ -207,16 +210,10 @@ public sealed class ClickModel
             }
 
             Model = model;
-            _join = LabelJoin.Load(ReadSection(r), Definition.MaxPending, OnLabelled);
+            _join = LabelJoin.Load(ReadSection(r), Definition.MaxPending, OnPositive, OnFinal);
             _constant.Load(r);
             Quality = ProgressiveValidation.Load(r);
             ConstantQuality = ProgressiveValidation.Load(r);
-            _pendingConstant.Clear();
-            int count = r.ReadInt32();
-            for (int i = 0; i < count; i++)
-            {
-                _pendingConstant[new JoinKey(r.ReadInt64(), r.ReadInt64())] = r.ReadDouble();
-            }
         }
     }
 
@@ -234,16 +231,18 @@ public sealed class ClickModel
         return new MemoryStream(r.ReadBytes(checked((int)length)));
     }
 
-    private void OnLabelled(LabeledExample example)
+    /// <summary>An outcome joined its exposure: learn the positive at once (the exposure was learned as a negative).</summary>
+    private void OnPositive(PositiveExample example)
     {
-        _pendingConstant.Remove(example.Key, out double constant);
-        Quality.Add(example.ServedScore, example.Positive);
-        ConstantQuality.Add(constant, example.Positive);
-        if (example.Positive)
-        {
-            Model.Learn(example.Features, true);
-            _constant.Learn(true);
-        }
+        Model.Learn(example.Features, true);
+        _constant.Learn(true);
+    }
+
+    /// <summary>An exposure's window closed: its served scores are judged once, against its final label.</summary>
+    private void OnFinal(FinalLabel label)
+    {
+        Quality.Add(label.ServedScore, label.Positive);
+        ConstantQuality.Add(label.BaselineScore, label.Positive);
     }
 
     private bool TryKey(EventBatch batch, int index, out JoinKey key)

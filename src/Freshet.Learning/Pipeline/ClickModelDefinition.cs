@@ -59,5 +59,8 @@ public sealed record ClickModelDefinition
 /// <summary>Quality figures of a stream of scores (see <see cref="Metrics.ProgressiveValidation"/>).</summary>
 public sealed record QualityFigures(long Count, long Positives, double LogLoss, double Auc, double NormalizedEntropy, double Calibration);
 
-/// <summary>A click model's figures at one moment: examples learned, the label join, its served quality and the constant rate's.</summary>
-public sealed record ClickModelFigures(long Examples, Labels.LabelJoinStats Labels, QualityFigures Quality, QualityFigures Constant);
+/// <summary>
+/// A click model's figures at one moment: FTRL updates (a fake negative for each example, and each positive), the
+/// label join's counters, and the quality of its served scores and of the constant rate's over the final labels.
+/// </summary>
+public sealed record ClickModelFigures(long Updates, Labels.LabelJoinStats Labels, QualityFigures Quality, QualityFigures Constant);

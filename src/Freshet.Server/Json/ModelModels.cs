@@ -9,14 +9,25 @@ public sealed record QualityDto(long Examples, long Positives, double? LogLoss, 
 /// One model and its live figures. Click models have the label join and quality; recommenders their size. Sample is
 /// the share of keys the model learns from (1: all).
 /// </summary>
+/// <remarks>
+/// Click models: <c>ExposuresScored</c>, exposure events scored as they arrived (repeats included);
+/// <c>RepeatedExposures</c>, exposures of a key whose window was open, joined to its example; <c>Updates</c>, FTRL
+/// updates (a negative for each example at exposure, and each positive); <c>Positives</c>, examples whose outcome
+/// arrived inside the window; <c>Negatives</c>, examples whose window closed without one; <c>LabelsFinal</c>, examples
+/// whose window closed, positive or not, which is what <c>Quality</c> covers; <c>Pending</c>, examples whose window is
+/// still open; <c>Evicted</c>, examples closed early because too many were open.
+/// </remarks>
 public sealed record ModelDto(
     string Name,
     string Kind,
-    long? Examples = null,
-    long? Exposures = null,
+    long? ExposuresScored = null,
+    long? RepeatedExposures = null,
+    long? Updates = null,
     long? Positives = null,
     long? Negatives = null,
+    long? LabelsFinal = null,
     long? Pending = null,
+    long? Evicted = null,
     long? UnmatchedOutcomes = null,
     QualityDto? Quality = null,
     QualityDto? ConstantRate = null,

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Freshet.Engine;
 using Freshet.Engine.Storage;
 using Freshet.Events;
+using Freshet.Features;
 using Freshet.Hashing;
 using Freshet.Learning.Pipeline;
 using Freshet.Server.Json;
@@ -23,6 +24,12 @@ namespace Freshet.Server.Learning;
 /// the stream resumes, so a restart, even after kill -9, continues where the stream is; a new model learns the
 /// whole retained log.
 /// </para>
+/// <para>
+/// Attribution windows close on the stream's clock: every event moves it, and in wall-clock mode a tick once a second
+/// moves it while no events come, so an idle stream's exposures still get their final labels. <see cref="FlushAsync"/>
+/// waits until the models have learned every event accepted before it and, at the end of a stream (a replay), closes
+/// every open window, so the figures are final.
+/// </para>
 /// </summary>
 internal sealed class LearningService : IHostedService
 {
@@ -35,10 +42,13 @@ internal sealed class LearningService : IHostedService
     private readonly FreshetEngine _engine;
     private readonly string? _stateDirectory;
     private readonly Slot[] _slots;
-    private readonly Channel<(EventBatch Batch, long FirstOffset)> _queue = Channel.CreateBounded<(EventBatch, long)>(new BoundedChannelOptions(QueueBatches)
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+
+    private readonly Channel<Work> _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(QueueBatches)
     {
         SingleReader = true,
-        FullMode = BoundedChannelFullMode.Wait, // Never waited on: writes use TryWrite and count what does not fit.
+        // Batches never wait (TryWrite, counting what does not fit); only a flush request waits for room.
+        FullMode = BoundedChannelFullMode.Wait,
         // Wake the learner on the writing thread, not through the thread pool, which an ingest overload can starve.
         AllowSynchronousContinuations = true,
     });
@@ -46,6 +56,7 @@ internal sealed class LearningService : IHostedService
     private readonly System.Collections.Concurrent.ConcurrentBag<EventBatch> _spare = [];
     private readonly Lock _failureLock = new();
     private Thread? _learner;
+    private ITimer? _ticker;
     private long _skipped;
     private long _learned;
     private long _replayed;
@@ -105,8 +116,11 @@ internal sealed class LearningService : IHostedService
         foreach (var model in ClickModels)
         {
             var f = model.Figures();
-            models.Add(new ModelDto(model.Definition.Name, "click", f.Examples, f.Labels.Exposures, f.Labels.Positives, f.Labels.Negatives,
-                f.Labels.Pending, f.Labels.UnmatchedOutcomes, Dto(f.Quality), Dto(f.Constant), Sample: model.Definition.Sample));
+            var labels = f.Labels;
+            models.Add(new ModelDto(model.Definition.Name, "click", ExposuresScored: labels.Exposures, RepeatedExposures: labels.RepeatedExposures,
+                Updates: f.Updates, Positives: labels.Positives, Negatives: labels.Negatives, LabelsFinal: labels.Final, Pending: labels.Pending,
+                Evicted: labels.Evicted, UnmatchedOutcomes: labels.UnmatchedOutcomes, Quality: Dto(f.Quality), ConstantRate: Dto(f.Constant),
+                Sample: model.Definition.Sample));
         }
 
         foreach (var recommender in Recommenders)
@@ -145,6 +159,11 @@ internal sealed class LearningService : IHostedService
         _learner = new Thread(Learn) { IsBackground = true, Name = "freshet-learner" };
         _learner.Start();
         _engine.ObserveAccepted(OnAccepted);
+        if (ClickModels.Count > 0)
+        {
+            _ticker = TimeProvider.System.CreateTimer(_ => Tick(), null, TickInterval, TickInterval);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -156,6 +175,7 @@ internal sealed class LearningService : IHostedService
         }
 
         _engine.ObserveAccepted(null);
+        _ticker?.Dispose();
         _queue.Writer.TryComplete();
         _learner?.Join();
         SaveAll();
@@ -170,6 +190,9 @@ internal sealed class LearningService : IHostedService
         {
             long read = _engine.ReadLog(from, Feed);
             Interlocked.Add(ref _replayed, read);
+
+            // The whole log is learned and nothing else is accepted yet: the engine's clock is the stream's.
+            AdvanceClickModels(_engine.NowMs);
         }
         catch (StorageException e)
         {
@@ -214,7 +237,7 @@ internal sealed class LearningService : IHostedService
                 copy.CopyFrom(events, i);
             }
 
-            if (!_queue.Writer.TryWrite((copy, firstOffset)))
+            if (!_queue.Writer.TryWrite(new Work(copy, firstOffset)))
             {
                 Interlocked.Add(ref _skipped, copy.Count);
                 _spare.Add(copy);
@@ -236,6 +259,12 @@ internal sealed class LearningService : IHostedService
         {
             while (reader.TryRead(out var item))
             {
+                if (item.Batch is null)
+                {
+                    Control(item);
+                    continue;
+                }
+
                 Feed(item.Batch, item.FirstOffset);
                 if (_stateDirectory is not null && sinceSave.Elapsed >= _saveInterval)
                 {
@@ -248,6 +277,85 @@ internal sealed class LearningService : IHostedService
                 _spare.Add(item.Batch);
                 Interlocked.Add(ref _learned, count);
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits until the models have learned every event accepted before this call (batches skipped while the learner was
+    /// a whole queue behind are not waited for: <c>events_skipped</c> counts them), then, with
+    /// <paramref name="closeWindows"/>, closes every open attribution window: the stream has ended, so exposures
+    /// without an outcome get their final negative label and the click models' figures cover every exposure. False
+    /// when <paramref name="timeout"/> passed first (closing twice is harmless, so the caller may simply retry).
+    /// </summary>
+    public async Task<bool> FlushAsync(bool closeWindows, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_learner is null)
+        {
+            return true; // No models: nothing to wait for.
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            // Every batch acknowledged before this request is already queued (the engine queues it while it ingests).
+            await _queue.Writer.WriteAsync(new Work(null, 0, Flush: new FlushRequest(closeWindows, done)), deadline.Token).ConfigureAwait(false);
+            await done.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (ChannelClosedException)
+        {
+            return false; // Stopping.
+        }
+    }
+
+    /// <summary>Wall-clock mode: the stream's clock moves without events, so windows still close on time.</summary>
+    private void Tick()
+    {
+        if (_engine.Catalog.Settings.Clock == ClockMode.Wall)
+        {
+            _queue.Writer.TryWrite(new Work(null, 0, TickMs: _engine.NowMs)); // A tick that does not fit: the next one will.
+        }
+    }
+
+    /// <summary>On the learner thread, in stream order: a clock tick or a flush request.</summary>
+    private void Control(Work item)
+    {
+        if (item.Flush is not { } flush)
+        {
+            AdvanceClickModels(item.TickMs);
+            return;
+        }
+
+        if (flush.CloseWindows)
+        {
+            foreach (var model in ClickModels)
+            {
+                model.Flush();
+            }
+
+            // The closed windows are not in the log: save them now, so a restart does not reopen them.
+            SaveAll();
+        }
+
+        flush.Done.TrySetResult();
+    }
+
+    private void AdvanceClickModels(long nowMs)
+    {
+        if (nowMs == long.MinValue)
+        {
+            return;
+        }
+
+        foreach (var model in ClickModels)
+        {
+            model.AdvanceTo(nowMs);
         }
     }
 
@@ -342,6 +450,11 @@ internal sealed class LearningService : IHostedService
             _lastFailure = $"{where}: {e.GetType().Name}: {e.Message}";
         }
     }
+
+    /// <summary>What the learner takes, in order: a batch of accepted events, or (no batch) a clock tick or a flush request.</summary>
+    private readonly record struct Work(EventBatch? Batch, long FirstOffset, long TickMs = long.MinValue, FlushRequest? Flush = null);
+
+    private sealed record FlushRequest(bool CloseWindows, TaskCompletionSource Done);
 
     /// <summary>One model as the service drives it.</summary>
     private sealed class Slot(string name, string fingerprint, Action<EventBatch, int> observe, Action<BinaryWriter> save, Action<BinaryReader> load)

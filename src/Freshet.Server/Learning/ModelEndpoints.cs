@@ -37,7 +37,56 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
         KParameter,
     ];
 
+    /// <summary>What <see cref="FlushAsync"/> reads from the query.</summary>
+    public static readonly ApiDescription.QueryParameter[] FlushQuery =
+    [
+        new("close_windows", ApiDescription.QueryValue.Boolean, "Close every open attribution window once the models have caught up (the stream has ended): exposures without an outcome get their final negative label.", "true") { Default = "false" },
+        new("timeout", ApiDescription.QueryValue.Window, "How long to wait for the learners before answering 503 learners-behind; at most 10m.", "60s") { Default = "60s" },
+    ];
+
     public IResult GetAll() => TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
+
+    /// <summary>How long <c>POST /v1/models/flush</c> waits for the learner unless told otherwise, and at most.</summary>
+    private static readonly TimeSpan DefaultFlushTimeout = TimeSpan.FromSeconds(60), MaxFlushTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// <c>POST /v1/models/flush[?close_windows=true][&amp;timeout=60s]</c>: waits until the models have learned every
+    /// event accepted before the request and, with <c>close_windows</c>, closes every open attribution window (the
+    /// stream has ended); answers the models' figures as <c>GET /v1/models</c> does, or 503 when the timeout passed first.
+    /// </summary>
+    public async Task<IResult> FlushAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        string? closeText = request.Query["close_windows"].FirstOrDefault();
+        bool closeWindows = false;
+        if (closeText is not null && !bool.TryParse(closeText, out closeWindows))
+        {
+            return Problems.Problems.BadParameter("close_windows", $"close_windows: '{closeText}' is not true or false");
+        }
+
+        var timeout = DefaultFlushTimeout;
+        string? timeoutText = request.Query["timeout"].FirstOrDefault();
+        if (timeoutText is not null)
+        {
+            if (!Time.Duration.TryParse(timeoutText, out long ms) || ms <= 0 || ms > (long)MaxFlushTimeout.TotalMilliseconds)
+            {
+                return Problems.Problems.BadParameter("timeout",
+                    $"timeout: '{timeoutText}' is not a duration from 1ms to {Time.Duration.Format((long)MaxFlushTimeout.TotalMilliseconds)}; write {Time.Duration.Syntax}");
+            }
+
+            timeout = TimeSpan.FromMilliseconds(ms);
+        }
+
+        if (!await learning.FlushAsync(closeWindows, timeout, cancellationToken).ConfigureAwait(false))
+        {
+            var figures = learning.Describe();
+            return Problems.Problems.Of(StatusCodes.Status503ServiceUnavailable, "learners-behind", "Learners behind",
+                $"the models had not learned the events accepted before this request within {Time.Duration.Format((long)timeout.TotalMilliseconds)} "
+                + $"({figures.EventsLearned:N0} learned so far); retry, with a longer timeout",
+                [new("events_learned", figures.EventsLearned)]);
+        }
+
+        return TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
+    }
 
     public async Task<IResult> ScoreAsync(HttpRequest request, CancellationToken cancellationToken)
     {

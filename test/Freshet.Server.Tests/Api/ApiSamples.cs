@@ -55,6 +55,8 @@ internal static class ApiSamples
         new("GetFeature", HttpMethod.Get, "v1/features/nope", 404),
         new("GetStats", HttpMethod.Get, "v1/stats", 200),
         new("GetModels", HttpMethod.Get, "v1/models", 200),
+        new("FlushModels", HttpMethod.Post, "v1/models/flush?timeout=30s", 200),
+        new("FlushModels", HttpMethod.Post, "v1/models/flush?close_windows=maybe", 400),
         new("Score", HttpMethod.Post, "v1/score", 200,
             "{\"model\": \"clicks\", \"context\": {\"user\": \"u3\"}, \"candidates\": [{\"item\": \"s1\", \"category\": \"shoes\"}, {\"item\": \"b1\", \"category\": \"bags\"}]}"),
         new("Score", HttpMethod.Post, "v1/score", 400, "{\"model\": \"clicks\", \"candidates\": [{\"item\": 1}"),

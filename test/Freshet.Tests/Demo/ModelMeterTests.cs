@@ -46,6 +46,6 @@ public sealed class ModelMeterTests
     {
         var quality = new QualityDto(examples, examples - negatives, logLoss, 0.7, 0.9, 1.0);
         var constant = new QualityDto(examples, examples - negatives, logLoss * 1.1, 0.5, 1.0, 1.0);
-        return new ModelsResponse([new ModelDto("clicks", "click", examples, examples, examples - negatives, negatives, 0, 0, quality, constant)], examples, 0, 0, 0, null);
+        return new ModelsResponse([new ModelDto("clicks", "click", ExposuresScored: examples, Updates: examples, Positives: examples - negatives, Negatives: negatives, LabelsFinal: examples, Pending: 0, UnmatchedOutcomes: 0, Quality: quality, ConstantRate: constant)], examples, 0, 0, 0, null);
     }
 }

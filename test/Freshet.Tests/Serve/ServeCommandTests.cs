@@ -124,7 +124,7 @@ public sealed partial class ServeCommandTests
             }
 
             var clicks = models.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("name").GetString() == "clicks");
-            Assert.Equal(2, clicks.GetProperty("exposures").GetInt64());
+            Assert.Equal(2, clicks.GetProperty("exposures_scored").GetInt64());
             Assert.Equal(1, clicks.GetProperty("positives").GetInt64());
             var recommended = await client.GetFromJsonAsync<JsonElement>("v1/recommend?model=for_you&user=u1&k=5");
             Assert.Equal(["i2"], recommended.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("item").GetString()));
