@@ -11,7 +11,7 @@ internal static class CheckCommand
     {
         var directory = new Argument<string>("dir")
         {
-            Description = $"The data directory to check [default: {StorageArguments.DefaultDirectory}]",
+            Description = "The data directory to check",
             DefaultValueFactory = _ => StorageArguments.DefaultDirectory,
         };
         var command = new Command("check",

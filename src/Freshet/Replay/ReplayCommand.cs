@@ -10,10 +10,10 @@ internal static partial class ReplayCommand
         var file = new Argument<string>("file") { Description = "The CSV, TSV or NDJSON file to replay (.gz is read as gzip)" };
         var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {ReplayPresets.Names} (see Presets above)", HelpName = "name" };
         var format = new Option<InputFormat?>("--format") { Description = "csv, tsv or ndjson [default: from the extension; otherwise CSV with the separator detected]", HelpName = "csv|tsv|ndjson", CustomParser = ParseFormat };
-        var delimiter = new Option<char?>("--delimiter", "-d") { Description = "Field separator: one character, or tab [default: ',' for csv, tab for tsv, detected otherwise]", HelpName = "char", CustomParser = ParseDelimiter };
+        var delimiter = new Option<char?>("--delimiter") { Description = "Field separator: one character, or tab [default: ',' for csv, tab for tsv, detected otherwise]", HelpName = "char", CustomParser = ParseDelimiter };
         var noHeader = new Option<bool>("--no-header") { Description = "The file has no header row (name the columns with --columns)" };
         var columns = new Option<string[]?>("--columns") { Description = "Column names, in order (for a file without a header, or to rename the header's)", HelpName = "a,b,c", CustomParser = ParseList };
-        var map = new Option<string[]>("--map", "-m") { Description = "Send a column as a field: target=column; targets type, time and id are the event's own (repeatable)", HelpName = "target=column" };
+        var map = new Option<string[]>("--map") { Description = "Send a column as a field: target=column; targets type, time and id are the event's own (repeatable)", HelpName = "target=column" };
         var onlyMapped = new Option<bool>("--only-mapped") { Description = "Send only mapped columns [default: unmapped columns are sent under their own names]" };
         var set = new Option<string[]>("--set") { Description = "Give every event the same value: field=value, e.g. type=click (repeatable)", HelpName = "field=value" };
         var renameType = new Option<string[]>("--rename-type") { Description = "Rename an event type value: from=to, e.g. pv=view (repeatable)", HelpName = "from=to" };
