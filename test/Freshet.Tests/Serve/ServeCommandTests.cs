@@ -55,7 +55,7 @@ public sealed partial class ServeCommandTests
     }
 
     [Fact]
-    public async Task Serve_PortAlreadyTaken_SaysSoAndExitsNonZero()
+    public async Task Serve_PortAlreadyTaken_SaysSoInOneLineWithoutAStackTraceAndExits3()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
@@ -67,8 +67,13 @@ public sealed partial class ServeCommandTests
             using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await process.WaitForExitAsync(exited.Token);
 
-            Assert.NotEqual(0, process.ExitCode);
+            Assert.Equal(3, process.ExitCode);
             Assert.Contains(lines, l => l.Contains($"Cannot listen on http://127.0.0.1:{port}: the address is already in use", StringComparison.Ordinal));
+
+            // The one friendly line, not the host's stack trace before it.
+            Assert.DoesNotContain(lines, l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal)
+                || l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+            Assert.True(lines.Sum(l => l.Length + 1) < 3000, $"serve printed more than its start-up lines and the reason:\n{string.Join('\n', lines)}");
         }
         finally
         {
