@@ -26,7 +26,7 @@ internal static partial class ReplayCommand
         var sortLimit = new Option<int>("--sort-limit") { Description = "Most events --sort holds in memory", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultSortLimit };
         var limit = new Option<long?>("--limit") { Description = "Replay only the first n rows", HelpName = "n" };
         var server = new Option<Uri?>("--server", "-s") { Description = "A running server (freshet serve) to post to, e.g. http://127.0.0.1:7700 [default: an engine in this process]", HelpName = "url", CustomParser = ParseServer };
-        var features = new Option<string?>("--features", "-f") { Description = $"Feature definitions of the embedded engine [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]", HelpName = "path" };
+        var features = new Option<string?>("--features", "-f") { Description = $"Feature definitions of the embedded engine [default: {FeaturesFile.DefaultRelativePath} in the current directory, else the copy shipped with freshet]", HelpName = "path" };
         var shards = new Option<int?>("--shards") { Description = $"Shards of the embedded engine [default: one per core, {Environment.ProcessorCount} here]", HelpName = "n" };
         var batchSize = new Option<int>("--batch-size") { Description = "Events per request (or per engine batch)", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultBatchSize };
         var inFlight = new Option<int>("--in-flight") { Description = "Requests in flight at once (only while they cannot make each other's events late)", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultMaxInFlight };

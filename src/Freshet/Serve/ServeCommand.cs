@@ -14,7 +14,7 @@ internal static class ServeCommand
     {
         var features = new Option<string?>("--features", "-f")
         {
-            Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]",
+            Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath} in the current directory, else the copy shipped with freshet]",
             HelpName = "path",
         };
         var models = new Option<string?>("--models", "-m")
@@ -211,7 +211,9 @@ internal static class ServeCommand
     public static void WriteLoaded(TextWriter output, string path, FeatureSet definitions)
     {
         var settings = definitions.Settings;
+        string origin = FeaturesFile.Origin(path);
         output.WriteLine($"Loaded {definitions.Features.Length} features on {definitions.Entities.Length} entities from {path}"
+            + (origin.Length > 0 ? $" ({origin})" : "")
             + $"{(definitions.DeclaredVersion is { } v ? $" (version {v})" : "")}; clock {(settings.Clock == ClockMode.Wall ? "wall" : "event_time")}, "
             + $"allowed lateness {Duration.Format(settings.AllowedLatenessMs)}, max future {Duration.Format(settings.MaxFutureMs)}.");
         int width = definitions.Features.Max(f => f.Name.Length);
