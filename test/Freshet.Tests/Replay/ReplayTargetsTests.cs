@@ -147,6 +147,12 @@ public sealed class ReplayTargetsTests
         Assert.Contains("nothing was accepted", error, StringComparison.Ordinal);
         Assert.Contains("line 2: late:", output, StringComparison.Ordinal);
         Assert.Contains("hint: the server's clock was already at 2025-06-15 15:06:40 UTC", output, StringComparison.Ordinal);
+
+        // The cause, in the server's terms and the file's, and what to do instead.
+        Assert.Contains("so it takes events back to 2025-06-15 14:56:40 UTC only (allowed lateness 10m)", output, StringComparison.Ordinal);
+        Assert.Contains("this file starts at 2023-11-14 22:13:20 UTC, so 1 event was rejected as late", output, StringComparison.Ordinal);
+        Assert.Contains("History needs a server that has not seen newer events: start one on a new data directory and another port "
+            + "(freshet serve --data ./history --url http://127.0.0.1:7701)", output, StringComparison.Ordinal);
     }
 
     [DataFact("rees46_ecommerce_sample")]
