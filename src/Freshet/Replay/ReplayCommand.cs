@@ -22,8 +22,8 @@ internal static partial class ReplayCommand
         var timeUnit = new Option<TimeUnit?>("--time-unit") { Description = "Unit of numeric times: ms, s, us or ns; fractions allowed (1396860669.277 s) [default: ms]", HelpName = "ms|s|us|ns", CustomParser = ParseTimeUnit };
         var timeFormat = new Option<string?>("--time-format") { Description = "A .NET custom date format for times that are neither numbers nor ISO-8601, e.g. 'dd/MM/yyyy HH:mm' (UTC unless it has an offset)", HelpName = "format" };
         var timeOffset = new Option<string?>("--time-offset") { Description = "A column of milliseconds added to the time (a date plus an offset, as in DIGINETICA)", HelpName = "column" };
-        var sort = new Option<bool>("--sort") { Description = "Read the whole file and send it in time order (stable; for files that are not sorted by time)" };
-        var sortLimit = new Option<int>("--sort-limit") { Description = "Most events --sort holds in memory", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultSortLimit };
+        var sort = new Option<bool>("--sort") { Description = "Read the whole file and send it in time order (stable; for files that are not sorted by time; memory stays bounded by --sort-limit)" };
+        var sortLimit = new Option<int>("--sort-limit") { Description = "Most events --sort holds in memory; a larger file is sorted in runs of this many on disk (in TMPDIR) and merged", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultSortLimit };
         var limit = new Option<long?>("--limit") { Description = "Replay only the first n rows", HelpName = "n" };
         var server = new Option<Uri?>("--server", "-s") { Description = "A running server (freshet serve) to post to, e.g. http://127.0.0.1:7700 [default: an engine in this process]", HelpName = "url", CustomParser = ParseServer };
         var features = new Option<string?>("--features", "-f") { Description = $"Feature definitions of the embedded engine [default: {FeaturesFile.DefaultRelativePath} in the current directory, else the copy shipped with freshet]", HelpName = "path" };
