@@ -113,7 +113,11 @@ public sealed partial class FreshetEngine
         var baseFeature = RequireSeriesSupport(feature, resolutionMs);
         long now = ResolveAt(null);
         long to = toMs is { } t ? TimeMath.FloorTo(t, resolutionMs) : TimeMath.FloorTo(now, resolutionMs) + resolutionMs;
-        long from = fromMs is { } f ? TimeMath.FloorTo(f, resolutionMs) : to - (7 * Duration.Day);
+        // Without a start: the last 7 days, shortened to what the feature keeps at this resolution (minute tiles may be
+        // kept for hours only) and to the buckets one query may return, so the default always answers.
+        long from = fromMs is { } f
+            ? TimeMath.FloorTo(f, resolutionMs)
+            : Math.Max(to - (7 * Duration.Day), Math.Max(FirstAnswerable(baseFeature, resolutionMs, now), to - (MaxQueryBuckets * resolutionMs)));
         int count = CheckRange(baseFeature, resolutionMs, from, to, now);
         var spans = new WindowSpan[count];
         var slots = new int[count];

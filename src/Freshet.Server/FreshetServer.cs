@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using Freshet.Engine;
 using Freshet.Server.ApiDescription;
 using Freshet.Server.Catalog;
@@ -25,6 +27,9 @@ namespace Freshet.Server;
 /// </summary>
 public static class FreshetServer
 {
+    /// <summary>The category the generic host logs its start and stop under.</summary>
+    private const string HostLogCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
     /// <summary>Builds the application without starting it.</summary>
     public static WebApplication Build(FreshetEngine engine, ServerOptions options)
     {
@@ -47,9 +52,15 @@ public static class FreshetServer
             kestrel.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
         });
         builder.Logging.ClearProviders();
+        var started = new StrongBox<bool>();
         if (options.FrameworkLogging)
         {
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+
+            // A failure to start (the port in use) is thrown to whoever starts the server, which says it in one line
+            // ("Cannot listen on …: the address is already in use"); the host would first log it with its whole stack
+            // trace. The host's own log is quiet until it has started, and speaks (a background service failing) after.
+            builder.Logging.AddFilter((category, _) => Volatile.Read(ref started.Value) || category != HostLogCategory);
         }
 
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -82,6 +93,7 @@ public static class FreshetServer
         builder.Services.AddSingleton<ModelEndpoints>();
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => Volatile.Write(ref started.Value, true));
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             // Kestrel reports a broken request (a chunk size that is not hex, a body too slow or too large) by throwing

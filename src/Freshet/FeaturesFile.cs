@@ -6,16 +6,19 @@ namespace Freshet.Cli;
 /// <summary>Finds and loads a feature definitions file, reporting problems the way users fix them: one per line.</summary>
 internal static class FeaturesFile
 {
-    /// <summary>The sample shipped next to the binary (the project copies <c>samples/features.yaml</c> to the output).</summary>
+    /// <summary>The sample file, relative to the current directory, a source checkout, or the binary (which ships a copy).</summary>
     public const string DefaultRelativePath = "samples/features.yaml";
 
     /// <summary>
-    /// The file to use: <paramref name="path"/> when given, else the sample next to the binary, else the sample under
-    /// the current directory (running from a source checkout).
+    /// The file to use: <paramref name="path"/> when given, else the sample the user would edit (see <see cref="ResolveSample"/>).
     /// </summary>
     public static string Resolve(string? path) => ResolveSample(path, DefaultRelativePath);
 
-    /// <summary><paramref name="path"/> when given, else the sample <paramref name="relativePath"/> next to the binary, else under the current directory.</summary>
+    /// <summary>
+    /// <paramref name="path"/> when given; else <paramref name="relativePath"/> under the current directory, else in the
+    /// source checkout the binary was built in, else the copy shipped next to the binary. The copy in <c>bin/</c> is
+    /// only refreshed by a build, so preferring the files a user edits makes an edit count at the next start.
+    /// </summary>
     internal static string ResolveSample(string? path, string relativePath)
     {
         if (!string.IsNullOrWhiteSpace(path))
@@ -23,8 +26,52 @@ internal static class FeaturesFile
             return path;
         }
 
+        string inCurrent = Path.Combine(Directory.GetCurrentDirectory(), relativePath);
+        if (File.Exists(inCurrent))
+        {
+            return inCurrent;
+        }
+
+        if (SourceCheckout() is { } checkout && File.Exists(Path.Combine(checkout, relativePath)))
+        {
+            return Path.Combine(checkout, relativePath);
+        }
+
         string besideBinary = Path.Combine(AppContext.BaseDirectory, relativePath);
-        return File.Exists(besideBinary) ? besideBinary : Path.Combine(Directory.GetCurrentDirectory(), relativePath);
+        return File.Exists(besideBinary) ? besideBinary : inCurrent;
+    }
+
+    /// <summary>Which of the places <see cref="ResolveSample"/> looks <paramref name="resolved"/> is, for the start-up line; empty for a file given by name.</summary>
+    public static string Origin(string resolved, string relativePath = DefaultRelativePath)
+    {
+        string full = Path.GetFullPath(resolved);
+        if (full == Path.GetFullPath(Path.Combine(Directory.GetCurrentDirectory(), relativePath)))
+        {
+            return "the sample in the current directory";
+        }
+
+        if (SourceCheckout() is { } checkout && full == Path.GetFullPath(Path.Combine(checkout, relativePath)))
+        {
+            return "the sample of the source checkout";
+        }
+
+        return full == Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, relativePath))
+            ? $"the copy shipped with freshet; a {relativePath} in the current directory, or --features, takes its place"
+            : "";
+    }
+
+    /// <summary>The root of the source checkout the running binary was built in (it holds Freshet.slnx), or null for an installed binary.</summary>
+    private static string? SourceCheckout()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Freshet.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Loads <paramref name="path"/>; on failure writes each problem as one <c>file:line:column: message</c> line.</summary>

@@ -17,7 +17,7 @@ internal sealed class SeriesEndpoints(FreshetEngine engine)
         QueryArgs.KeyParameter,
         new("resolution", ApiDescription.QueryValue.Window,
             "The width of each bucket: a tile resolution of the feature (400 bad-window otherwise).", "1h") { Default = "1h" },
-        new("from", ApiDescription.QueryValue.Time, "The start of the range, epoch milliseconds or ISO-8601, rounded down to a bucket (default: 7 days before to).", "T"),
+        new("from", ApiDescription.QueryValue.Time, "The start of the range, epoch milliseconds or ISO-8601, rounded down to a bucket (default: 7 days before to, shortened to what the feature keeps at the resolution and to the most buckets one query returns).", "T"),
         new("to", ApiDescription.QueryValue.Time, "The end of the range, epoch milliseconds or ISO-8601 (default: now). 400 bad-range when from is after to.", "T"),
     ];
 

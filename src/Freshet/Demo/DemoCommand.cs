@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Freshet.Server;
-using Freshet.Time;
 
 namespace Freshet.Cli.Demo;
 
@@ -16,7 +15,7 @@ internal static class DemoCommand
             Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]",
             HelpName = "path",
         };
-        var duration = new Option<long?>("--duration", "-d")
+        var duration = new Option<long?>("--duration")
         {
             Description = "Stop after this long and print a summary, e.g. 30s, 5m [default: run until Ctrl+C]",
             HelpName = "duration",
@@ -108,12 +107,12 @@ internal static class DemoCommand
     private static long? ParseDuration(ArgumentResult result)
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (Duration.TryParse(text, out long ms))
+        if (Serve.ServeOptions.TryParseDuration(text, allowZero: false, out long ms, out string? problem))
         {
             return ms;
         }
 
-        result.AddError($"--duration: '{text}' is not {Duration.Syntax}.");
+        result.AddError($"--duration: {problem}.");
         return null;
     }
 

@@ -87,9 +87,9 @@ internal static class QueryArguments
         {
             foreach (string text in token.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (!Duration.TryParse(text, out long ms))
+                if (!Serve.ServeOptions.TryParseDuration(text, allowZero: false, out long ms, out string? problem))
                 {
-                    result.AddError($"{name}: '{text}' is not {Duration.Syntax}.");
+                    result.AddError($"{name}: {problem}.");
                     return null;
                 }
 

@@ -18,8 +18,8 @@ internal static class QuerySeries
     {
         var feature = new Argument<string>("FEATURE") { Description = "The feature, e.g. item_views" };
         var key = QueryArguments.Key();
-        var resolution = QueryArguments.DurationOption("--resolution", "Bucket size, e.g. 1m, 1h, 1d [default: 1h]", "-r");
-        var from = QueryArguments.TimeOption("--from", "First bucket", "7 days before --to");
+        var resolution = QueryArguments.DurationOption("--resolution", "Bucket size, e.g. 1m, 1h, 1d [default: 1h]");
+        var from = QueryArguments.TimeOption("--from", "First bucket", "7 days before --to, or as far back as buckets of this size are kept");
         var to = QueryArguments.TimeOption("--to", "End of the last bucket", "now");
         var command = new Command("series",
             "A feature of one key bucket by bucket, oldest first (default: the last 7 days hour by hour), with a bar per bucket on a terminal")

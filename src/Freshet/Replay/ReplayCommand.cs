@@ -10,10 +10,10 @@ internal static partial class ReplayCommand
         var file = new Argument<string>("file") { Description = "The CSV, TSV or NDJSON file to replay (.gz is read as gzip)" };
         var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {ReplayPresets.Names} (see Presets above)", HelpName = "name" };
         var format = new Option<InputFormat?>("--format") { Description = "csv, tsv or ndjson [default: from the extension; otherwise CSV with the separator detected]", HelpName = "csv|tsv|ndjson", CustomParser = ParseFormat };
-        var delimiter = new Option<char?>("--delimiter", "-d") { Description = "Field separator: one character, or tab [default: ',' for csv, tab for tsv, detected otherwise]", HelpName = "char", CustomParser = ParseDelimiter };
+        var delimiter = new Option<char?>("--delimiter") { Description = "Field separator: one character, or tab [default: ',' for csv, tab for tsv, detected otherwise]", HelpName = "char", CustomParser = ParseDelimiter };
         var noHeader = new Option<bool>("--no-header") { Description = "The file has no header row (name the columns with --columns)" };
         var columns = new Option<string[]?>("--columns") { Description = "Column names, in order (for a file without a header, or to rename the header's)", HelpName = "a,b,c", CustomParser = ParseList };
-        var map = new Option<string[]>("--map", "-m") { Description = "Send a column as a field: target=column; targets type, time and id are the event's own (repeatable)", HelpName = "target=column" };
+        var map = new Option<string[]>("--map") { Description = "Send a column as a field: target=column; targets type, time and id are the event's own (repeatable)", HelpName = "target=column" };
         var onlyMapped = new Option<bool>("--only-mapped") { Description = "Send only mapped columns [default: unmapped columns are sent under their own names]" };
         var set = new Option<string[]>("--set") { Description = "Give every event the same value: field=value, e.g. type=click (repeatable)", HelpName = "field=value" };
         var renameType = new Option<string[]>("--rename-type") { Description = "Rename an event type value: from=to, e.g. pv=view (repeatable)", HelpName = "from=to" };
@@ -22,11 +22,11 @@ internal static partial class ReplayCommand
         var timeUnit = new Option<TimeUnit?>("--time-unit") { Description = "Unit of numeric times: ms, s, us or ns; fractions allowed (1396860669.277 s) [default: ms]", HelpName = "ms|s|us|ns", CustomParser = ParseTimeUnit };
         var timeFormat = new Option<string?>("--time-format") { Description = "A .NET custom date format for times that are neither numbers nor ISO-8601, e.g. 'dd/MM/yyyy HH:mm' (UTC unless it has an offset)", HelpName = "format" };
         var timeOffset = new Option<string?>("--time-offset") { Description = "A column of milliseconds added to the time (a date plus an offset, as in DIGINETICA)", HelpName = "column" };
-        var sort = new Option<bool>("--sort") { Description = "Read the whole file and send it in time order (stable; for files that are not sorted by time)" };
-        var sortLimit = new Option<int>("--sort-limit") { Description = "Most events --sort holds in memory", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultSortLimit };
+        var sort = new Option<bool>("--sort") { Description = "Read the whole file and send it in time order (stable; for files that are not sorted by time; memory stays bounded by --sort-limit)" };
+        var sortLimit = new Option<int>("--sort-limit") { Description = "Most events --sort holds in memory; a larger file is sorted in runs of this many on disk (in TMPDIR) and merged", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultSortLimit };
         var limit = new Option<long?>("--limit") { Description = "Replay only the first n rows", HelpName = "n" };
         var server = new Option<Uri?>("--server", "-s") { Description = "A running server (freshet serve) to post to, e.g. http://127.0.0.1:7700 [default: an engine in this process]", HelpName = "url", CustomParser = ParseServer };
-        var features = new Option<string?>("--features", "-f") { Description = $"Feature definitions of the embedded engine [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]", HelpName = "path" };
+        var features = new Option<string?>("--features", "-f") { Description = $"Feature definitions of the embedded engine [default: {FeaturesFile.DefaultRelativePath} in the current directory, else the copy shipped with freshet]", HelpName = "path" };
         var shards = new Option<int?>("--shards") { Description = $"Shards of the embedded engine [default: one per core, {Environment.ProcessorCount} here]", HelpName = "n" };
         var batchSize = new Option<int>("--batch-size") { Description = "Events per request (or per engine batch)", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultBatchSize };
         var inFlight = new Option<int>("--in-flight") { Description = "Requests in flight at once (only while they cannot make each other's events late)", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultMaxInFlight };

@@ -19,11 +19,15 @@ internal sealed class ReplayPipeline(IRowSource source, RowMapper mapper, IRepla
 {
     private volatile ReplayPhase _phase;
     private long _sortedSent;
+    private long _sortTotal;
 
     public ReplayPhase Phase => _phase;
 
-    /// <summary>Events sent from the sort buffer so far, out of <see cref="SortBuffer.Count"/>.</summary>
+    /// <summary>Events sent in time order so far, out of <see cref="SortTotal"/>.</summary>
     public long SortedSent => Interlocked.Read(ref _sortedSent);
+
+    /// <summary>Events sorted (in memory, or in runs on disk when the file has more than the buffer holds).</summary>
+    public long SortTotal => Interlocked.Read(ref _sortTotal);
 
     public SortBuffer? SortBuffer => sortBuffer;
 
@@ -68,34 +72,69 @@ internal sealed class ReplayPipeline(IRowSource source, RowMapper mapper, IRepla
 
     private async Task ReadAllAsync(SortBuffer buffer, CancellationToken cancellationToken)
     {
+        using var runs = new SortRuns();
         while (ReadOne(out bool isEvent, cancellationToken))
         {
             if (isEvent && !buffer.TryAdd(mapper.Current))
             {
-                throw new ReplayFailedException($"--sort holds every event in memory and stops at {ReplayFormat.Count(buffer.MaxEvents)} "
-                    + "(--sort-limit); this file has more. Sort the file by time first (then replay it without --sort), or raise --sort-limit.");
+                // More events than memory holds: this many go to disk as a sorted run, to be merged with the others.
+                _phase = ReplayPhase.Sorting;
+                buffer.Sort();
+                runs.Write(buffer);
+                buffer.Clear();
+                buffer.TryAdd(mapper.Current);
+                _phase = ReplayPhase.Reading;
             }
         }
 
         _phase = ReplayPhase.Sorting;
         buffer.Sort();
+        if (runs.Count > 0)
+        {
+            runs.Write(buffer);
+            _sortTotal = runs.Events;
+            buffer.Clear();
+            await SendMergedAsync(runs, cancellationToken);
+            return;
+        }
+
+        _sortTotal = buffer.Count;
         _phase = ReplayPhase.Sending;
         for (int i = 0; i < buffer.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (pacer is not null && pacer.DelayFor(buffer.TimeOf(i)) is { } delay && delay > TimeSpan.Zero)
-            {
-                await target.FlushAsync(cancellationToken);
-                await Task.Delay(delay, cancellationToken);
-            }
-
-            if (target.IsBatchFull)
-            {
-                await target.FlushAsync(cancellationToken);
-            }
-
+            await SendSortedAsync(buffer.TimeOf(i), cancellationToken);
             target.Add(buffer.Get(i));
             Interlocked.Exchange(ref _sortedSent, i + 1);
+        }
+    }
+
+    private async Task SendMergedAsync(SortRuns runs, CancellationToken cancellationToken)
+    {
+        _phase = ReplayPhase.Sending;
+        using var merger = runs.Merge();
+        long sent = 0;
+        while (merger.TryNext())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await SendSortedAsync(merger.CurrentTimeMs, cancellationToken);
+            target.Add(merger.Current);
+            Interlocked.Exchange(ref _sortedSent, ++sent);
+        }
+    }
+
+    /// <summary>Paces and makes room for the next sorted event.</summary>
+    private async ValueTask SendSortedAsync(long timeMs, CancellationToken cancellationToken)
+    {
+        if (pacer is not null && pacer.DelayFor(timeMs) is { } delay && delay > TimeSpan.Zero)
+        {
+            await target.FlushAsync(cancellationToken);
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        if (target.IsBatchFull)
+        {
+            await target.FlushAsync(cancellationToken);
         }
     }
 

@@ -36,6 +36,8 @@ internal static class ReplayPresets
         }),
 
         // Taobao UserBehavior: no header, Unix seconds, behaviours pv/cart/fav/buy (renamed to the sample features' names).
+        // The original file (100M rows) is grouped by user, not in time order, hence --sort (in runs on disk past
+        // --sort-limit); time-ordered excerpts of it sort as they are.
         new("taobao", "taobao_userbehavior/UserBehavior.csv", new MappingSpec
         {
             Format = InputFormat.Csv,
@@ -43,6 +45,7 @@ internal static class ReplayPresets
             Columns = ["user", "item", "category", "type", "time"],
             TypeRenames = [new("pv", "view"), new("buy", "purchase")],
             TimeUnit = TimeUnit.Seconds,
+            Sort = true,
         }),
 
         // MovieLens 100K ratings (u.data): TAB-separated, no header, Unix seconds, not sorted by time.

@@ -68,7 +68,7 @@ internal static class ReplayProgress
         pipeline.Phase switch
         {
             ReplayPhase.Sorting => (0, 1, "sorting"),
-            ReplayPhase.Sending when pipeline.SortBuffer is { } buffer => (pipeline.SortedSent, buffer.Count, "sending"),
+            ReplayPhase.Sending when pipeline.SortBuffer is not null => (pipeline.SortedSent, pipeline.SortTotal, "sending"),
             ReplayPhase.Finishing => (fileLength, fileLength, "finishing"),
             _ => (counters.BytesRead, fileLength, "reading"),
         };

@@ -177,7 +177,8 @@ internal static class ReplayRunner
 
         if (spec.Sort)
         {
-            output.WriteLine($"--sort: every event is read and held in memory (at most {ReplayFormat.Count(settings.SortLimit)}), then sent in time order");
+            output.WriteLine($"--sort: every event is read, sorted in memory {ReplayFormat.Count(settings.SortLimit)} at a time (beyond that in sorted runs "
+                + "on disk, merged), then sent in time order");
         }
     }
 

@@ -51,8 +51,13 @@ internal static class ReplaySummary
         if (late > 0 && run.Target is ServerTarget { Info: { WallClock: false, NowMs: { } serverNowMs } info }
             && run.EarliestEventMs < serverNowMs - info.AllowedLatenessMs)
         {
-            output.WriteLine($"hint: the server's clock was already at {ReplayFormat.Time(serverNowMs)} when the replay started, past this file's "
-                + $"earliest events ({ReplayFormat.Time(run.EarliestEventMs)}); replay into a fresh server, or one whose clock is behind the file");
+            // The usual way here: an event dated now was posted first (as the README's serve example does), then history replayed.
+            output.WriteLine($"hint: the server's clock was already at {ReplayFormat.Time(serverNowMs)} when the replay started (its clock is the newest "
+                + $"event time it has seen, an event dated now included), so it takes events back to {ReplayFormat.Time(serverNowMs - info.AllowedLatenessMs)} "
+                + $"only (allowed lateness {Time.Duration.Format(Math.Max(info.AllowedLatenessMs, 1))}); this file starts at {ReplayFormat.Time(run.EarliestEventMs)}, so "
+                + $"{ReplayFormat.Plural(late, "event was", "events were")} rejected as late. History needs a server that has not seen newer events: "
+                + "start one on a new data directory and another port (freshet serve --data ./history --url http://127.0.0.1:7701) and replay with "
+                + "--server http://127.0.0.1:7701, or replay without --server into --data ./history and serve that directory.");
         }
         else if (late > 0 && !run.Sorted)
         {

@@ -3,7 +3,8 @@ namespace Freshet.Cli.Replay;
 /// <summary>
 /// Holds every mapped event of a file so it can be replayed in time order (<c>--sort</c>): fields and value bytes in
 /// chunks (no array past a few MiB, nothing copied as it grows), one small entry per event, and a stable sort by
-/// time (ties keep file order). Bounded: <see cref="TryAdd"/> refuses events past the limit.
+/// time (ties keep file order). Bounded: <see cref="TryAdd"/> refuses events past the limit, and the pipeline then
+/// writes what it holds as a sorted run to disk (<see cref="SortRuns"/>) and starts again.
 /// </summary>
 internal sealed class SortBuffer(int maxEvents)
 {
@@ -69,6 +70,18 @@ internal sealed class SortBuffer(int maxEvents)
         MinTimeMs = Math.Min(MinTimeMs, e.TimeMs);
         MaxTimeMs = Math.Max(MaxTimeMs, e.TimeMs);
         return true;
+    }
+
+    /// <summary>Empties the buffer for the next run of a file larger than it (see <see cref="SortRuns"/>), keeping its entry array.</summary>
+    public void Clear()
+    {
+        _fieldChunks.Clear();
+        _valueChunks.Clear();
+        _count = 0;
+        _fieldUsed = FieldChunkLength;
+        _valueUsed = ValueChunkLength;
+        MinTimeMs = long.MaxValue;
+        MaxTimeMs = long.MinValue;
     }
 
     /// <summary>Sorts by time; events with the same time keep their order in the file (lines only grow).</summary>

@@ -14,7 +14,7 @@ internal static class ServeCommand
     {
         var features = new Option<string?>("--features", "-f")
         {
-            Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]",
+            Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath} in the current directory, else the copy shipped with freshet]",
             HelpName = "path",
         };
         var models = new Option<string?>("--models", "-m")
@@ -37,13 +37,8 @@ internal static class ServeCommand
             }
         });
         var shards = ServeOptions.Shards();
-        var maxBody = new Option<long>("--max-body")
-        {
-            Description = "Largest request body (after gzip), e.g. 16MiB, 512KiB or a number of bytes; larger requests get 413",
-            HelpName = "size",
-            CustomParser = ServeOptions.ParseSize,
-            DefaultValueFactory = _ => new ServerOptions().MaxBodyBytes,
-        };
+        var maxBody = ServeOptions.SizeOption("--max-body",
+            "Largest request body (after gzip), e.g. 16MiB, 512KiB or a number of bytes; larger requests get 413", new ServerOptions().MaxBodyBytes);
         var allowedHosts = new Option<string[]>("--allowed-hosts")
         {
             Description = "Host header values to serve (comma-separated names without port; *.example.com matches subdomains; * any); "
@@ -52,41 +47,25 @@ internal static class ServeCommand
             HelpName = "hosts",
             CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray(),
         };
-        var bodyTimeout = new Option<long>("--body-timeout")
-        {
-            Description = "Longest an ingest body may take to arrive in full, e.g. 2m; a slower one gets 408 (bodies under 240 bytes/s "
+        var bodyTimeout = ServeOptions.DurationOption("--body-timeout",
+            "Longest an ingest body may take to arrive in full, e.g. 2m; a slower one gets 408 (bodies under 240 bytes/s "
                 + "after their first 5 s are cut off sooner)",
-            HelpName = "duration",
-            CustomParser = r => ServeOptions.ParseDuration(r, allowZero: false),
-            DefaultValueFactory = _ => (long)new ServerOptions().BodyReadTimeout.TotalMilliseconds,
-        };
-        var maxBuffered = new Option<long>("--max-buffered-bodies")
-        {
-            Description = "Memory all ingest bodies in flight may hold together (being received, waiting, or parsed), e.g. 256MiB; "
+            (long)new ServerOptions().BodyReadTimeout.TotalMilliseconds);
+        var maxBuffered = ServeOptions.SizeOption("--max-buffered-bodies",
+            "Memory all ingest bodies in flight may hold together (being received, waiting, or parsed), e.g. 256MiB; "
                 + "a request past it gets 429",
-            HelpName = "size",
-            CustomParser = r => ServeOptions.ParseSize(r, 1L << 40),
-            DefaultValueFactory = _ => new ServerOptions().MaxBufferedBodyBytes,
-        };
-        var dedupHorizon = new Option<long>("--dedup-horizon")
-        {
-            Description = "How long event ids are remembered so a retried event counts once (on the engine's clock), e.g. 10m, 1h; 0 turns it off",
-            HelpName = "duration",
-            CustomParser = r => ServeOptions.ParseDuration(r, allowZero: true),
-            DefaultValueFactory = _ => new EngineOptions().DedupHorizonMs,
-        };
-        var dedupMemory = new Option<long>("--dedup-memory")
-        {
-            Description = "Memory the remembered event ids may take, e.g. 256MiB, 1GiB (11-21 bytes an id). The horizon is never "
+            new ServerOptions().MaxBufferedBodyBytes, 1L << 40);
+        var dedupHorizon = ServeOptions.DurationOption("--dedup-horizon",
+            "How long event ids are remembered so a retried event counts once (on the engine's clock), e.g. 10m, 1h; 0 turns it off",
+            new EngineOptions().DedupHorizonMs, allowZero: true);
+        var dedupMemory = ServeOptions.SizeOption("--dedup-memory",
+            "Memory the remembered event ids may take, e.g. 256MiB, 1GiB (11-21 bytes an id). The horizon is never "
                 + "shortened to fit: when it is full, requests with ids get 503 with Retry-After until the oldest ids expire",
-            HelpName = "size",
-            CustomParser = r => ServeOptions.ParseSize(r, 1L << 40),
-            DefaultValueFactory = _ => new EngineOptions().DedupMemoryBytes,
-        };
+            new EngineOptions().DedupMemoryBytes, 1L << 40);
         dedupMemory.Validators.Add(result =>
         {
             // 0 is what a size that did not parse reads as; its parser has said so already.
-            if (result.GetValueOrDefault<long>() is var bytes && bytes is > 0 and < EngineOptions.DedupMemoryMinBytes)
+            if (result.GetValueOrDefault<SizeValue>().Bytes is var bytes && bytes is > 0 and < EngineOptions.DedupMemoryMinBytes)
             {
                 result.AddError($"--dedup-memory: {ServeOptions.FormatSize(bytes)} is too small; give at least {ServeOptions.FormatSize(EngineOptions.DedupMemoryMinBytes)}.");
             }
@@ -121,8 +100,8 @@ internal static class ServeCommand
 
             var engineOptions = new EngineOptions
             {
-                DedupHorizonMs = result.GetValue(dedupHorizon),
-                DedupMemoryBytes = result.GetValue(dedupMemory),
+                DedupHorizonMs = result.GetValue(dedupHorizon).Ms,
+                DedupMemoryBytes = result.GetValue(dedupMemory).Bytes,
                 Storage = storage.Read(result, line => Log(output, line)),
             };
             if (result.GetValue(salvageLog) && engineOptions.Storage is { } salvaging)
@@ -144,9 +123,9 @@ internal static class ServeCommand
             var serverOptions = new ServerOptions
             {
                 Url = result.GetValue(url)!,
-                MaxBodyBytes = result.GetValue(maxBody),
-                MaxBufferedBodyBytes = result.GetValue(maxBuffered),
-                BodyReadTimeout = TimeSpan.FromMilliseconds(result.GetValue(bodyTimeout)),
+                MaxBodyBytes = result.GetValue(maxBody).Bytes,
+                MaxBufferedBodyBytes = result.GetValue(maxBuffered).Bytes,
+                BodyReadTimeout = TimeSpan.FromMilliseconds(result.GetValue(bodyTimeout).Ms),
                 AllowedHosts = result.GetValue(allowedHosts) ?? [],
                 Models = modelSet,
                 ModelStateDirectory = engineOptions.Storage is { } storageOptions ? Path.Combine(storageOptions.Directory, "models") : null,
@@ -232,7 +211,9 @@ internal static class ServeCommand
     public static void WriteLoaded(TextWriter output, string path, FeatureSet definitions)
     {
         var settings = definitions.Settings;
+        string origin = FeaturesFile.Origin(path);
         output.WriteLine($"Loaded {definitions.Features.Length} features on {definitions.Entities.Length} entities from {path}"
+            + (origin.Length > 0 ? $" ({origin})" : "")
             + $"{(definitions.DeclaredVersion is { } v ? $" (version {v})" : "")}; clock {(settings.Clock == ClockMode.Wall ? "wall" : "event_time")}, "
             + $"allowed lateness {Duration.Format(settings.AllowedLatenessMs)}, max future {Duration.Format(settings.MaxFutureMs)}.");
         int width = definitions.Features.Max(f => f.Name.Length);

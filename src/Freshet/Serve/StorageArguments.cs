@@ -40,23 +40,17 @@ internal sealed class StorageArguments
                 + "none = queued for writing (a crash can lose the last few milliseconds)",
             DefaultValueFactory = _ => defaultDurability,
         };
-        FsyncInterval = DurationOption("--fsync-interval", "How often the log is synced with --durability interval", 100);
-        CheckpointInterval = DurationOption("--checkpoint-interval", "How often all state is checkpointed (recovery replays the log after the last one); 0: only at shutdown", 30_000, allowZero: true);
-        SegmentSize = new Option<long>("--segment-size")
-        {
-            Description = "Log segment size: a new file is started past it, and retention deletes whole segments",
-            HelpName = "size",
-            CustomParser = ServeOptions.ParseSize,
-            DefaultValueFactory = _ => 64L << 20,
-        };
-        Retention = DurationOption("--retention", "Delete log segments older than this (never what the kept checkpoints or --backfill-horizon need); 0: keep them", 7 * Duration.Day, allowZero: true);
+        FsyncInterval = ServeOptions.DurationOption("--fsync-interval", "How often the log is synced with --durability interval", 100);
+        CheckpointInterval = ServeOptions.DurationOption("--checkpoint-interval", "How often all state is checkpointed (recovery replays the log after the last one); 0: only at shutdown", 30_000, allowZero: true);
+        SegmentSize = ServeOptions.SizeOption("--segment-size", "Log segment size: a new file is started past it, and retention deletes whole segments", 64L << 20);
+        Retention = ServeOptions.DurationOption("--retention", "Delete log segments older than this (never what the kept checkpoints or --backfill-horizon need); 0: keep them", 7 * Duration.Day, allowZero: true);
         RetentionSize = new Option<long?>("--retention-size")
         {
             Description = "Trim the log, oldest segments first, to this size (same exceptions) [default: no limit]",
             HelpName = "size",
             CustomParser = r => ServeOptions.ParseSize(r, 1L << 50),
         };
-        BackfillHorizon = DurationOption("--backfill-horizon", "Keep log segments with events newer than now minus this, whatever the retention, so new features can be backfilled", 0, allowZero: true);
+        BackfillHorizon = ServeOptions.DurationOption("--backfill-horizon", "Keep log segments with events newer than now minus this, whatever the retention, so new features can be backfilled", 0, allowZero: true);
     }
 
     public bool DataByDefault { get; }
@@ -67,17 +61,17 @@ internal sealed class StorageArguments
 
     public Option<Durability> Durability { get; }
 
-    public Option<long> FsyncInterval { get; }
+    public Option<DurationValue> FsyncInterval { get; }
 
-    public Option<long> CheckpointInterval { get; }
+    public Option<DurationValue> CheckpointInterval { get; }
 
-    public Option<long> SegmentSize { get; }
+    public Option<SizeValue> SegmentSize { get; }
 
-    public Option<long> Retention { get; }
+    public Option<DurationValue> Retention { get; }
 
     public Option<long?> RetentionSize { get; }
 
-    public Option<long> BackfillHorizon { get; }
+    public Option<DurationValue> BackfillHorizon { get; }
 
     /// <summary>The options for a command that keeps state on disk by default (<c>serve</c>) or only when given <c>--data</c>.</summary>
     public static StorageArguments Create(bool dataByDefault, Durability defaultDurability = Engine.Storage.Durability.Always) =>
@@ -114,18 +108,18 @@ internal sealed class StorageArguments
             return null;
         }
 
-        long retention = result.GetValue(Retention);
+        long retention = result.GetValue(Retention).Ms;
         int faultPauseMs = int.TryParse(Environment.GetEnvironmentVariable(FaultPauseVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int ms) ? ms : 0;
         return new StorageOptions
         {
             Directory = directory ?? DefaultDirectory,
             Durability = result.GetValue(Durability),
-            FsyncInterval = TimeSpan.FromMilliseconds(result.GetValue(FsyncInterval)),
-            CheckpointInterval = TimeSpan.FromMilliseconds(result.GetValue(CheckpointInterval)),
-            SegmentBytes = result.GetValue(SegmentSize),
+            FsyncInterval = TimeSpan.FromMilliseconds(result.GetValue(FsyncInterval).Ms),
+            CheckpointInterval = TimeSpan.FromMilliseconds(result.GetValue(CheckpointInterval).Ms),
+            SegmentBytes = result.GetValue(SegmentSize).Bytes,
             RetentionAge = retention == 0 ? null : TimeSpan.FromMilliseconds(retention),
             RetentionBytes = result.GetValue(RetentionSize),
-            BackfillHorizon = TimeSpan.FromMilliseconds(result.GetValue(BackfillHorizon)),
+            BackfillHorizon = TimeSpan.FromMilliseconds(result.GetValue(BackfillHorizon).Ms),
             Diagnostics = diagnostics,
             FaultPoint = faultPauseMs <= 0 ? null : point =>
             {
@@ -167,12 +161,4 @@ internal sealed class StorageArguments
         ? "in memory (nothing kept on disk)"
         : $"data in {Path.GetFullPath(storage.Directory)}, durability {storage.Durability.ToString().ToLowerInvariant()}"
           + (storage.Durability == Engine.Storage.Durability.Interval ? $" (synced every {Duration.Format((long)storage.FsyncInterval.TotalMilliseconds)})" : "");
-
-    private static Option<long> DurationOption(string name, string description, long defaultMs, bool allowZero = false) => new(name)
-    {
-        Description = description,
-        HelpName = "duration",
-        CustomParser = r => ServeOptions.ParseDuration(r, allowZero),
-        DefaultValueFactory = _ => defaultMs,
-    };
 }

@@ -88,6 +88,22 @@ public sealed class QueryErrorTests : IAsyncLifetime
     }
 
     [Fact]
+    public void GetSeries_MinuteBucketsWithoutFrom_CoverWhatIsKeptInsteadOfRefusing()
+    {
+        // Minute tiles are kept for hours, not the 7 days an hourly series covers by default.
+        var series = _engine.GetSeries("item_views", ["i1"], Duration.Minute);
+
+        long to = T0 + Duration.Minute; // The clock is the newest event's time; the last bucket is the one holding it.
+        Assert.Equal(to, series.Points[^1].StartMs + Duration.Minute);
+        Assert.InRange(series.Points.Count, 60, (int)((7 * Duration.Day) / Duration.Minute) - 1);
+        Assert.Equal(1, series.Points.Single(p => p.StartMs == T0).Value.Number);
+        Assert.Equal(1, series.Points.Sum(p => p.Value.Number));
+
+        // The hourly default still covers the last 7 days.
+        Assert.Equal(7 * 24, _engine.GetSeries("item_views", ["i1"]).Points.Count);
+    }
+
+    [Fact]
     public void GetVector_UnknownKeyAndCompositeAndGlobal_AnswerLikeEmptyOrCounted()
     {
         var unknown = _engine.GetVector("item", ["never"]);

@@ -55,6 +55,26 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_MissingDirectory_SaysItDoesNotExist_NotThatItIsDamaged()
+    {
+        var (exitCode, output, error) = await ReplayFiles.RunAsync("check", _data);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains($"{_data} does not exist", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Damaged", output + error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_data), "check must not create the directory it was asked about");
+    }
+
+    [Fact]
+    public async Task Check_AFileInsteadOfADirectory_SaysSo()
+    {
+        var (exitCode, _, error) = await ReplayFiles.RunAsync("check", _events);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains($"{_events} is a file, not a data directory", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_TornLogTail_IsAWarningTheNextStartRepairs()
     {
         Assert.Equal(0, (await ReplayFiles.RunAsync("replay", _events, "--data", _data, "--features", Features())).ExitCode);
@@ -86,15 +106,6 @@ public sealed class CheckCommandTests : IDisposable
         Assert.True(output.Contains($"ERROR    log/{Path.GetFileName(segment)}", StringComparison.Ordinal), output);
         Assert.Contains("fails its checksum", output, StringComparison.Ordinal);
         Assert.Contains("Damaged: 1 error", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Check_NoSuchDirectory_Exits4()
-    {
-        var (exitCode, output, _) = await ReplayFiles.RunAsync("check", _data);
-
-        Assert.Equal(4, exitCode);
-        Assert.Contains("no such directory", output, StringComparison.Ordinal);
     }
 
     private static string Features()

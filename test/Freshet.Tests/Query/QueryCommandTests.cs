@@ -143,6 +143,16 @@ public sealed class QueryCommandTests(QueryServerFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task Series_MinuteBucketsWithoutARange_ShowsWhatIsKeptInsteadOf422()
+    {
+        var (exitCode, output, error) = await server.QueryAsync("series", "item_views", "a", "--resolution", "1m");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
+        string[] rows = Rows(output, @"^2025-11-21 10:0[1-3]\s+\d+$");
+        Assert.Equal(["2025-11-21 10:01 1", "2025-11-21 10:02 1", "2025-11-21 10:03 1"], rows.Select(r => Regex.Replace(r, @"\s{2,}", " ")).ToArray());
+    }
+
+    [Fact]
     public async Task Series_Json_ListsThePoints()
     {
         var (exitCode, output, error) = await server.QueryAsync("series", "item_views", "b", "--resolution", "1m",

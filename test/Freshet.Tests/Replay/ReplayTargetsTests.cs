@@ -48,6 +48,34 @@ public sealed class ReplayTargetsTests
     }
 
     [DataFact(Taobao)]
+    public async Task Replay_TaobaoPresetOnAUserGroupedFile_SortsInRunsOnDiskAndNothingIsLate()
+    {
+        // The original UserBehavior.csv is grouped by user (each user's rows in time order, users one after another);
+        // the shared excerpt is time-ordered, so it is regrouped the original's way. A sort limit far below the file's
+        // 110,300 rows makes the sort go through runs on disk, as the 100M-row original does with the default limit.
+        string path = ReplayTestData.PathOf($"{Taobao}/UserBehavior.csv");
+        var lines = File.ReadLines(path).ToList();
+        string grouped = ReplayFiles.Write(string.Concat(lines
+            .Select((line, index) => (Fields: line.Split(','), Line: line, Index: index))
+            .OrderBy(r => long.Parse(r.Fields[0], CultureInfo.InvariantCulture)).ThenBy(r => r.Index)
+            .Select(r => r.Line + "\n")), ".csv");
+        string features = ReplayFiles.Write(ReplayServer.Yaml, ".yaml");
+        try
+        {
+            var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", grouped, "--preset", "taobao", "--features", features,
+                "--sort-limit", "10000");
+
+            Assert.True(exitCode == ExitCodes.Success, $"exit {exitCode}: {error}\n{output}");
+            Assert.Contains("  accepted     110,300\n", output, StringComparison.Ordinal);
+            Assert.Contains("  rejected     0\n", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(grouped);
+        }
+    }
+
+    [DataFact(Taobao)]
     public async Task Replay_ManyRequestsInFlightWithoutLateness_NoneIsMadeLate()
     {
         // With allowed_lateness 0, two batches applied out of order make the older one's events late: the replay must
@@ -147,6 +175,12 @@ public sealed class ReplayTargetsTests
         Assert.Contains("nothing was accepted", error, StringComparison.Ordinal);
         Assert.Contains("line 2: late:", output, StringComparison.Ordinal);
         Assert.Contains("hint: the server's clock was already at 2025-06-15 15:06:40 UTC", output, StringComparison.Ordinal);
+
+        // The cause, in the server's terms and the file's, and what to do instead.
+        Assert.Contains("so it takes events back to 2025-06-15 14:56:40 UTC only (allowed lateness 10m)", output, StringComparison.Ordinal);
+        Assert.Contains("this file starts at 2023-11-14 22:13:20 UTC, so 1 event was rejected as late", output, StringComparison.Ordinal);
+        Assert.Contains("History needs a server that has not seen newer events: start one on a new data directory and another port "
+            + "(freshet serve --data ./history --url http://127.0.0.1:7701)", output, StringComparison.Ordinal);
     }
 
     [DataFact("rees46_ecommerce_sample")]

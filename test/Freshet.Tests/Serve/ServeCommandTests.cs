@@ -55,7 +55,7 @@ public sealed partial class ServeCommandTests
     }
 
     [Fact]
-    public async Task Serve_PortAlreadyTaken_SaysSoAndExitsNonZero()
+    public async Task Serve_PortAlreadyTaken_SaysSoInOneLineWithoutAStackTraceAndExits3()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
@@ -67,12 +67,45 @@ public sealed partial class ServeCommandTests
             using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await process.WaitForExitAsync(exited.Token);
 
-            Assert.NotEqual(0, process.ExitCode);
+            Assert.Equal(3, process.ExitCode);
             Assert.Contains(lines, l => l.Contains($"Cannot listen on http://127.0.0.1:{port}: the address is already in use", StringComparison.Ordinal));
+
+            // The one friendly line, not the host's stack trace before it.
+            Assert.DoesNotContain(lines, l => l.Contains("Exception", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal)
+                || l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal));
+            Assert.True(lines.Sum(l => l.Length + 1) < 3000, $"serve printed more than its start-up lines and the reason:\n{string.Join('\n', lines)}");
         }
         finally
         {
             listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Serve_EditedSampleInTheCurrentDirectory_IsTheOneLoaded_AndTheStartSaysWhich()
+    {
+        // A checkout's samples/features.yaml, edited: the server started there must use it, not the copy in bin/.
+        string directory = Path.Combine(Path.GetTempPath(), $"freshet-sample-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(directory, "samples"));
+        string sample = Path.Combine(directory, "samples", "features.yaml");
+        await File.WriteAllTextAsync(sample, "entities: { item: item }\nfeatures:\n  edited_views: { entity: item, events: [view], aggregation: count, windows: [1h] }\n");
+        var lines = new List<string>();
+        using var process = Start(["serve", "--url", "http://127.0.0.1:0", "--in-memory"], lines, directory);
+        try
+        {
+            await WaitForLineAsync(process, lines, l => l.StartsWith("Listening on ", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+            Assert.Contains(lines, l => l.StartsWith($"Loaded 1 features on 1 entities from {sample} (the sample in the current directory)", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains("edited_views", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+            }
+
+            Directory.Delete(directory, recursive: true);
         }
     }
 
@@ -164,9 +197,14 @@ public sealed partial class ServeCommandTests
         }
     }
 
-    private static Process Start(string[] args, List<string> lines)
+    private static Process Start(string[] args, List<string> lines, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
         info.ArgumentList.Add(FreshetDll);
         foreach (string arg in args)
         {
