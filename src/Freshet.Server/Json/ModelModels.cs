@@ -23,7 +23,16 @@ public sealed record ModelDto(
     long? Users = null,
     long? Items = null,
     long? Interactions = null,
-    double Sample = 1);
+    double Sample = 1,
+    RankingDto? Ranking = null,
+    RankingDto? MostPopular = null);
+
+/// <summary>
+/// A recommender's prequential top-k quality: over <c>Interactions</c> sampled interactions (the model's
+/// <c>evaluate</c> share, by hash), scored before each was learned, the share whose item was in the top k
+/// (<c>HitRate</c>, HR@k) and the rank-discounted gain (<c>Ndcg</c>, NDCG@k). Null figures before the first.
+/// </summary>
+public sealed record RankingDto(int K, long Interactions, long Hits, double? HitRate, double? Ndcg);
 
 public sealed record ModelsResponse(IReadOnlyList<ModelDto> Models, long EventsLearned, long EventsSkipped, long EventsReplayed, long Failures, string? LastFailure);
 

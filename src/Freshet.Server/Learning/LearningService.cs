@@ -111,14 +111,17 @@ internal sealed class LearningService : IHostedService
 
         foreach (var recommender in Recommenders)
         {
-            var (users, items, interactions) = recommender.Size;
-            models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: users, Items: items, Interactions: interactions, Sample: recommender.Definition.Sample));
+            var f = recommender.Figures();
+            models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: f.Users, Items: f.Items, Interactions: f.Interactions, Sample: recommender.Definition.Sample,
+                Ranking: Ranking(f.Quality), MostPopular: Ranking(f.MostPopular)));
         }
 
         var (failures, lastFailure) = Failures;
         return new ModelsResponse(models, LearnedEvents, SkippedEvents, ReplayedEvents, failures, lastFailure);
 
         static QualityDto Dto(QualityFigures q) => new(q.Count, q.Positives, Finite(q.LogLoss), Finite(q.Auc), Finite(q.NormalizedEntropy), Finite(q.Calibration));
+
+        static RankingDto Ranking(RankingFigures r) => new(r.K, r.Count, r.Hits, Finite(r.HitRate), Finite(r.Ndcg));
 
         static double? Finite(double value) => double.IsFinite(value) ? value : null;
     }
