@@ -45,6 +45,11 @@ internal sealed class LearningService : IHostedService
 
     private readonly System.Collections.Concurrent.ConcurrentBag<EventBatch> _spare = [];
     private readonly Lock _failureLock = new();
+    // Stream positions (the observer's offsets): what the engine showed, and what the learner has finished with.
+    private readonly Lock _positionLock = new();
+    private long _acceptedThrough;
+    private long _fedThrough;
+    private int _queuedBatches;
     private Thread? _learner;
     private long _skipped;
     private long _learned;
@@ -98,6 +103,24 @@ internal sealed class LearningService : IHostedService
         }
     }
 
+    /// <summary>
+    /// Where the learner is in the stream, in log positions (offsets; in memory, the count of events accepted before):
+    /// <c>AcceptedThrough</c> is the position after the last accepted event, <c>LearnedThrough</c> the position before
+    /// which every accepted event has been learned by every model, or skipped. A client that saw its events accepted
+    /// waits for the models by reading <c>AcceptedThrough</c> once and then until <c>LearnedThrough</c> reaches it.
+    /// </summary>
+    public (long AcceptedThrough, long LearnedThrough) Positions
+    {
+        get
+        {
+            lock (_positionLock)
+            {
+                // With nothing queued, everything shown was learned or skipped (a skip is never queued).
+                return (_acceptedThrough, _queuedBatches == 0 ? _acceptedThrough : _fedThrough);
+            }
+        }
+    }
+
     /// <summary>Every model's live figures and the learner's counters, as <c>GET /v1/models</c> answers them.</summary>
     public ModelsResponse Describe()
     {
@@ -117,7 +140,8 @@ internal sealed class LearningService : IHostedService
         }
 
         var (failures, lastFailure) = Failures;
-        return new ModelsResponse(models, LearnedEvents, SkippedEvents, ReplayedEvents, failures, lastFailure);
+        var (acceptedThrough, learnedThrough) = Positions;
+        return new ModelsResponse(models, LearnedEvents, SkippedEvents, ReplayedEvents, failures, lastFailure, acceptedThrough, learnedThrough, acceptedThrough - learnedThrough);
 
         static QualityDto Dto(QualityFigures q) => new(q.Count, q.Positives, Finite(q.LogLoss), Finite(q.Auc), Finite(q.NormalizedEntropy), Finite(q.Calibration));
 
@@ -143,6 +167,12 @@ internal sealed class LearningService : IHostedService
             }
 
             CatchUp();
+        }
+
+        long start = _stateDirectory is null ? _engine.GetStats().Accepted : _slots.Max(s => s.NextOffset);
+        lock (_positionLock)
+        {
+            _acceptedThrough = _fedThrough = start;
         }
 
         _learner = new Thread(Learn) { IsBackground = true, Name = "freshet-learner" };
@@ -217,8 +247,19 @@ internal sealed class LearningService : IHostedService
                 copy.CopyFrom(events, i);
             }
 
+            lock (_positionLock)
+            {
+                _acceptedThrough = firstOffset + copy.Count;
+                _queuedBatches++;
+            }
+
             if (!_queue.Writer.TryWrite((copy, firstOffset)))
             {
+                lock (_positionLock)
+                {
+                    _queuedBatches--;
+                }
+
                 Interlocked.Add(ref _skipped, copy.Count);
                 _spare.Add(copy);
             }
@@ -250,6 +291,11 @@ internal sealed class LearningService : IHostedService
                 int count = item.Batch.Count;
                 _spare.Add(item.Batch);
                 Interlocked.Add(ref _learned, count);
+                lock (_positionLock)
+                {
+                    _queuedBatches--;
+                    _fedThrough = item.FirstOffset + count;
+                }
             }
         }
     }
