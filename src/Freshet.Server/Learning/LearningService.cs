@@ -35,7 +35,7 @@ internal sealed class LearningService : IHostedService
     private readonly FreshetEngine _engine;
     private readonly string? _stateDirectory;
     private readonly Slot[] _slots;
-    private readonly Channel<(EventBatch Batch, long FirstOffset)> _queue = Channel.CreateBounded<(EventBatch, long)>(new BoundedChannelOptions(QueueBatches)
+    private readonly Channel<(EventBatch Batch, long FirstOffset, long Sequence)> _queue = Channel.CreateBounded<(EventBatch, long, long)>(new BoundedChannelOptions(QueueBatches)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait, // Never waited on: writes use TryWrite and count what does not fit.
@@ -50,6 +50,10 @@ internal sealed class LearningService : IHostedService
     private long _acceptedThrough;
     private long _fedThrough;
     private int _queuedBatches;
+    // Some model reads live features: the learner then reads a batch only once the shards applied it, and holds the
+    // engine's retention at the oldest batch it has yet to learn (see EngineLiveFeatures), so reads do not depend on timing.
+    private readonly bool _readsLive;
+    private readonly long _readLeadMs;
     private Thread? _learner;
     private long _skipped;
     private long _learned;
@@ -76,6 +80,8 @@ internal sealed class LearningService : IHostedService
             .. Recommenders.Select(r => new Slot(r.Definition.Name, r.Definition.Fingerprint(), r.Observe, r.Save, r.Load)),
         ];
         _stateDirectory = engine.GetStorageStats() is null ? null : stateDirectory;
+        _readsLive = ClickModels.Any(m => !m.Definition.Live.IsEmpty);
+        _readLeadMs = EngineLiveFeatures.ReadLeadMs(engine.Catalog);
     }
 
     public IReadOnlyList<ClickModel> ClickModels { get; }
@@ -232,7 +238,7 @@ internal sealed class LearningService : IHostedService
     }
 
     /// <summary>Under the engine's ingest lock: copy and queue, never wait, never throw.</summary>
-    private void OnAccepted(EventBatch events, long firstOffset)
+    private void OnAccepted(EventBatch events, long firstOffset, long sequence)
     {
         try
         {
@@ -249,15 +255,24 @@ internal sealed class LearningService : IHostedService
 
             lock (_positionLock)
             {
+                if (_readsLive && _queuedBatches == 0)
+                {
+                    // Held before the shards see this batch, so no tile its reads need can expire first.
+                    _engine.HoldRetention(OldestTimeMs(copy) - _readLeadMs);
+                }
+
                 _acceptedThrough = firstOffset + copy.Count;
                 _queuedBatches++;
             }
 
-            if (!_queue.Writer.TryWrite((copy, firstOffset)))
+            if (!_queue.Writer.TryWrite((copy, firstOffset, sequence)))
             {
                 lock (_positionLock)
                 {
-                    _queuedBatches--;
+                    if (--_queuedBatches == 0 && _readsLive)
+                    {
+                        _engine.HoldRetention(long.MaxValue);
+                    }
                 }
 
                 Interlocked.Add(ref _skipped, copy.Count);
@@ -280,6 +295,12 @@ internal sealed class LearningService : IHostedService
         {
             while (reader.TryRead(out var item))
             {
+                BeforeFeeding?.Invoke();
+                if (_readsLive && !_engine.WaitApplied(item.Sequence, AppliedTimeout))
+                {
+                    Fail(new TimeoutException($"the shards did not apply batch {item.Sequence} within {AppliedTimeout.TotalSeconds:F0} s"), "reading live features");
+                }
+
                 Feed(item.Batch, item.FirstOffset);
                 if (_stateDirectory is not null && sinceSave.Elapsed >= _saveInterval)
                 {
@@ -295,10 +316,39 @@ internal sealed class LearningService : IHostedService
                 {
                     _queuedBatches--;
                     _fedThrough = item.FirstOffset + count;
+                    if (_readsLive)
+                    {
+                        // The next batch to learn, when it is queued already; otherwise OnAccepted sets the hold (or
+                        // is about to queue one, and the hold stays at this batch's, which is older: safe).
+                        if (_queuedBatches == 0)
+                        {
+                            _engine.HoldRetention(long.MaxValue);
+                        }
+                        else if (reader.TryPeek(out var next))
+                        {
+                            _engine.HoldRetention(OldestTimeMs(next.Batch) - _readLeadMs);
+                        }
+                    }
                 }
             }
         }
     }
+
+    private static readonly TimeSpan AppliedTimeout = TimeSpan.FromSeconds(30);
+
+    private static long OldestTimeMs(EventBatch batch)
+    {
+        long oldest = long.MaxValue;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            oldest = Math.Min(oldest, batch[i].TimeMs);
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Tests only: runs on the learner's thread before each batch of the stream is fed to the models.</summary>
+    internal Action? BeforeFeeding { get; set; }
 
     /// <summary>Saves every model's state with its next offset: written beside, synced, then renamed over the old file.</summary>
     private void SaveAll()
