@@ -131,7 +131,10 @@ public sealed class ModelDefinitionLoaderTests
         Assert.StartsWith("m.yaml:5:15: model 'recs': evaluate must be a share of interactions from 0 to 1", Assert.Single(error.Errors).ToString(), StringComparison.Ordinal);
         var recommender = Assert.Single(ModelDefinitionLoader.Parse(yaml.Replace("1.5", "0.25", StringComparison.Ordinal), "m.yaml").Recommenders);
         Assert.Equal(0.25, recommender.Evaluate);
-        Assert.Equal(0.01, Assert.Single(ModelDefinitionLoader.Parse("models:\n  recs: { kind: recommender, events: [view] }\n", "m.yaml").Recommenders).Evaluate);
+        var auto = Assert.Single(ModelDefinitionLoader.Parse("models:\n  recs: { kind: recommender, events: [view] }\n", "m.yaml").Recommenders);
+        Assert.Null(auto.Evaluate);
+        Assert.Equal(0.01, auto.EvaluateShare(500)); // One in a hundred, or 10 / items in a large catalogue.
+        Assert.Equal(0.0002, auto.EvaluateShare(50_000));
         Assert.NotEqual(recommender.Fingerprint(), (recommender with { Evaluate = 0.5 }).Fingerprint());
     }
 

@@ -273,8 +273,8 @@ public static class ModelDefinitionLoader
             };
             Validate(options.Validate, map, name);
             double sample = Sample(map, name);
-            double evaluate = Number(map, "evaluate", name) ?? new RecommenderDefinition { Name = name, Events = [] }.Evaluate;
-            if (TryGet(map, "evaluate", out var evaluateNode) && !(evaluate >= 0 && evaluate <= 1))
+            double? evaluate = Number(map, "evaluate", name);
+            if (TryGet(map, "evaluate", out var evaluateNode) && evaluate is { } share && !(share >= 0 && share <= 1))
             {
                 Error(evaluateNode, name, FormattableString.Invariant($"evaluate must be a share of interactions from 0 to 1 (0.01 scores one in a hundred, 0 none), not {evaluate}"));
             }

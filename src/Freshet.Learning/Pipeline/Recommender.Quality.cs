@@ -40,7 +40,7 @@ public sealed partial class Recommender
         lock (_lock)
         {
             mf = _mf;
-            if (!KeySample.Includes(unchecked((ulong)mf.Interactions), Definition.Evaluate) || mf.Seen(user).Contains(item))
+            if (!KeySample.Includes(unchecked((ulong)mf.Interactions), Definition.EvaluateShare(mf.Items)) || mf.Seen(user).Contains(item))
             {
                 return;
             }
