@@ -65,7 +65,7 @@ public sealed partial class FreshetEngine
                 }
             }
 
-            ReadWindows(target, reads.AsSpan(0, n), at);
+            ReadWindows(target, reads.AsSpan(0, n), at, query.PlanAsOf && query.AsOfMs is not null);
             var readings = new FeatureReading[readingCount];
             int r = 0;
             n = 0;
@@ -182,9 +182,9 @@ public sealed partial class FreshetEngine
     }
 
     /// <summary>Reads planned windows of one key from its shard; refuses the query if any window starts before every tile its feature keeps.</summary>
-    private void ReadWindows(KeyTarget target, Span<WindowRead> reads, long at)
+    private void ReadWindows(KeyTarget target, Span<WindowRead> reads, long at, bool planAsOf = false)
     {
-        int failed = ShardFor(target).ReadWindows(reads, target.KeyId, at, ResolveAt(null));
+        int failed = ShardFor(target).ReadWindows(reads, target.KeyId, at, ResolveAt(null), planAsOf);
         if (failed >= 0)
         {
             var read = reads[failed];

@@ -67,7 +67,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         _freeItems = new ConcurrentQueue<WorkItem[]>[options.ShardCount];
         for (int i = 0; i < _shards.Length; i++)
         {
-            _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied, storage is null ? null : storage.Log.WaitVisible);
+            _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied, storage is null ? null : storage.Log.WaitVisible, _hold);
             _pending[i] = new List<WorkItem>(1024);
             _freeItems[i] = new ConcurrentQueue<WorkItem[]>();
             _shards[i].Start();
@@ -183,8 +183,9 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             {
                 try
                 {
-                    // The offset the log gives this batch's first event (in memory: the count accepted before it).
-                    observer(events, _storage?.Log.EndOffset ?? _accepted);
+                    // The offset the log gives this batch's first event (in memory: the count accepted before it), and
+                    // the sequence number Dispatch below gives the batch.
+                    observer(events, _storage?.Log.EndOffset ?? _accepted, _sequence + 1);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -205,11 +206,11 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
     /// <summary>
     /// Shows every batch of accepted events, in the order they are logged and applied, with the log offset of its first
-    /// event, to <paramref name="observer"/> (null stops it): how models learn from the same stream as the features. It runs under the ingest lock, so it
+    /// event and the sequence number of the batch (see <see cref="WaitApplied"/>), to <paramref name="observer"/> (null stops it): how models learn from the same stream as the features. It runs under the ingest lock, so it
     /// must copy what it keeps and return at once, never block; the batch is reused after it returns. An exception it
     /// throws is counted (<see cref="ObserverFailures"/>) and does not fail the ingest.
     /// </summary>
-    public void ObserveAccepted(Action<EventBatch, long>? observer)
+    public void ObserveAccepted(Action<EventBatch, long, long>? observer)
     {
         lock (_ingestLock)
         {
@@ -217,7 +218,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         }
     }
 
-    private Action<EventBatch, long>? _acceptedObserver;
+    private Action<EventBatch, long, long>? _acceptedObserver;
     private long _observerFailures;
 
     /// <summary>Times the accepted-events observer threw (its exceptions never fail an ingest).</summary>

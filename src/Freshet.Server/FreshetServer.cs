@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Freshet.Engine;
 using Freshet.Server.ApiDescription;

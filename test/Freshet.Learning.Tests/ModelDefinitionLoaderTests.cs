@@ -117,6 +117,28 @@ public sealed class ModelDefinitionLoaderTests
     }
 
     [Fact]
+    public void Parse_RecommenderEvaluate_IsAShareAndPartOfTheFingerprint()
+    {
+        const string yaml = """
+            models:
+              recs:
+                kind: recommender
+                events: [view]
+                evaluate: 1.5
+            """;
+
+        var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse(yaml, "m.yaml"));
+        Assert.StartsWith("m.yaml:5:15: model 'recs': evaluate must be a share of interactions from 0 to 1", Assert.Single(error.Errors).ToString(), StringComparison.Ordinal);
+        var recommender = Assert.Single(ModelDefinitionLoader.Parse(yaml.Replace("1.5", "0.25", StringComparison.Ordinal), "m.yaml").Recommenders);
+        Assert.Equal(0.25, recommender.Evaluate);
+        var auto = Assert.Single(ModelDefinitionLoader.Parse("models:\n  recs: { kind: recommender, events: [view] }\n", "m.yaml").Recommenders);
+        Assert.Null(auto.Evaluate);
+        Assert.Equal(0.01, auto.EvaluateShare(500)); // One in a hundred, or 10 / items in a large catalogue.
+        Assert.Equal(0.0002, auto.EvaluateShare(50_000));
+        Assert.NotEqual(recommender.Fingerprint(), (recommender with { Evaluate = 0.5 }).Fingerprint());
+    }
+
+    [Fact]
     public void Parse_BrokenYaml_SaysWhere()
     {
         var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse("models:\n  a: [b\n", "m.yaml"));

@@ -31,6 +31,16 @@ public sealed record VectorQuery
     public IReadOnlyList<long>? WindowsMs { get; init; }
 
     public long? AsOfMs { get; init; }
+
+    /// <summary>
+    /// Answer as of <see cref="AsOfMs"/> as the engine would have answered then, whatever it has ingested since: the
+    /// windows are planned with now = AsOfMs (which resolution serves each edge) from tiles closed by then (AsOfMs
+    /// minus the allowed lateness) and finer ones after, never from the open coarse tiles that collect later children.
+    /// Tiles are only there if retention has not dropped them since: a reader that lags behind the stream holds them
+    /// with <see cref="FreshetEngine.HoldRetention"/>. Events ingested later but timed before AsOfMs (out of order,
+    /// within the allowed lateness) still count when they arrive before the read.
+    /// </summary>
+    public bool PlanAsOf { get; init; }
 }
 
 /// <summary>

@@ -35,12 +35,26 @@ internal sealed partial class Shard
     /// moment of the shard and takes the lock once rather than once per feature.
     /// Returns the index of a read whose window starts before every tile its feature keeps, or -1 when all were read.
     /// <paramref name="nowIfUnset"/> is the now to plan with when this shard has applied nothing yet.
+    /// With <paramref name="planAsOf"/>, the windows are planned as this shard would have planned them at
+    /// <paramref name="atMs"/> (see <see cref="Query.VectorQuery.PlanAsOf"/>).
     /// </summary>
-    public int ReadWindows(Span<WindowRead> reads, int keyId, long atMs, long nowIfUnset)
+    public int ReadWindows(Span<WindowRead> reads, int keyId, long atMs, long nowIfUnset, bool planAsOf = false)
     {
         lock (_lock)
         {
             long now = _nowMs == long.MinValue ? nowIfUnset : _nowMs;
+            long closedThrough = _closedThroughMs;
+            bool partials = !_rollingUp;
+            if (planAsOf)
+            {
+                // Now was at least atMs then, so the tiles ending by atMs minus the lateness had closed; no event can
+                // enter them any more (it would be late), so they read the same whenever this runs. Open coarse tiles
+                // hold children closed since, so only complete ones are used.
+                now = Math.Min(now, atMs);
+                closedThrough = Math.Min(closedThrough, atMs - _catalog.Settings.AllowedLatenessMs);
+                partials = false;
+            }
+
             Span<long> scratch = stackalloc long[64];
             for (int i = 0; i < reads.Length; i++)
             {
@@ -54,7 +68,7 @@ internal sealed partial class Shard
                 var aggregator = tiles.Aggregator;
                 var accumulator = aggregator.Width <= scratch.Length ? scratch[..aggregator.Width] : new long[aggregator.Width];
                 aggregator.Init(accumulator);
-                read.Span = MergeSpan(tiles, keyId, read.Span, accumulator);
+                read.Span = MergeSpan(tiles, keyId, read.Span, accumulator, now, closedThrough, partials);
                 read.Value = aggregator.Finish(accumulator, new FinishContext(atMs, _strings));
                 aggregator.Release(accumulator);
             }
@@ -82,7 +96,7 @@ internal sealed partial class Shard
 
             for (int i = 0; i < spans.Length; i++)
             {
-                MergeSpan(tiles, keyId, spans[i], accumulators.AsSpan(slotOfSpan[i] * width, width));
+                MergeSpan(tiles, keyId, spans[i], accumulators.AsSpan(slotOfSpan[i] * width, width), _nowMs, _closedThroughMs, !_rollingUp);
             }
 
             for (int s = 0; s < slots.Length; s++)
@@ -107,12 +121,12 @@ internal sealed partial class Shard
     /// <summary>Open coarse tiles read for their closed children so far (tests check that reads use them).</summary>
     internal long PartialTilesRead { get; private set; }
 
-    private WindowSpan MergeSpan(FeatureTiles tiles, int keyId, WindowSpan span, Span<long> accumulator)
+    private WindowSpan MergeSpan(FeatureTiles tiles, int keyId, WindowSpan span, Span<long> accumulator, long nowMs, long closedThroughMs, bool partials)
     {
         var ladder = tiles.Feature.Ladder;
         var table = tiles.Table;
         var aggregator = tiles.Aggregator;
-        var cover = new WindowCoverEnumerator(ladder, span, _nowMs, _closedThroughMs, partials: !_rollingUp);
+        var cover = new WindowCoverEnumerator(ladder, span, nowMs, closedThroughMs, partials);
         while (cover.MoveNext())
         {
             var run = cover.Current;

@@ -129,6 +129,8 @@ internal sealed partial class Shard
         var ladder = tiles.Feature.Ladder;
         int slot = tiles.SweepCursor;
         Span<long> currentBucket = stackalloc long[ladder.Count];
+        // Under a hold, tiles are kept as long as a read as of the hold's time would use them.
+        long keepNow = Math.Min(_nowMs, _hold.AsOfMs);
         for (int level = 0; level < ladder.Count; level++)
         {
             currentBucket[level] = TimeMath.BucketOf(_nowMs, ladder.ResolutionMs(level));
@@ -146,7 +148,7 @@ internal sealed partial class Shard
             {
                 int level = TileTable.LevelOf(key);
                 long start = TileTable.BucketOf(key, currentBucket[level]) * ladder.ResolutionMs(level);
-                if (!ladder.IsRetained(level, start, _nowMs))
+                if (!ladder.IsRetained(level, start, keepNow))
                 {
                     tiles.Aggregator.Release(table.StateAt(slot));
                     table.RemoveAt(slot);

@@ -25,6 +25,7 @@ internal sealed partial class Shard
     private readonly Action<ShardWork> _done;
     // With a data directory: blocks until the log holds events below an offset; false when it failed first.
     private readonly Func<long, bool>? _waitLogged;
+    private readonly RetentionHold _hold;
     private FeatureCatalog _catalog;
     private FeatureTiles?[] _features;
     private long _nowMs = long.MinValue;
@@ -39,9 +40,10 @@ internal sealed partial class Shard
     private long _eventsApplied;
     private Task? _loop;
 
-    public Shard(int index, FeatureCatalog catalog, StringInterner strings, int queueCapacity, Action<ShardWork> done, Func<long, bool>? waitLogged = null)
+    public Shard(int index, FeatureCatalog catalog, StringInterner strings, int queueCapacity, Action<ShardWork> done, Func<long, bool>? waitLogged = null, RetentionHold? hold = null)
     {
         Index = index;
+        _hold = hold ?? new RetentionHold();
         _waitLogged = waitLogged;
         _strings = strings;
         _done = done;

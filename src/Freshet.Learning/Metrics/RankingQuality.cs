@@ -46,5 +46,21 @@ public sealed class RankingQuality(int k)
 
     public double Ndcg => Count == 0 ? double.NaN : _gain / Count;
 
+    public void Save(BinaryWriter w)
+    {
+        w.Write(K);
+        w.Write(Count);
+        w.Write(Hits);
+        w.Write(_gain);
+    }
+
+    /// <summary>Reads figures written by <see cref="Save"/>.</summary>
+    public static RankingQuality Load(BinaryReader r)
+    {
+        var quality = new RankingQuality(r.ReadInt32()) { Count = r.ReadInt64(), Hits = r.ReadInt64() };
+        quality._gain = r.ReadDouble();
+        return quality;
+    }
+
     public override string ToString() => FormattableString.Invariant($"HR@{K} {HitRate:F4}, NDCG@{K} {Ndcg:F4} over {Count:N0}");
 }

@@ -17,7 +17,7 @@ public static class ModelDefinitionLoader
 {
     private static readonly string[] TopKeys = ["models"];
     private static readonly string[] ClickKeys = ["kind", "exposure", "outcome", "key", "window", "fields", "crosses", "live", "ftrl", "max_pending", "sample"];
-    private static readonly string[] RecommenderKeys = ["kind", "events", "user", "item", "factors", "learning_rate", "regularization", "negatives", "seed", "sample"];
+    private static readonly string[] RecommenderKeys = ["kind", "events", "user", "item", "factors", "learning_rate", "regularization", "negatives", "seed", "sample", "evaluate"];
     private static readonly string[] FtrlKeys = ["alpha", "beta", "l1", "l2", "bits", "prior_rate"];
     private static readonly string[] LiveKeys = ["entity", "key", "feature", "window"];
 
@@ -273,6 +273,12 @@ public static class ModelDefinitionLoader
             };
             Validate(options.Validate, map, name);
             double sample = Sample(map, name);
+            double? evaluate = Number(map, "evaluate", name);
+            if (TryGet(map, "evaluate", out var evaluateNode) && evaluate is { } share && !(share >= 0 && share <= 1))
+            {
+                Error(evaluateNode, name, FormattableString.Invariant($"evaluate must be a share of interactions from 0 to 1 (0.01 scores one in a hundred, 0 none), not {evaluate}"));
+            }
+
             return errors.Count > before ? null : new RecommenderDefinition
             {
                 Name = name,
@@ -281,6 +287,7 @@ public static class ModelDefinitionLoader
                 ItemField = Scalar(map, "item", name) ?? "item",
                 Factorization = options,
                 Sample = sample,
+                Evaluate = evaluate,
             };
         }
 

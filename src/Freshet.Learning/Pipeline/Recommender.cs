@@ -6,9 +6,10 @@ namespace Freshet.Learning.Pipeline;
 /// <summary>
 /// A recommender fed by the stream: every interaction event (user, item) is learned at once by the real-time
 /// factorization; users and items are numbered on first sight. Readers and the writer share one lock, so a
-/// recommendation sees the model between two interactions.
+/// recommendation sees the model between two interactions. A sample of the interactions is scored before it is
+/// learned, against the most-popular baseline (see Recommender.Quality.cs).
 /// </summary>
-public sealed class Recommender
+public sealed partial class Recommender
 {
     private readonly Lock _lock = new();
     private RealtimeMf _mf;
@@ -59,20 +60,29 @@ public sealed class Recommender
         }
 
         string userKey = batch.StringOf(user.StringId, _strings), itemKey = batch.StringOf(item.StringId, _strings);
+        int u, i;
         lock (_lock)
         {
-            if (!_users.TryGetValue(userKey, out int u))
+            if (!_users.TryGetValue(userKey, out u))
             {
                 _users[userKey] = u = _users.Count;
             }
 
-            if (!_items.TryGetValue(itemKey, out int i))
+            if (!_items.TryGetValue(itemKey, out i))
             {
                 _items[itemKey] = i = _items.Count;
                 _itemNames.Add(itemKey);
             }
 
+        }
+
+        // Scored before learning, as a recommendation served at that moment would have been (outside the lock, as
+        // rankings run: this thread is the only writer, so the model cannot change under it).
+        Evaluate(u, i);
+        lock (_lock)
+        {
             _mf.Learn(u, i);
+            _popular.Learn(i);
         }
     }
 
@@ -94,6 +104,7 @@ public sealed class Recommender
             }
 
             _mf.Save(w);
+            SaveQuality(w);
         }
     }
 
@@ -120,6 +131,7 @@ public sealed class Recommender
             }
 
             _mf = RealtimeMf.Load(r, Definition.Factorization);
+            LoadQuality(r);
         }
     }
 

@@ -34,9 +34,25 @@ public sealed record ModelDto(
     long? Users = null,
     long? Items = null,
     long? Interactions = null,
-    double Sample = 1);
+    double Sample = 1,
+    RankingDto? Ranking = null,
+    RankingDto? MostPopular = null);
 
-public sealed record ModelsResponse(IReadOnlyList<ModelDto> Models, long EventsLearned, long EventsSkipped, long EventsReplayed, long Failures, string? LastFailure);
+/// <summary>
+/// A recommender's prequential top-k quality: over <c>Interactions</c> sampled interactions (the model's
+/// <c>evaluate</c> share, by hash), scored before each was learned, the share whose item was in the top k
+/// (<c>HitRate</c>, HR@k) and the rank-discounted gain (<c>Ndcg</c>, NDCG@k). Null figures before the first.
+/// </summary>
+public sealed record RankingDto(int K, long Interactions, long Hits, double? HitRate, double? Ndcg);
+
+/// <summary>
+/// Every model, and the learner's counters. <c>AcceptedThrough</c> is the stream position (log offset) after the last
+/// accepted event, <c>LearnedThrough</c> the position before which every accepted event has been learned by every model
+/// (or skipped), and <c>LearnerLag</c> the events between: to wait for the models, read <c>AcceptedThrough</c> after
+/// your events were accepted, then poll until <c>LearnedThrough</c> reaches it.
+/// </summary>
+public sealed record ModelsResponse(IReadOnlyList<ModelDto> Models, long EventsLearned, long EventsSkipped, long EventsReplayed, long Failures, string? LastFailure,
+    long AcceptedThrough = 0, long LearnedThrough = 0, long LearnerLag = 0);
 
 /// <summary>
 /// <c>POST /v1/score</c>: a click model, the context shared by every candidate (user, device…) and the candidates'

@@ -8,7 +8,10 @@ namespace Freshet.Server.Learning;
 /// Live features from the engine, read as of one finest tile before the moment asked: a window read as of time a
 /// ends with the tile containing a, so reading as of t minus the finest resolution counts nothing at or after t (an
 /// exposure's own click never leaks into its features), at the price of missing up to one finest tile before t.
-/// Ranking requests read the same way as of now, so training and serving see features equally fresh.
+/// Training reads are planned as of that time (<see cref="VectorQuery.PlanAsOf"/>), so they do not depend on how far
+/// the engine has moved on while the learner lagged: the learner reads only once the shards have applied the
+/// exposure's batch, and holds retention back to what it has yet to read, so the same stream gives the same features
+/// on every run. Ranking requests read the same way as of now, so training and serving see features equally fresh.
 /// </summary>
 internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
 {
@@ -53,7 +56,8 @@ internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
 
             try
             {
-                var readings = engine.GetVector(entity, [key], new VectorQuery { Features = names, WindowsMs = [window], AsOfMs = at }).Readings;
+                var query = new VectorQuery { Features = names, WindowsMs = [window], AsOfMs = at, PlanAsOf = beforeMs != long.MaxValue };
+                var readings = engine.GetVector(entity, [key], query).Readings;
                 for (int j = i; j < features.Length; j++)
                 {
                     if (features[j].WindowMs == window)
@@ -69,6 +73,10 @@ internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
             }
         }
     }
+
+    /// <summary>How far before an exposure's time training reads may reach: the coarsest finest resolution of the catalog.</summary>
+    public static long ReadLeadMs(Freshet.Features.FeatureCatalog catalog) =>
+        catalog.Features.Select(f => (f.Numerator ?? f).Ladder.FinestMs).DefaultIfEmpty(0).Max();
 
     private static double Number(IReadOnlyList<FeatureReading> readings, string feature)
     {

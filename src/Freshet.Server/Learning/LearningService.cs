@@ -55,6 +55,15 @@ internal sealed class LearningService : IHostedService
 
     private readonly System.Collections.Concurrent.ConcurrentBag<EventBatch> _spare = [];
     private readonly Lock _failureLock = new();
+    // Stream positions (the observer's offsets): what the engine showed, and what the learner has finished with.
+    private readonly Lock _positionLock = new();
+    private long _acceptedThrough;
+    private long _fedThrough;
+    private int _queuedBatches;
+    // Some model reads live features: the learner then reads a batch only once the shards applied it, and holds the
+    // engine's retention at the oldest batch it has yet to learn (see EngineLiveFeatures), so reads do not depend on timing.
+    private readonly bool _readsLive;
+    private readonly long _readLeadMs;
     private Thread? _learner;
     private ITimer? _ticker;
     private long _skipped;
@@ -82,6 +91,8 @@ internal sealed class LearningService : IHostedService
             .. Recommenders.Select(r => new Slot(r.Definition.Name, r.Definition.Fingerprint(), r.Observe, r.Save, r.Load)),
         ];
         _stateDirectory = engine.GetStorageStats() is null ? null : stateDirectory;
+        _readsLive = ClickModels.Any(m => !m.Definition.Live.IsEmpty);
+        _readLeadMs = EngineLiveFeatures.ReadLeadMs(engine.Catalog);
     }
 
     public IReadOnlyList<ClickModel> ClickModels { get; }
@@ -109,6 +120,24 @@ internal sealed class LearningService : IHostedService
         }
     }
 
+    /// <summary>
+    /// Where the learner is in the stream, in log positions (offsets; in memory, the count of events accepted before):
+    /// <c>AcceptedThrough</c> is the position after the last accepted event, <c>LearnedThrough</c> the position before
+    /// which every accepted event has been learned by every model, or skipped. A client that saw its events accepted
+    /// waits for the models by reading <c>AcceptedThrough</c> once and then until <c>LearnedThrough</c> reaches it.
+    /// </summary>
+    public (long AcceptedThrough, long LearnedThrough) Positions
+    {
+        get
+        {
+            lock (_positionLock)
+            {
+                // With nothing queued, everything shown was learned or skipped (a skip is never queued).
+                return (_acceptedThrough, _queuedBatches == 0 ? _acceptedThrough : _fedThrough);
+            }
+        }
+    }
+
     /// <summary>Every model's live figures and the learner's counters, as <c>GET /v1/models</c> answers them.</summary>
     public ModelsResponse Describe()
     {
@@ -125,14 +154,18 @@ internal sealed class LearningService : IHostedService
 
         foreach (var recommender in Recommenders)
         {
-            var (users, items, interactions) = recommender.Size;
-            models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: users, Items: items, Interactions: interactions, Sample: recommender.Definition.Sample));
+            var f = recommender.Figures();
+            models.Add(new ModelDto(recommender.Definition.Name, "recommender", Users: f.Users, Items: f.Items, Interactions: f.Interactions, Sample: recommender.Definition.Sample,
+                Ranking: Ranking(f.Quality), MostPopular: Ranking(f.MostPopular)));
         }
 
         var (failures, lastFailure) = Failures;
-        return new ModelsResponse(models, LearnedEvents, SkippedEvents, ReplayedEvents, failures, lastFailure);
+        var (acceptedThrough, learnedThrough) = Positions;
+        return new ModelsResponse(models, LearnedEvents, SkippedEvents, ReplayedEvents, failures, lastFailure, acceptedThrough, learnedThrough, acceptedThrough - learnedThrough);
 
         static QualityDto Dto(QualityFigures q) => new(q.Count, q.Positives, Finite(q.LogLoss), Finite(q.Auc), Finite(q.NormalizedEntropy), Finite(q.Calibration));
+
+        static RankingDto Ranking(RankingFigures r) => new(r.K, r.Count, r.Hits, Finite(r.HitRate), Finite(r.Ndcg));
 
         static double? Finite(double value) => double.IsFinite(value) ? value : null;
     }
@@ -154,6 +187,12 @@ internal sealed class LearningService : IHostedService
             }
 
             CatchUp();
+        }
+
+        long start = _stateDirectory is null ? _engine.GetStats().Accepted : _slots.Max(s => s.NextOffset);
+        lock (_positionLock)
+        {
+            _acceptedThrough = _fedThrough = start;
         }
 
         _learner = new Thread(Learn) { IsBackground = true, Name = "freshet-learner" };
@@ -222,7 +261,7 @@ internal sealed class LearningService : IHostedService
     }
 
     /// <summary>Under the engine's ingest lock: copy and queue, never wait, never throw.</summary>
-    private void OnAccepted(EventBatch events, long firstOffset)
+    private void OnAccepted(EventBatch events, long firstOffset, long sequence)
     {
         try
         {
@@ -237,8 +276,28 @@ internal sealed class LearningService : IHostedService
                 copy.CopyFrom(events, i);
             }
 
-            if (!_queue.Writer.TryWrite(new Work(copy, firstOffset)))
+            lock (_positionLock)
             {
+                if (_readsLive && _queuedBatches == 0)
+                {
+                    // Held before the shards see this batch, so no tile its reads need can expire first.
+                    _engine.HoldRetention(OldestTimeMs(copy) - _readLeadMs);
+                }
+
+                _acceptedThrough = firstOffset + copy.Count;
+                _queuedBatches++;
+            }
+
+            if (!_queue.Writer.TryWrite(new Work(copy, firstOffset, sequence)))
+            {
+                lock (_positionLock)
+                {
+                    if (--_queuedBatches == 0 && _readsLive)
+                    {
+                        _engine.HoldRetention(long.MaxValue);
+                    }
+                }
+
                 Interlocked.Add(ref _skipped, copy.Count);
                 _spare.Add(copy);
             }
@@ -265,6 +324,12 @@ internal sealed class LearningService : IHostedService
                     continue;
                 }
 
+                BeforeFeeding?.Invoke();
+                if (_readsLive && !_engine.WaitApplied(item.Sequence, AppliedTimeout))
+                {
+                    Fail(new TimeoutException($"the shards did not apply batch {item.Sequence} within {AppliedTimeout.TotalSeconds:F0} s"), "reading live features");
+                }
+
                 Feed(item.Batch, item.FirstOffset);
                 if (_stateDirectory is not null && sinceSave.Elapsed >= _saveInterval)
                 {
@@ -276,6 +341,25 @@ internal sealed class LearningService : IHostedService
                 int count = item.Batch.Count;
                 _spare.Add(item.Batch);
                 Interlocked.Add(ref _learned, count);
+                lock (_positionLock)
+                {
+                    _queuedBatches--;
+                    _fedThrough = item.FirstOffset + count;
+                    if (_readsLive)
+                    {
+                        // The next batch to learn, when it is queued already; otherwise OnAccepted sets the hold (or
+                        // is about to queue one, and the hold stays at this batch's, which is older: safe).
+                        if (_queuedBatches == 0)
+                        {
+                            _engine.HoldRetention(long.MaxValue);
+                        }
+                        else if (reader.TryPeek(out var next) && next.Batch is not null)
+                        {
+                            // (A tick or flush next: the hold stays at this batch's, older than any batch behind it.)
+                            _engine.HoldRetention(OldestTimeMs(next.Batch) - _readLeadMs);
+                        }
+                    }
+                }
             }
         }
     }
@@ -358,6 +442,22 @@ internal sealed class LearningService : IHostedService
             model.AdvanceTo(nowMs);
         }
     }
+
+    private static readonly TimeSpan AppliedTimeout = TimeSpan.FromSeconds(30);
+
+    private static long OldestTimeMs(EventBatch batch)
+    {
+        long oldest = long.MaxValue;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            oldest = Math.Min(oldest, batch[i].TimeMs);
+        }
+
+        return oldest;
+    }
+
+    /// <summary>Tests only: runs on the learner's thread before each batch of the stream is fed to the models.</summary>
+    internal Action? BeforeFeeding { get; set; }
 
     /// <summary>Saves every model's state with its next offset: written beside, synced, then renamed over the old file.</summary>
     private void SaveAll()
@@ -452,7 +552,7 @@ internal sealed class LearningService : IHostedService
     }
 
     /// <summary>What the learner takes, in order: a batch of accepted events, or (no batch) a clock tick or a flush request.</summary>
-    private readonly record struct Work(EventBatch? Batch, long FirstOffset, long TickMs = long.MinValue, FlushRequest? Flush = null);
+    private readonly record struct Work(EventBatch? Batch, long FirstOffset, long Sequence = 0, long TickMs = long.MinValue, FlushRequest? Flush = null);
 
     private sealed record FlushRequest(bool CloseWindows, TaskCompletionSource Done);
 

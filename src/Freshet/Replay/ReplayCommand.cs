@@ -32,6 +32,7 @@ internal static partial class ReplayCommand
         var inFlight = new Option<int>("--in-flight") { Description = "Requests in flight at once (only while they cannot make each other's events late)", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultMaxInFlight };
         var gzip = new Option<bool>("--gzip") { Description = "Compress requests (Content-Encoding: gzip)" };
         var noIds = new Option<bool>("--no-ids") { Description = "Do not give events an id made of the file name and line (ids make retried requests safe: the server counts each id once)" };
+        var noWaitForLearners = new Option<bool>("--no-wait-for-learners") { Description = "With --server: end once the server has the events, without waiting for its models to learn them [default: wait, and show the learners' lag]" };
         var speed = new Option<double?>("--speed") { Description = "max, or N for N× real time, paced by the events' times [default: max]", HelpName = "max|n", CustomParser = ParseSpeed };
 
         Positive(sortLimit, "--sort-limit", 1, int.MaxValue);
@@ -55,7 +56,7 @@ internal static partial class ReplayCommand
         var command = new Command("replay", Description())
         {
             file, preset, format, delimiter, noHeader, columns, map, onlyMapped, set, renameType, numbers, nulls, timeUnit, timeFormat,
-            timeOffset, sort, sortLimit, limit, server, features, shards, batchSize, inFlight, gzip, noIds, speed,
+            timeOffset, sort, sortLimit, limit, server, features, shards, batchSize, inFlight, gzip, noIds, speed, noWaitForLearners,
         };
         // Nothing waits for acknowledgements in an embedded replay, and the last checkpoint syncs everything: no fsync per batch.
         var storage = Serve.StorageArguments.Create(dataByDefault: false, Engine.Storage.Durability.None);
@@ -111,6 +112,7 @@ internal static partial class ReplayCommand
                 Speed = result.GetValue(speed),
                 SortLimit = result.GetValue(sortLimit),
                 RowLimit = result.GetValue(limit) ?? long.MaxValue,
+                WaitForLearners = !result.GetValue(noWaitForLearners),
             };
             return ReplayRunner.RunAsync(settings, output, error, cancellationToken);
         });

@@ -78,9 +78,22 @@ internal static class ReplayRunner
         var stopwatch = Stopwatch.StartNew();
         string? failure = null;
         bool stopped = false;
+        LearnerReport? learners = null;
+        var sent = TimeSpan.Zero;
         try
         {
+            if (target is ServerTarget server)
+            {
+                await server.NoteLearnersAtStartAsync(cancellationToken);
+            }
+
             await ReplayProgress.RunAsync(output, pipeline, counters, source.Length, () => pipeline.RunAsync(cancellationToken));
+            sent = stopwatch.Elapsed;
+            if (target is ServerTarget withModels)
+            {
+                // The events are all answered for; the server's models may still be learning them on their own thread.
+                learners = await withModels.WaitForLearnersAsync(settings.WaitForLearners, output, cancellationToken);
+            }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -96,8 +109,9 @@ internal static class ReplayRunner
         }
 
         stopwatch.Stop();
-        var run = new ReplayRun(settings.Path, target, counters, stopwatch.Elapsed, spec.Sort, stopped, failure,
-            (target as ServerTarget)?.NotVisible, counters.EarliestEventMs);
+        // Events per second count the sending only, not the wait for the learners after it.
+        var run = new ReplayRun(settings.Path, target, counters, sent > TimeSpan.Zero ? sent : stopwatch.Elapsed, spec.Sort, stopped, failure,
+            (target as ServerTarget)?.NotVisible, counters.EarliestEventMs, learners);
         ReplaySummary.Write(output, run);
         if (failure is not null)
         {

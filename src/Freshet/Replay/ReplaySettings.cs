@@ -39,6 +39,9 @@ internal sealed record ReplaySettings
 
     public int SortLimit { get; init; } = DefaultSortLimit;
 
+    /// <summary>With a server that has models: wait at the end until they have learned every event replayed.</summary>
+    public bool WaitForLearners { get; init; } = true;
+
     /// <summary>Rows to read at most (header not counted).</summary>
     public long RowLimit { get; init; } = long.MaxValue;
 }

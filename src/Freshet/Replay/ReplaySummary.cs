@@ -2,7 +2,7 @@ namespace Freshet.Cli.Replay;
 
 /// <summary>How a replay went, for the summary.</summary>
 internal sealed record ReplayRun(string Path, IReplayTarget Target, ReplayCounters Counters, TimeSpan Elapsed, bool Sorted, bool Stopped,
-    string? Failure, string? NotVisible, long EarliestEventMs);
+    string? Failure, string? NotVisible, long EarliestEventMs, LearnerReport? Learners = null);
 
 /// <summary>
 /// The end-of-replay summary: rows read, events sent, accepted, duplicates, rejected by reason and where (while reading
@@ -37,6 +37,11 @@ internal static class ReplaySummary
 
         Row(output, run.Target is ServerTarget ? "requests" : "batches",
             c.Retries == 0 ? ReplayFormat.Count(c.Requests) : $"{ReplayFormat.Count(c.Requests)}  ({ReplayFormat.Count(c.Retries)} retried)");
+        if (run.Learners is { } learners)
+        {
+            Row(output, "learners", Learners(learners));
+        }
+
         var first = c.FirstRejections();
         if (first.Count > 0)
         {
@@ -76,6 +81,22 @@ internal static class ReplaySummary
                 output.WriteLine(line);
             }
         }
+    }
+
+    /// <summary>What the server's models made of the replay: caught up (and how long that took), or how far behind they are.</summary>
+    private static string Learners(LearnerReport r)
+    {
+        string models = ReplayFormat.Plural(r.Models, "model", "models");
+        string state = r.Remaining == 0
+            ? r.LagAtEnd == 0
+                ? $"{models} had learned every event when the last was answered"
+                : $"{models} learned every event {ReplayFormat.Seconds(r.WaitTime)} after the last was answered ({ReplayFormat.Count(r.LagAtEnd)} behind then)"
+            : r.Waited
+                ? $"{models} still {ReplayFormat.Count(r.Remaining)} events behind after waiting {ReplayFormat.Seconds(r.WaitTime)}: {r.GaveUp}"
+                : $"{models} {ReplayFormat.Count(r.Remaining)} events behind when the last was answered (not waited for; GET /v1/models shows learned_through)";
+        return r.Skipped > 0
+            ? $"{state}; {ReplayFormat.Count(r.Skipped)} events skipped by the learner, which fell a whole queue behind"
+            : state;
     }
 
     private static void Row(TextWriter output, string label, string value) => output.WriteLine($"  {label,-12} {value}");

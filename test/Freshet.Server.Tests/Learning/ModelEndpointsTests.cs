@@ -27,6 +27,7 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
             kind: recommender
             events: [view, click]
             factors: 8
+            evaluate: 1
         """;
 
     private Dictionary<string, HashSet<string>> _seen = [];
@@ -69,6 +70,18 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
         Assert.Equal("recommender", forYou.GetProperty("kind").GetString());
         Assert.Equal(60, forYou.GetProperty("users").GetInt64());
         Assert.InRange(forYou.GetProperty("items").GetInt64(), 390, 400); // 400 items, drawn at random.
+
+        // Prequential top 10 against most popular, over the same interactions: every view of an item new to its user
+        // (a click follows its user's view of the item, so it is a repeat and not scored).
+        var ranking = forYou.GetProperty("ranking");
+        var popular = forYou.GetProperty("most_popular");
+        long scored = ranking.GetProperty("interactions").GetInt64();
+        Assert.InRange(scored, 2_000, 3_000);
+        Assert.Equal(scored, popular.GetProperty("interactions").GetInt64());
+        Assert.Equal(10, ranking.GetProperty("k").GetInt32());
+        Assert.Equal((double)ranking.GetProperty("hits").GetInt64() / scored, ranking.GetProperty("hit_rate").GetDouble(), 12);
+        Assert.True(ranking.GetProperty("hit_rate").GetDouble() > popular.GetProperty("hit_rate").GetDouble(), forYou.ToString());
+        Assert.True(ranking.GetProperty("ndcg").GetDouble() > popular.GetProperty("ndcg").GetDouble(), forYou.ToString());
     }
 
     [Fact]
