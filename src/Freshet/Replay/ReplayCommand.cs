@@ -33,6 +33,7 @@ internal static partial class ReplayCommand
         var gzip = new Option<bool>("--gzip") { Description = "Compress requests (Content-Encoding: gzip)" };
         var noIds = new Option<bool>("--no-ids") { Description = "Do not give events an id made of the file name and line (ids make retried requests safe: the server counts each id once)" };
         var noWaitForLearners = new Option<bool>("--no-wait-for-learners") { Description = "With --server: end once the server has the events, without waiting for its models to learn them [default: wait, and show the learners' lag]" };
+        var keepWindowsOpen = new Option<bool>("--keep-windows-open") { Description = "With --server: leave the click models' attribution windows open at the end (the server goes on taking live events) [default: the file's end ends the stream: once the models have learned it, every open window is closed, so GET /v1/models shows final figures at once]" };
         var speed = new Option<double?>("--speed") { Description = "max, or N for N× real time, paced by the events' times [default: max]", HelpName = "max|n", CustomParser = ParseSpeed };
 
         Positive(sortLimit, "--sort-limit", 1, int.MaxValue);
@@ -57,6 +58,7 @@ internal static partial class ReplayCommand
         {
             file, preset, format, delimiter, noHeader, columns, map, onlyMapped, set, renameType, numbers, nulls, timeUnit, timeFormat,
             timeOffset, sort, sortLimit, limit, server, features, shards, batchSize, inFlight, gzip, noIds, speed, noWaitForLearners,
+            keepWindowsOpen,
         };
         // Nothing waits for acknowledgements in an embedded replay, and the last checkpoint syncs everything: no fsync per batch.
         var storage = Serve.StorageArguments.Create(dataByDefault: false, Engine.Storage.Durability.None);
@@ -113,6 +115,7 @@ internal static partial class ReplayCommand
                 SortLimit = result.GetValue(sortLimit),
                 RowLimit = result.GetValue(limit) ?? long.MaxValue,
                 WaitForLearners = !result.GetValue(noWaitForLearners),
+                CloseWindows = !result.GetValue(keepWindowsOpen) && !result.GetValue(noWaitForLearners),
             };
             return ReplayRunner.RunAsync(settings, output, error, cancellationToken);
         });

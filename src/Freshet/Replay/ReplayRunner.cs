@@ -93,6 +93,10 @@ internal static class ReplayRunner
             {
                 // The events are all answered for; the server's models may still be learning them on their own thread.
                 learners = await withModels.WaitForLearnersAsync(settings.WaitForLearners, output, cancellationToken);
+                if (settings.CloseWindows && learners is { Remaining: 0, GaveUp: null })
+                {
+                    learners = learners with { WindowsClosed = await withModels.CloseWindowsAsync(cancellationToken) };
+                }
             }
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)

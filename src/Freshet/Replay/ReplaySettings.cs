@@ -42,6 +42,12 @@ internal sealed record ReplaySettings
     /// <summary>With a server that has models: wait at the end until they have learned every event replayed.</summary>
     public bool WaitForLearners { get; init; } = true;
 
+    /// <summary>
+    /// With a server that has models, once they have learned every event: the file's end ends the stream, so close
+    /// every open attribution window (<c>POST /v1/models/flush?close_windows=true</c>) and the figures are final.
+    /// </summary>
+    public bool CloseWindows { get; init; } = true;
+
     /// <summary>Rows to read at most (header not counted).</summary>
     public long RowLimit { get; init; } = long.MaxValue;
 }

@@ -94,9 +94,17 @@ internal static class ReplaySummary
             : r.Waited
                 ? $"{models} still {ReplayFormat.Count(r.Remaining)} events behind after waiting {ReplayFormat.Seconds(r.WaitTime)}: {r.GaveUp}"
                 : $"{models} {ReplayFormat.Count(r.Remaining)} events behind when the last was answered (not waited for; GET /v1/models shows learned_through)";
-        return r.Skipped > 0
-            ? $"{state}; {ReplayFormat.Count(r.Skipped)} events skipped by the learner, which fell a whole queue behind"
-            : state;
+        if (r.Skipped > 0)
+        {
+            state += $"; {ReplayFormat.Count(r.Skipped)} events skipped by the learner, which fell a whole queue behind";
+        }
+
+        return r.WindowsClosed switch
+        {
+            null => state,
+            "closed" => $"{state}; the file's end closed every attribution window, so the figures are final (--keep-windows-open leaves them open)",
+            var why => $"{state}; attribution windows {why}",
+        };
     }
 
     private static void Row(TextWriter output, string label, string value) => output.WriteLine($"  {label,-12} {value}");

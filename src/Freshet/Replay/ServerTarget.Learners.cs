@@ -8,9 +8,13 @@ namespace Freshet.Cli.Replay;
 /// What became of the replayed events in the server's models: how far the learner was behind when the last event was
 /// answered (<see cref="LagAtEnd"/>), whether the replay then waited until it had learned them, how long that took,
 /// what is still not learned (<see cref="Remaining"/>), and events the models skipped during the replay (the learner
-/// fell a whole queue behind).
+/// fell a whole queue behind). <see cref="WindowsClosed"/>: null when the replay left the attribution windows open,
+/// otherwise what closing them at the end of the stream gave ("closed", or why not).
 /// </summary>
-internal sealed record LearnerReport(int Models, long LagAtEnd, bool Waited, TimeSpan WaitTime, long Remaining, long Skipped, string? GaveUp);
+internal sealed record LearnerReport(int Models, long LagAtEnd, bool Waited, TimeSpan WaitTime, long Remaining, long Skipped, string? GaveUp)
+{
+    public string? WindowsClosed { get; init; }
+}
 
 internal sealed partial class ServerTarget
 {
@@ -138,6 +142,35 @@ internal sealed partial class ServerTarget
 
         return new LearnerReport(first.Models, lagAtEnd, wait, clock.Elapsed, Math.Max(0, target - current.LearnedThrough),
             current.Skipped - _learnersAtStart.Skipped, gaveUp);
+    }
+
+    /// <summary>How long the server may take to close the windows (it first waits for its learners, which have caught up).</summary>
+    private static readonly TimeSpan CloseWindowsTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The end of the file ends the stream: asks the server to close every open attribution window
+    /// (<c>POST /v1/models/flush?close_windows=true</c>), so the click models' figures cover every exposure with its final
+    /// label. Returns "closed", or why not (the replay still succeeds: its events are all in).
+    /// </summary>
+    public async Task<string> CloseWindowsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            string timeout = $"{(long)CloseWindowsTimeout.TotalSeconds}s";
+            using var response = await _http.PostAsync($"v1/models/flush?close_windows=true&timeout={timeout}", content: null, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return "closed";
+            }
+
+            return response.StatusCode == HttpStatusCode.NotFound
+                ? "not closed: the server cannot close them (no POST /v1/models/flush)"
+                : $"not closed: POST /v1/models/flush answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return $"not closed: POST /v1/models/flush failed: {Reason(e)}";
+        }
     }
 
     private sealed record LearnerPosition(int Models, long AcceptedThrough, long LearnedThrough, long Skipped);

@@ -60,15 +60,17 @@ public sealed class ReplayClickModelTests(Xunit.Abstractions.ITestOutputHelper o
         double dataRate = (double)positives / impressions.Count;
         Assert.InRange(dataRate, 0.0015, 0.003);
 
-        // The end of the stream closes the windows.
+        // The end of the replay ends the stream: GET /v1/models at once shows final figures.
         await using var ended = await StartAsync();
-        await ReplayAsync(ended, path);
-        var open = await FlushAsync(ended, closeWindows: false); // The learner has everything; the last day's windows are open.
-        var final = await FlushAsync(ended, closeWindows: true);
+        string endedOutput = await ReplayAsync(ended, path);
+        Assert.Contains("closed every attribution window", endedOutput);
+        var final = await GetModelsAsync(ended);
 
-        // Time passing every window closes them.
+        // A replay told to leave the windows open (the server goes on taking live events): the learner has everything,
+        // the last day's windows are open; then time passing every window closes them.
         await using var waited = await StartAsync();
-        await ReplayAsync(waited, path);
+        await ReplayAsync(waited, path, "--keep-windows-open");
+        var open = await GetModelsAsync(waited);
         await PostAsync(waited, $"{{\"type\": \"heartbeat\", \"time\": {end + Day + Hour}}}\n");
         var passed = await FlushAsync(waited, closeWindows: false);
 
@@ -132,11 +134,13 @@ public sealed class ReplayClickModelTests(Xunit.Abstractions.ITestOutputHelper o
         return new AdServer(engine, server);
     }
 
-    private static async Task ReplayAsync(AdServer server, string path)
+    private static async Task<string> ReplayAsync(AdServer server, string path, params string[] options)
     {
-        var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", path, "--time-unit", "ms", "--server", server.BaseAddress.ToString());
+        var (exitCode, output, error) = await ReplayFiles.RunAsync(
+            ["replay", path, "--time-unit", "ms", "--server", server.BaseAddress.ToString(), .. options]);
         Assert.True(exitCode == ExitCodes.Success, $"exit {exitCode}: {error}\n{output}");
         Assert.Matches(@"  rejected     0\b", output);
+        return output;
     }
 
     private static async Task PostAsync(AdServer server, string ndjson)
@@ -147,6 +151,13 @@ public sealed class ReplayClickModelTests(Xunit.Abstractions.ITestOutputHelper o
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
+    /// <summary>The click model's figures as they are (the replay waited for the learners), without asking for anything.</summary>
+    private static async Task<Figures> GetModelsAsync(AdServer server)
+    {
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        return Parse(await client.GetStringAsync("v1/models"));
+    }
+
     /// <summary>Waits for the models to learn everything accepted (and, at the end of a stream, closes every window); the click model's figures.</summary>
     private static async Task<Figures> FlushAsync(AdServer server, bool closeWindows)
     {
@@ -154,6 +165,11 @@ public sealed class ReplayClickModelTests(Xunit.Abstractions.ITestOutputHelper o
         using var response = await client.PostAsync($"v1/models/flush?close_windows={(closeWindows ? "true" : "false")}", null);
         string text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
+        return Parse(text);
+    }
+
+    private static Figures Parse(string text)
+    {
         var root = JsonDocument.Parse(text).RootElement.Clone();
         Assert.Equal(0, root.GetProperty("events_skipped").GetInt64());
         var model = root.GetProperty("models")[0];

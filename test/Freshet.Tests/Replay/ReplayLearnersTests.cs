@@ -42,7 +42,7 @@ public sealed class ReplayLearnersTests(Xunit.Abstractions.ITestOutputHelper log
         Assert.Equal(0, models.GetProperty("learner_lag").GetInt64());
         Assert.Equal(models.GetProperty("accepted_through").GetInt64(), models.GetProperty("learned_through").GetInt64());
         Assert.Contains("waiting for the server's models to learn ", output, StringComparison.Ordinal);
-        Assert.Matches(@"  learners     1 model learned every event [\d.]+ s after the last was answered \([\d,]+ behind then\)\n", output);
+        Assert.Matches(@"  learners     1 model learned every event [\d.]+ s after the last was answered \([\d,]+ behind then\); the file.s end closed every attribution window", output);
     }
 
     [Fact]
