@@ -256,6 +256,7 @@ public static class FreshetServer
                 + "their final negative label, so the click models' figures cover every exposure. Answers the figures as GET /v1/models does; 503 "
                 + "learners-behind when the timeout passed first.")
             .WithQuery(ModelEndpoints.FlushQuery)
+            .WithoutBody()
             .Returns<ModelsResponse>("The models' figures once they have learned every event accepted before the request (and, with close_windows, with every window closed).")
             .WithProblem(StatusCodes.Status400BadRequest, "close_windows is not true or false, or timeout is not a duration within 10m (bad-parameter, naming it).")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The learners had not caught up when the timeout passed (learners-behind); retry the flush.");

@@ -21,6 +21,21 @@ internal static class EndpointDescriptions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new QueryParametersMetadata(parameters));
 
+    /// <summary>A POST whose meaning is all in its query (it reads no body): the document rightly shows none.</summary>
+    public static TBuilder WithoutBody<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(NoBodyMetadata.Instance);
+
+    /// <summary>Marks an endpoint that reads no request body (<see cref="WithoutBody{TBuilder}"/>).</summary>
+    internal sealed class NoBodyMetadata
+    {
+        public static readonly NoBodyMetadata Instance = new();
+
+        private NoBodyMetadata()
+        {
+        }
+    }
+
     /// <summary>A successful answer: its body type (its schema comes from the type) and what it holds.</summary>
     public static RouteHandlerBuilder Returns<TResponse>(this RouteHandlerBuilder builder, string description, int status = StatusCodes.Status200OK, string contentType = JsonContentType) =>
         builder.WithMetadata(new ResponseMetadata(status, typeof(TResponse), contentType, description));

@@ -59,7 +59,7 @@ public sealed class OpenApiDocumentTests(DescribedServer server) : IClassFixture
                 }
             }
 
-            if (method == "POST")
+            if (method == "POST" && endpoint.Metadata.GetMetadata<Freshet.Server.ApiDescription.EndpointDescriptions.NoBodyMetadata>() is null)
             {
                 if (!operation.TryGetProperty("requestBody", out var body) || !body.TryGetProperty("content", out var bodyContent)
                     || !bodyContent.EnumerateObject().Any()
