@@ -86,7 +86,7 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
             stateful++;
         }
 
-        return new EngineFootprint(tiles, bytes, stateful, Environment.WorkingSet);
+        return new EngineFootprint(tiles, bytes, stateful, Environment.WorkingSet, GC.GetGCMemoryInfo().HeapSizeBytes);
     }
 
     private void CheckMemory(EngineFootprint footprint)
