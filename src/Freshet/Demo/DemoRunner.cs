@@ -89,7 +89,12 @@ internal static class DemoRunner
             console.MarkupLine($"[grey]Features from {Markup.Escape(ShortPath(settings.FeaturesPath))}; building a synthetic shop of "
                 + $"{DemoFormat.Count(shop.ItemCount)} items in {DemoFormat.Count(shop.CategoryCount)} categories and {DemoFormat.Count(shop.UserCount)} users (seed {settings.Seed})…[/]");
             var stream = new SyntheticStream(shop, engine.Strings);
-            producer = new DemoProducer(engine, stream, clock, settings);
+            Func<long>? learnerLag = models.Count == 0 ? null : () =>
+            {
+                var learner = server.Models();
+                return engine.GetStats().Accepted - learner.EventsLearned - learner.EventsSkipped;
+            };
+            producer = new DemoProducer(engine, stream, clock, settings, learnerLag);
             monitor = new DemoMonitor(engine, stream, producer, clock, startMs, requests, models.Count > 0 ? server.Models : null);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (settings.DurationMs is { } durationMs)

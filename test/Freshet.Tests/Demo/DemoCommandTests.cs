@@ -47,6 +47,13 @@ public sealed partial class DemoCommandTests
         Assert.True(examples > 1_000, line.Value);
         Assert.True(model < constant, line.Value);
         Assert.Matches(@"clicks log loss \d\.\d{4} \(constant \d\.\d{4}\)", output); // In the progress lines too.
+
+        // The help promises what this measures (below the constant rate), not a log loss that falls: over a simulated
+        // day it rises and falls with the hour, as clicks get likelier or rarer.
+        var (_, help, _) = await RunAsync("demo", "--help");
+        string promise = string.Join(' ', help.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("their log loss over the last 5 s beside the constant rate's", promise, StringComparison.Ordinal);
+        Assert.DoesNotContain("falling", promise, StringComparison.Ordinal);
     }
 
     [Fact]

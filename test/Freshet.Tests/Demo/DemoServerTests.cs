@@ -31,7 +31,14 @@ public sealed partial class DemoServerTests
                 "/v1/models", "/v1/recommend"],
             commands.Select(c => QuotedUrl(c).AbsolutePath));
 
-        foreach (string command in commands)
+        // The same commands, whole, in the file the demo names: each line of it pasted into a shell works too.
+        string fileLine = lines.First(l => l.StartsWith("(These commands are also in ", StringComparison.Ordinal));
+        string file = fileLine["(These commands are also in ".Length..^2];
+        Assert.True(File.Exists(file), $"the demo named {file}, which does not exist");
+        var fileCommands = (await File.ReadAllLinesAsync(file)).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        Assert.Equal(commands, fileCommands);
+
+        foreach (string command in fileCommands)
         {
             Assert.Equal(baseAddress.Authority, QuotedUrl(command).Authority);
 
