@@ -14,7 +14,7 @@ internal static class DemoCommand
         var features = new Option<string?>("--features", "-f")
         {
             Description = $"Feature definitions file [default: {DemoSettings.DefaultFeaturesRelativePath}, shipped with freshet: the features of "
-                + $"{FeaturesFile.DefaultRelativePath} with windows of at most a day, so that memory stays flat at the demo's speed]",
+                + $"{FeaturesFile.DefaultRelativePath} with windows of at most a day, so that memory levels off at the demo's speed]",
             HelpName = "path",
         };
         var duration = new Option<long?>("--duration", "-d")

@@ -16,7 +16,7 @@ public sealed partial class DemoMemoryTests
 {
     /// <summary>Real time after which the default demo keeps no more tiles than it already has: the longest retention at the default speed.</summary>
     [Fact]
-    public void DefaultFeatures_AtDefaultSpeed_KeepEveryTileLessThanHalfAMinuteOfTheDemo()
+    public void DefaultFeatures_AtDefaultSpeed_KeepEveryTileLessThanFourMinutesOfTheDemo()
     {
         string path = FeaturesFile.ResolveSample(null, DemoSettings.DefaultFeaturesRelativePath);
         var catalog = FeatureCatalog.Compile(FeatureDefinitionLoader.Load(path), new StringInterner(), new EntityKeySpace());
@@ -26,17 +26,19 @@ public sealed partial class DemoMemoryTests
             .MaxBy(f => f.KeptMs);
         var plateauAfter = TimeSpan.FromMilliseconds(longest.KeptMs / DemoSettings.DefaultSpeed);
 
-        Assert.True(plateauAfter <= TimeSpan.FromSeconds(30),
+        Assert.True(plateauAfter <= TimeSpan.FromMinutes(4),
             $"{longest.Name} keeps tiles {Duration.Format(longest.KeptMs)}: at ×{DemoSettings.DefaultSpeed} the demo's state grows for {plateauAfter.TotalSeconds:0} s");
         // Still the sample's features, so what the demo shows is what the README describes.
         var sample = FeatureDefinitionLoader.Load(FeaturesFile.Resolve(null));
+        var missing = sample.Features.Select(f => f.Name).Except(catalog.Features.Select(f => f.Name)).ToList();
         Assert.Empty(catalog.Features.Select(f => f.Name).Except(sample.Features.Select(f => f.Name)));
-        Assert.True(catalog.Features.Count() >= sample.Features.Count() - 1, "the demo's features should be the sample's, with shorter windows");
+        Assert.True(missing.Count <= 2, $"the demo's features should be the sample's, with shorter windows; it lacks {string.Join(", ", missing)}");
     }
 
     /// <summary>
-    /// Observed, not planned: the demo at ten times its default speed (so a day passes in 2.4 s), with its default
-    /// features and rate, holds as many tiles after two more simulated days as once its longest retention had passed.
+    /// Observed, not planned: the demo at about 56 times its default speed (a simulated day in under half a second), with its
+    /// default features and rate, holds as many tiles two simulated days after its longest retention (8 days) had passed
+    /// as then; the sample's features, kept up to 35 days, would have doubled.
     /// </summary>
     [Fact]
     public async Task Demo_AfterItsLongestRetention_TileCountStaysFlat()
@@ -45,18 +47,18 @@ public sealed partial class DemoMemoryTests
         using var output = new StringWriter(CultureInfo.InvariantCulture);
         using var error = new StringWriter(CultureInfo.InvariantCulture);
 
-        int exitCode = await FreshetCommand.RunAsync(["demo", "--duration", "16s", "--speed", "36000", "--models", "none", "--url", "http://127.0.0.1:0"], output, error);
+        int exitCode = await FreshetCommand.RunAsync(["demo", "--duration", "20s", "--speed", "200000", "--models", "none", "--url", "http://127.0.0.1:0"], output, error);
 
         Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
         var samples = ProgressLine().Matches(output.ToString())
             .Select(m => (SimulatedMs: DateTimeOffset.ParseExact(m.Groups["simulated"].Value, "ddd yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds() - startMs, Tiles: Tiles(m.Groups["tiles"].Value)))
             .ToList();
-        // The longest retention is 25 hours (plus the open tile); from 27 on, what expires balances what arrives.
-        var plateau = samples.FirstOrDefault(s => s.SimulatedMs >= 27 * Duration.Hour);
+        // The longest retention is 8 days (plus the open tile); from then on, what expires balances what arrives.
+        var plateau = samples.FirstOrDefault(s => s.SimulatedMs >= (8 * Duration.Day) + (2 * Duration.Hour));
         var last = samples.LastOrDefault();
-        Assert.True(plateau.Tiles > 0 && last.SimulatedMs - plateau.SimulatedMs >= 24 * Duration.Hour,
-            $"the demo should pass 27 simulated hours and run a day more in 16 s at ×36000; it printed:\n{output}");
+        Assert.True(plateau.Tiles > 0 && last.SimulatedMs - plateau.SimulatedMs >= 2 * Duration.Day,
+            $"the demo should pass 8 simulated days and run two more in 20 s at ×200000; it printed:\n{output}");
         Assert.True(last.Tiles <= plateau.Tiles * 1.3,
             $"tiles grew from {plateau.Tiles} at {Duration.Format(plateau.SimulatedMs)} to {last.Tiles} at {Duration.Format(last.SimulatedMs)}:\n{output}");
     }
