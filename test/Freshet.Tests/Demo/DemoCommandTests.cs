@@ -56,6 +56,20 @@ public sealed partial class DemoCommandTests
         Assert.DoesNotContain("falling", promise, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// At its default rate the demo runs at what the machine sustains: the producer waits for the learner rather than
+    /// outrun it, so the learner skips nothing (it used to skip a quarter to a third of the stream at --rate max).
+    /// </summary>
+    [Fact]
+    public async Task Demo_DefaultRate_LearnerSkipsNothing()
+    {
+        var (exitCode, output, error) = await RunAsync("demo", "--duration", "8s", "--url", "http://127.0.0.1:0");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit code {exitCode}; stderr: {error}");
+        Assert.Contains("model clicks", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("skipped while it was behind", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Demo_ModelsNone_LearnsNoModels()
     {

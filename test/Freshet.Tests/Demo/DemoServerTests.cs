@@ -53,6 +53,14 @@ public sealed partial class DemoServerTests
             AssertHasData(command, json.RootElement);
         }
 
+        // A demo server that answers is ready, busy or not (it was "overloaded: shard queues are full", 503, for the whole
+        // demo at --rate max).
+        for (int probe = 0; probe < 5; probe++)
+        {
+            var (_, ready, _) = await ChildProcess.RunShellAsync($"curl -s --max-time 10 -o /dev/null -w '%{{http_code}}' '{baseAddress}readyz'", CurlTimeout);
+            Assert.Equal("200", ready.Trim());
+        }
+
         await demo.WaitForExitAsync(TimeSpan.FromSeconds(40));
         Assert.True(demo.ExitCode == 0, $"freshet demo exited {demo.ExitCode}; it printed:\n{string.Join('\n', demo.Lines)}");
         string printed = string.Join('\n', demo.Lines);
