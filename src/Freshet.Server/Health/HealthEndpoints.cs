@@ -9,19 +9,25 @@ using Microsoft.Extensions.Hosting;
 namespace Freshet.Server.Health;
 
 /// <summary>
-/// <c>/healthz</c> (the process answers), <c>/readyz</c> (it takes traffic now: not stopping, shard queues not full)
-/// and <c>/v1/stats</c> (counters since start).
+/// <c>/healthz</c> (the process answers), <c>/readyz</c> (it should be sent traffic: not stopping, the event log
+/// writable) and <c>/v1/stats</c> (counters since start).
 /// </summary>
 internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint ingest, IHostApplicationLifetime lifetime)
 {
     public static IResult Live() => TypedResults.Json(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse);
 
+    /// <summary>
+    /// Ready unless the server cannot do its job: it is stopping, or its event log cannot be written (a full disk, a
+    /// read-only or vanished directory). Busy is not unready: full shard queues last a fraction of a second, requests
+    /// then get a 503 with Retry-After one by one, and a probe that flipped on them took a loaded but healthy server
+    /// out of rotation (the demo's was "not ready" for its whole run). The queues are reported either way. Recovery
+    /// needs no state here: the server listens only once the engine has recovered.
+    /// </summary>
     public IResult Ready()
     {
         var stats = engine.GetStats();
         string? reason = lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
             : engine.StorageFailure is { } failure ? $"the event log cannot be written: {DataPaths.Relative(failure.Message, engine.GetStorageStats()?.Directory)}"
-            : engine.IsSaturated ? "overloaded: shard queues are full"
             : null;
         var response = new ReadyResponse(reason is null ? "ready" : "not_ready", reason, stats.CatalogVersion, engine.QueueCapacity, Shards(stats));
         return TypedResults.Json(response, ServerJsonContext.Default.ReadyResponse,

@@ -12,7 +12,8 @@ internal static class DemoCommand
     {
         var features = new Option<string?>("--features", "-f")
         {
-            Description = $"Feature definitions file [default: {FeaturesFile.DefaultRelativePath}, shipped with freshet]",
+            Description = $"Feature definitions file [default: {DemoSettings.DefaultFeaturesRelativePath}, shipped with freshet: the features of "
+                + $"{FeaturesFile.DefaultRelativePath} with windows of at most a day, so that memory levels off at the demo's speed]",
             HelpName = "path",
         };
         var duration = new Option<long?>("--duration")
@@ -23,10 +24,11 @@ internal static class DemoCommand
         };
         var rate = new Option<EventRate>("--rate", "-r")
         {
-            Description = "Events per second, e.g. 50000 or 50k (a daily average: the evening peak is higher), or 'max' for as fast as the engine takes them",
+            Description = $"Events per second, e.g. 50000 or 50k (a daily average: the evening peak is higher), or 'max' for as fast as the engine takes them "
+                + $"[default: {DemoFormat.Compact(DemoSettings.DefaultRatePerSecond)}, which a 2-core laptop sustains with room for the server and the learner]",
             HelpName = "n|max",
             CustomParser = ParseRate,
-            DefaultValueFactory = _ => EventRate.Max,
+            DefaultValueFactory = _ => new EventRate(DemoSettings.DefaultRatePerSecond),
         };
         var seed = new Option<ulong>("--seed")
         {
@@ -73,7 +75,8 @@ internal static class DemoCommand
         var command = new Command("demo",
             "Run the engine on a live synthetic shop (100,000 items, 200,000 users), serve it over HTTP, and watch features update: "
             + "throughput, trending items with their trend and CTR next to the true CTR, one user's feature vector, and curl "
-            + "commands to paste that read the same features from the server, and models learning from the stream (log loss falling). "
+            + "commands to paste that read the same features from the server, and models learning from the stream (their log loss "
+            + "over the last 5 s beside the constant rate's: how much lower it is shows what they learned). "
             + "Ctrl+C stops it with a summary.")
         {
             features, duration, rate, seed, shards, speed, url, models,
@@ -82,7 +85,7 @@ internal static class DemoCommand
         {
             var output = result.InvocationConfiguration.Output;
             var error = result.InvocationConfiguration.Error;
-            string path = FeaturesFile.Resolve(result.GetValue(features));
+            string path = FeaturesFile.ResolveSample(result.GetValue(features), DemoSettings.DefaultFeaturesRelativePath);
             if (!FeaturesFile.TryLoad(path, error, out var definitions))
             {
                 return Task.FromResult(ExitCodes.BadDefinitions);

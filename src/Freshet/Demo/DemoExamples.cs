@@ -11,8 +11,8 @@ namespace Freshet.Cli.Demo;
 /// <summary>A ready-to-paste command and, in a few words, what it returns.</summary>
 internal sealed record CurlExample(string Description, string Command);
 
-/// <summary>Where the demo's server listens and the examples to try on it.</summary>
-internal sealed record DemoEndpoint(Uri BaseAddress, IReadOnlyList<CurlExample> Examples);
+/// <summary>Where the demo's server listens, the examples to try on it, and the file they were written to (null when it could not be).</summary>
+internal sealed record DemoEndpoint(Uri BaseAddress, IReadOnlyList<CurlExample> Examples, string? ExamplesFile = null);
 
 /// <summary>
 /// Keys of the running stream the examples ask about: the hottest item of the site's top-k, and a user active right now
@@ -145,7 +145,41 @@ internal static class DemoExamples
             output.WriteLine($"  {example.Command}");
         }
 
+        if (endpoint.ExamplesFile is { } file)
+        {
+            output.WriteLine($"(These commands are also in {file}.)");
+        }
+
         output.Flush();
+    }
+
+    /// <summary>
+    /// Writes the examples as a shell script, each command on its own line under a comment saying what it returns, to a
+    /// file named by the server's port in the temporary directory (two demos on two ports do not overwrite each
+    /// other's). Returns its path, or null with the reason in <paramref name="problem"/> when it cannot be written.
+    /// </summary>
+    public static string? WriteFile(DemoEndpoint endpoint, out string? problem)
+    {
+        string path = Path.Combine(Path.GetTempPath(), "freshet-demo", $"examples-{endpoint.BaseAddress.Port}.sh");
+        var text = new System.Text.StringBuilder();
+        text.Append("#!/bin/sh\n# freshet demo at ").Append(endpoint.BaseAddress).Append(": paste a line, or run this file to try them all.\n");
+        foreach (var example in endpoint.Examples)
+        {
+            text.Append("\n# ").Append(example.Description).Append('\n').Append(example.Command).Append('\n');
+        }
+
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, text.ToString());
+            problem = null;
+            return path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = $"The examples could not be written to {path}: {e.Message}";
+            return null;
+        }
     }
 
     /// <summary>

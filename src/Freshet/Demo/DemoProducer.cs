@@ -16,9 +16,26 @@ namespace Freshet.Cli.Demo;
 /// so the stream is as dense as the machine allows while simulated time still runs at about the asked speed (faster
 /// through the quiet night, slower through the evening peak, which is the rhythm showing).
 /// </remarks>
-internal sealed class DemoProducer(FreshetEngine engine, SyntheticStream stream, SimulatedClock clock, DemoSettings settings)
+/// <remarks>
+/// Backpressure: the producer never runs more than <see cref="CatchUpMs"/> ahead to catch up with a rate the machine
+/// does not sustain (simulated time then runs slower, as the header's ×speed shows), and it waits while the models'
+/// learner is more than <see cref="LearnerLagMax"/> events behind (<paramref name="learnerLag"/>, null without models):
+/// left alone, a producer that keeps the cores busy starves the learner thread, which then skips whole batches.
+/// </remarks>
+internal sealed class DemoProducer(FreshetEngine engine, SyntheticStream stream, SimulatedClock clock, DemoSettings settings, Func<long>? learnerLag = null)
 {
     private const long AdjustEveryMs = 250;
+
+    /// <summary>The most real time of events the producer makes up for at once after falling behind its rate.</summary>
+    private const long CatchUpMs = 250;
+
+    /// <summary>Events the learner may be behind the engine before the producer waits: a quarter of its queue (256 batches).</summary>
+    private const long LearnerLagMax = 64 * DemoSettings.BatchSize;
+
+    /// <summary>How often the learner's lag is read (it takes a lock in each model).</summary>
+    private static readonly TimeSpan LagCheckInterval = TimeSpan.FromMilliseconds(50);
+
+    private long _lagCheckedAt;
 
     /// <summary>Throughput assumed at --rate max until the first measurement, a quarter second in.</summary>
     private const double FirstGuessEventsPerSecond = 300_000;
@@ -92,10 +109,18 @@ internal sealed class DemoProducer(FreshetEngine engine, SyntheticStream stream,
     {
         long startTicks = Stopwatch.GetTimestamp();
         long simulatedStartMs = stream.SimulatedNowMs;
+        long catchUpMs = (long)(CatchUpMs * settings.Speed);
         while (!_stopping)
         {
             batch.Clear();
             long dueMs = simulatedStartMs + (long)(Stopwatch.GetElapsedTime(startTicks).TotalMilliseconds * settings.Speed);
+            if (dueMs - stream.SimulatedNowMs > catchUpMs)
+            {
+                // Behind by more than it should make up for: forgive the rest, so the rate is what the machine sustains.
+                simulatedStartMs -= dueMs - stream.SimulatedNowMs - catchUpMs;
+                dueMs = stream.SimulatedNowMs + catchUpMs;
+            }
+
             if (stream.FillUntil(batch, dueMs, DemoSettings.BatchSize) == 0)
             {
                 Thread.Sleep(1);
@@ -108,7 +133,23 @@ internal sealed class DemoProducer(FreshetEngine engine, SyntheticStream stream,
 
     private void Ingest(EventBatch batch)
     {
+        WaitForLearner();
         clock.Advance(stream.SimulatedNowMs);
         engine.Ingest(batch);
+    }
+
+    private void WaitForLearner()
+    {
+        if (learnerLag is null || Stopwatch.GetElapsedTime(_lagCheckedAt) < LagCheckInterval)
+        {
+            return;
+        }
+
+        while (!_stopping && learnerLag() > LearnerLagMax)
+        {
+            Thread.Sleep(5);
+        }
+
+        _lagCheckedAt = Stopwatch.GetTimestamp();
     }
 }

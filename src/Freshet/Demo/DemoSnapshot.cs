@@ -22,8 +22,8 @@ internal sealed record DemoSnapshot(
     UserVector? User,
     LearnerProgress? Models);
 
-/// <summary>State the engine holds: tiles and their bytes over all stateful features, and the process's working set.</summary>
-internal readonly record struct EngineFootprint(long Tiles, long TileBytes, int StatefulFeatures, long ProcessBytes);
+/// <summary>State the engine holds: tiles and their bytes over all stateful features, the process's working set (RSS) and its GC heap.</summary>
+internal readonly record struct EngineFootprint(long Tiles, long TileBytes, int StatefulFeatures, long ProcessBytes, long HeapBytes = 0);
 
 /// <summary>
 /// The global top-k of items, each with its own features and the generator's ground truth. Labels are null for

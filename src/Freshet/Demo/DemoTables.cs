@@ -69,7 +69,8 @@ internal static class DemoTables
         return table;
     }
 
-    public static IRenderable User(UserVector user)
+    /// <summary>The user's features; <paramref name="more"/> readings left out for lack of room are counted in the caption.</summary>
+    public static IRenderable User(UserVector user, int more = 0)
     {
         string title = $"[bold]One active user[/] [grey]({Markup.Escape(user.Entity)} {Markup.Escape(user.User)}, a new one every few seconds)[/]";
         var table = new Table().Border(TableBorder.Rounded).BorderColor(Color.Grey).Title(title).Expand();
@@ -85,45 +86,63 @@ internal static class DemoTables
         {
             table.Caption($"[red]{Markup.Escape(problem)}[/]");
         }
+        else if (more > 0)
+        {
+            table.Caption($"[grey]{more} more in a taller terminal[/]");
+        }
 
         return table;
     }
 
     /// <summary>
-    /// The models learning from the stream: for a click model its log loss over the last few seconds with a sparkline
-    /// (falling as it learns), where it started, the constant rate's over the same examples, and its whole-run
-    /// normalized entropy, AUC and calibration; for a recommender its size.
+    /// The models learning from the stream: for a click model its log loss over the examples labelled in the last few
+    /// seconds with a sparkline, the constant rate's over the same examples, how much lower the model's is (what
+    /// learning buys: the figures themselves rise and fall with the shop's hour, as clicks get likelier or rarer), and
+    /// its whole-run AUC, normalized entropy and calibration; for a recommender its size.
     /// </summary>
-    public static IRenderable Models(LearnerProgress learner, bool unicode)
+    /// <remarks>
+    /// <paramref name="compact"/> (a narrow terminal) leaves out normalized entropy and calibration and the sparkline.
+    /// </remarks>
+    public static IRenderable Models(LearnerProgress learner, bool unicode, bool compact = false)
     {
         string skipped = learner.Skipped > 0 ? $" · {DemoFormat.Compact(learner.Skipped)} skipped while the learner was behind" : "";
         string title = $"[bold]Models learning from the stream[/] [grey]({DemoFormat.Compact(learner.Learned)} events learned{skipped})[/]";
         var table = new Table().Border(TableBorder.Rounded).BorderColor(Color.Grey).Title(title).Expand();
         table.AddColumn("model");
         table.AddColumn(new TableColumn("examples").RightAligned());
-        table.AddColumn("log loss, last 5 s");
-        table.AddColumn(new TableColumn("[grey]constant rate[/]").RightAligned());
-        table.AddColumn(new TableColumn("NE").RightAligned());
+        table.AddColumn(compact ? "log loss 5 s" : "log loss, last 5 s");
+        table.AddColumn(new TableColumn(compact ? "[grey]constant[/]" : "[grey]constant rate[/]").RightAligned());
+        table.AddColumn(new TableColumn("lower by").RightAligned());
         table.AddColumn(new TableColumn("AUC").RightAligned());
-        table.AddColumn(new TableColumn("calibration").RightAligned());
+        if (!compact)
+        {
+            table.AddColumn(new TableColumn("NE").RightAligned());
+            table.AddColumn(new TableColumn("calibration").RightAligned());
+        }
+
         foreach (var progress in learner.Models)
         {
             var m = progress.Model;
             string name = Markup.Escape(m.Name) + (m.Sample is < 1 and var share ? $" [grey]{DemoFormat.Percent(share)} of keys[/]" : "");
             if (m.Quality is not { } q)
             {
-                table.AddRow(name, DemoFormat.Compact(m.Interactions ?? 0),
-                    $"[grey]recommender: {DemoFormat.Compact(m.Users ?? 0)} users, {DemoFormat.Compact(m.Items ?? 0)} items[/]", "", "", "", "");
+                var cells = new List<string> { name, DemoFormat.Compact(m.Interactions ?? 0),
+                    $"[grey]recommender: {DemoFormat.Compact(m.Users ?? 0)} users, {DemoFormat.Compact(m.Items ?? 0)} items[/]", "", "", "" };
+                cells.AddRange(compact ? [] : ["", ""]);
+                table.AddRow([.. cells]);
                 continue;
             }
 
             string loss = progress.RecentLogLoss is { } recent
-                ? $"[bold]{DemoFormat.Decimal(recent, "0.0000")}[/] [green]{DemoFormat.Sparkline(progress.History, unicode)}[/]"
-                    + (progress.FirstLogLoss is { } first ? $" [grey]from {DemoFormat.Decimal(first, "0.0000")}[/]" : "")
+                ? $"[bold]{DemoFormat.Decimal(recent, "0.0000")}[/]" + (compact ? "" : $" [green]{DemoFormat.Sparkline(progress.History, unicode)}[/]")
                 : "[grey]waiting for examples (negatives come when their attribution window closes)[/]";
-            table.AddRow(name, DemoFormat.Compact(q.Examples), loss,
-                progress.RecentConstantLogLoss is { } c ? $"[grey]{DemoFormat.Decimal(c, "0.0000")}[/]" : "–",
-                Figure(q.NormalizedEntropy), Figure(q.Auc), Figure(q.Calibration));
+            string gain = progress.RecentLogLoss is { } model && progress.RecentConstantLogLoss is { } constant && constant > 0
+                ? GainCell(1 - (model / constant))
+                : "–";
+            var row = new List<string> { name, DemoFormat.Compact(q.Examples), loss,
+                progress.RecentConstantLogLoss is { } c ? $"[grey]{DemoFormat.Decimal(c, "0.0000")}[/]" : "–", gain, Figure(q.Auc) };
+            row.AddRange(compact ? [] : [Figure(q.NormalizedEntropy), Figure(q.Calibration)]);
+            table.AddRow([.. row]);
         }
 
         if (learner.Failures > 0)
@@ -133,6 +152,49 @@ internal static class DemoTables
 
         return table;
     }
+
+    /// <summary>
+    /// The models in a few lines, for a short or narrow terminal: a title, then one line per model with the figures
+    /// that say whether it learns (its recent log loss, the constant rate's, how much lower, AUC).
+    /// </summary>
+    public static IRenderable ModelLines(LearnerProgress learner)
+    {
+        string skipped = learner.Skipped > 0 ? $", {DemoFormat.Compact(learner.Skipped)} skipped" : "";
+        var lines = new List<IRenderable>
+        {
+            new Markup($"[bold]Models learning[/] [grey]({DemoFormat.Compact(learner.Learned)} events learned{skipped}; log loss of the last 5 s)[/]"),
+        };
+        foreach (var progress in learner.Models)
+        {
+            // One line each at 80 columns: the share of keys learned is in the wide table and the summary.
+            var m = progress.Model;
+            string name = $" [bold]{Markup.Escape(m.Name)}[/]";
+            if (m.Quality is not { } q)
+            {
+                lines.Add(new Markup($"{name}  [grey]recommender: {DemoFormat.Compact(m.Users ?? 0)} users, {DemoFormat.Compact(m.Items ?? 0)} items, "
+                    + $"{DemoFormat.Compact(m.Interactions ?? 0)} interactions[/]"));
+            }
+            else if (progress.RecentLogLoss is { } model && progress.RecentConstantLogLoss is { } constant && constant > 0)
+            {
+                lines.Add(new Markup($"{name}  log loss [bold]{DemoFormat.Decimal(model, "0.0000")}[/] [grey]· constant rate {DemoFormat.Decimal(constant, "0.0000")} ·[/] "
+                    + $"{GainCell(1 - (model / constant))} lower [grey]· AUC[/] {Figure(q.Auc)}"));
+            }
+            else
+            {
+                lines.Add(new Markup($"{name}  [grey]waiting for labelled examples[/]"));
+            }
+        }
+
+        if (learner.Failures > 0)
+        {
+            lines.Add(new Markup($"[red] {DemoFormat.Count(learner.Failures)} events failed: {Markup.Escape(learner.LastFailure ?? "")}[/]"));
+        }
+
+        return new Rows(lines);
+    }
+
+    /// <summary>How much lower the model's log loss is than the constant rate's: green when it is lower, red when not.</summary>
+    private static string GainCell(double share) => share > 0 ? $"[green]{DemoFormat.Percent(share)}[/]" : $"[red]{DemoFormat.Percent(share)}[/]";
 
     private static string Figure(double? x) => x is { } value ? DemoFormat.Decimal(value, "0.000") : "–";
 

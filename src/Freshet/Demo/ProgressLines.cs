@@ -28,6 +28,7 @@ internal static class ProgressLines
         return $"{DemoFormat.Seconds(s.Elapsed),7}  {DemoFormat.Count(s.EventsPerSecond),11} events/s (average {DemoFormat.Count(s.AverageEventsPerSecond)})"
             + $"  accepted {DemoFormat.Count(s.Stats.Accepted)}  rejected {DemoFormat.Count(s.Stats.Rejected)}  queues {queues}"
             + $"  tiles {DemoFormat.Compact(s.Footprint.Tiles)} ({DemoFormat.Bytes(s.Footprint.TileBytes)})"
+            + $"  RSS {DemoFormat.Bytes(s.Footprint.ProcessBytes)} (GC heap {DemoFormat.Bytes(s.Footprint.HeapBytes)})"
             + $"  http {DemoFormat.Count(s.HttpRequests)} requests ({DemoFormat.Count(s.HttpRequestsPerSecond)}/s)"
             + $"  simulated {DemoFormat.SimulatedTime(s.SimulatedNowMs)} UTC"
             + Models(s.Models);

@@ -31,7 +31,14 @@ public sealed partial class DemoServerTests
                 "/v1/models", "/v1/recommend"],
             commands.Select(c => QuotedUrl(c).AbsolutePath));
 
-        foreach (string command in commands)
+        // The same commands, whole, in the file the demo names: each line of it pasted into a shell works too.
+        string fileLine = lines.First(l => l.StartsWith("(These commands are also in ", StringComparison.Ordinal));
+        string file = fileLine["(These commands are also in ".Length..^2];
+        Assert.True(File.Exists(file), $"the demo named {file}, which does not exist");
+        var fileCommands = (await File.ReadAllLinesAsync(file)).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        Assert.Equal(commands, fileCommands);
+
+        foreach (string command in fileCommands)
         {
             Assert.Equal(baseAddress.Authority, QuotedUrl(command).Authority);
 
@@ -44,6 +51,14 @@ public sealed partial class DemoServerTests
             Assert.True(output[(split + 1)..] == "200", $"'{command}' answered HTTP {output[(split + 1)..]}: {output[..split]}");
             using var json = JsonDocument.Parse(output[..split]);
             AssertHasData(command, json.RootElement);
+        }
+
+        // A demo server that answers is ready, busy or not (it was "overloaded: shard queues are full", 503, for the whole
+        // demo at --rate max).
+        for (int probe = 0; probe < 5; probe++)
+        {
+            var (_, ready, _) = await ChildProcess.RunShellAsync($"curl -s --max-time 10 -o /dev/null -w '%{{http_code}}' '{baseAddress}readyz'", CurlTimeout);
+            Assert.Equal("200", ready.Trim());
         }
 
         await demo.WaitForExitAsync(TimeSpan.FromSeconds(40));
