@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text;
+using Freshet.Engine.Query;
+using Freshet.Engine.Storage;
+using Freshet.Events;
+using Freshet.Features;
+using Freshet.Time;
+
+namespace Freshet.Engine.Tests.Storage;
+
+/// <summary>
+/// Reclaiming string ids whose tiles expired (docs/STRING-RECLAMATION.md): freed after checkpoints, journaled, compacted,
+/// never meaning two strings, and every restart answering as a process that never stopped.
+/// </summary>
+public sealed class StringReclamationTests
+{
+    private const long T0 = 1_763_719_200_000; // 2025-11-21T10:00:00Z
+
+    private const string Yaml = """
+        settings:
+          clock: event_time
+          allowed_lateness: 5m
+          max_future: 5m
+          tiles: [{ resolution: 1m, keep: 30m }]
+        entities:
+          user: user
+          site: []
+        features:
+          user_views: { entity: user, events: [view], aggregation: count, windows: [1m] }
+          user_last_item: { entity: user, events: [view], aggregation: last, field: item, windows: [1m] }
+          user_recent_items: { entity: user, events: [view], aggregation: last_k, field: item, k: 2, windows: [1m] }
+          site_top_items: { entity: site, events: [view], aggregation: top_k, field: item, k: 3, windows: [1m] }
+        """;
+
+    private static readonly string[] Features = ["user_views", "user_last_item", "user_recent_items"];
+
+    private static FreshetEngine Open(string? directory, Action<string>? faultPoint = null) =>
+        FreshetEngine.Create(FeatureDefinitionLoader.Parse(Yaml, "test.yaml"), new EngineOptions
+        {
+            ShardCount = 2,
+            Time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(T0 + Duration.Day)),
+            Storage = directory is null ? null
+                : new StorageOptions { Directory = directory, CheckpointInterval = TimeSpan.Zero, FaultPoint = faultPoint },
+        });
+
+    /// <summary>
+    /// The stream, in phases: <paramref name="users"/> users who each view once at minute 0; two hours later a ticker
+    /// (whose events let the shards sweep the expired tiles) and, in the last phase, some of the first users again
+    /// with new items and users never seen.
+    /// </summary>
+    private static List<string> Phase(int phase, int users) => phase switch
+    {
+        0 => [.. Enumerable.Range(0, users).Select(u => View(T0 + u, $"user-{u:D6}", $"item-{u % 7}"))],
+        1 => [.. Enumerable.Range(0, 4000).Select(i => View(T0 + (2 * Duration.Hour) + i, "ticker", "tick"))],
+        _ => [.. Enumerable.Range(0, 300).Select(i => View(T0 + (2 * Duration.Hour) + 5000 + i,
+            i % 2 == 0 ? $"user-{i * 3:D6}" : $"fresh-{i}", $"later-{i % 5}"))],
+    };
+
+    private static string View(long time, string user, string item) =>
+        $$"""{"type": "view", "time": {{time}}, "user": "{{user}}", "item": "{{item}}"}""";
+
+    private static async Task IngestAsync(FreshetEngine engine, IEnumerable<string> lines, int batchSize = 50)
+    {
+        foreach (var chunk in lines.Chunk(batchSize))
+        {
+            var batch = new EventBatch();
+            var errors = new List<EventError>();
+            new EventJsonParser(engine.Strings).Parse(Encoding.UTF8.GetBytes(string.Join('\n', chunk)), batch, errors);
+            Assert.Empty(errors);
+            var result = engine.Ingest(batch);
+            Assert.Equal(chunk.Length, result.Accepted);
+            await engine.WaitDurableAsync(result);
+        }
+
+        Assert.True(engine.Flush(TimeSpan.FromSeconds(60)), "the shards did not apply the stream within 60 s");
+    }
+
+    /// <summary>Every answer about every user the stream names, and the site's top items, as text.</summary>
+    private static string Dump(FreshetEngine engine, int users)
+    {
+        var text = new StringBuilder();
+        var keys = Enumerable.Range(0, users).Select(u => $"user-{u:D6}").Concat(Enumerable.Range(0, 300).Select(i => $"fresh-{i}")).Append("ticker");
+        foreach (string key in keys)
+        {
+            var vector = engine.GetVector("user", [key], new VectorQuery { Features = Features });
+            text.Append(key).Append(':');
+            foreach (var reading in vector.Readings)
+            {
+                text.Append(' ').Append(reading.Feature).Append('=').Append(Describe(reading.Value));
+            }
+
+            text.AppendLine();
+        }
+
+        var site = engine.GetVector("site", [], new VectorQuery { Features = ["site_top_items"] });
+        text.Append("site: ").AppendLine(Describe(site.Readings[0].Value));
+        return text.ToString();
+    }
+
+    private static string Describe(Aggregation.FeatureValue value) => value.Items is { } items
+        ? "[" + string.Join(",", items.Select(i => $"{i.Item}/{i.Value.ToString(CultureInfo.InvariantCulture)}")) + "]"
+        : value.Number.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Copies a data directory as a crash at this moment would leave it (the files in it are synced and still).</summary>
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (string directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            if (Path.GetFileName(file) != "LOCK")
+            {
+                using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var target = File.Create(file.Replace(from, to, StringComparison.Ordinal));
+                source.CopyTo(target);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Checkpoint_KeysWhoseTilesExpired_AreFreedJournaledAndNeverMeanAnotherString()
+    {
+        string directory = DurableEngine.NewDirectory();
+        try
+        {
+            await using var engine = Open(directory);
+            await IngestAsync(engine, Phase(0, 2000));
+            await engine.CheckpointAsync();
+            Assert.True(engine.Strings.TryGet("user-000042", out int old));
+            int liveBefore = engine.Strings.LiveCount;
+
+            await IngestAsync(engine, Phase(1, 2000));
+            await engine.CheckpointAsync();
+            Assert.Equal(0, engine.StringsFreed); // One checkpoint of this process is kept beside an older one: not yet.
+            await IngestAsync(engine, Phase(1, 2000).Take(1));
+            await engine.CheckpointAsync();
+
+            // Every user's tiles expired: the 2,000 keys are freed (the items of the site's top-k too, but for the tick).
+            Assert.True(engine.StringsFreed >= 2000, $"{engine.StringsFreed} ids freed, 2,000 users' keys expected");
+            Assert.False(engine.Strings.TryGet("user-000042", out _));
+            Assert.True(engine.Strings.IsFreed(old));
+            Assert.True(engine.Strings.LiveCount <= liveBefore - 2000 + 2, $"{engine.Strings.LiveCount} live of {liveBefore} before");
+
+            // The key seen again gets a new id and counts from zero; the freed id is never handed out again.
+            await IngestAsync(engine, Phase(2, 2000));
+            Assert.True(engine.Strings.TryGet("user-000042", out int again));
+            Assert.NotEqual(old, again);
+            Assert.True(engine.Strings.IsFreed(old));
+            Assert.Equal(1, engine.GetVector("user", ["user-000042"], new VectorQuery { Features = ["user_views"] }).Readings[0].Value.Number);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Restart_AtEveryStepOfAFreeAndACompaction_AnswersAsAProcessThatNeverStopped()
+    {
+        const int users = 6000; // Enough strings that the journal is worth compacting once they are freed.
+        string directory = DurableEngine.NewDirectory();
+        string crashes = DurableEngine.NewDirectory();
+        var points = new List<string>();
+        bool armed = false;
+        try
+        {
+            await using (var engine = Open(directory, point =>
+            {
+                if (armed && point is "checkpoint-manifest" or "strings-freed" or "strings-journaled" or "journal-compacted")
+                {
+                    string copy = Path.Combine(crashes, $"{points.Count:D2}-{point}");
+                    CopyDirectory(directory, copy);
+                    points.Add(copy);
+                }
+            }))
+            {
+                await IngestAsync(engine, Phase(0, users));
+                await engine.CheckpointAsync();
+                await IngestAsync(engine, Phase(1, users));
+                await engine.CheckpointAsync();
+                await IngestAsync(engine, Phase(1, users).Take(1));
+                armed = true; // Every image holds the whole stream before phase 2, as the reference does.
+                await engine.CheckpointAsync();
+                armed = false;
+                Assert.True(engine.StringsFreed >= users, $"{engine.StringsFreed} ids freed");
+            }
+
+            Assert.Contains(points, p => p.EndsWith("strings-freed", StringComparison.Ordinal));
+            Assert.Contains(points, p => p.EndsWith("strings-journaled", StringComparison.Ordinal));
+            Assert.Contains(points, p => p.EndsWith("journal-compacted", StringComparison.Ordinal));
+
+            // The reference never stopped: the whole stream, in memory.
+            string reference;
+            await using (var memory = Open(directory: null))
+            {
+                await IngestAsync(memory, Phase(0, users));
+                await IngestAsync(memory, Phase(1, users));
+                await IngestAsync(memory, Phase(1, users).Take(1));
+                await IngestAsync(memory, Phase(2, users));
+                reference = Dump(memory, users);
+            }
+
+            // Each crash image and the cleanly stopped directory: reopened, fed the rest of the stream, then reopened again.
+            foreach (string image in points.Append(directory))
+            {
+                await using (var reopened = Open(image))
+                {
+                    await IngestAsync(reopened, Phase(2, users));
+                    Assert.True(reference == Dump(reopened, users), $"{Path.GetFileName(image)}: answers differ after a restart");
+                    await reopened.CheckpointAsync();
+                }
+
+                await using (var again = Open(image))
+                {
+                    Assert.True(reference == Dump(again, users), $"{Path.GetFileName(image)}: answers differ after a second restart");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+            Directory.Delete(crashes, recursive: true);
+        }
+    }
+}
