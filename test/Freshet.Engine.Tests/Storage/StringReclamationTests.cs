@@ -226,4 +226,162 @@ public sealed class StringReclamationTests
             Directory.Delete(crashes, recursive: true);
         }
     }
+
+    /// <summary>
+    /// A directory whose journal holds freed-ids records followed by more records (strings seen after the free), and
+    /// the answers it must give; the engine stopped cleanly.
+    /// </summary>
+    private static async Task<(string Directory, string Expected)> ReclaimedDirectoryAsync()
+    {
+        string directory = DurableEngine.NewDirectory();
+        await using var engine = Open(directory);
+        await IngestAsync(engine, Phase(0, 2000));
+        await engine.CheckpointAsync();
+        await IngestAsync(engine, Phase(1, 2000));
+        await engine.CheckpointAsync();
+        await IngestAsync(engine, Phase(1, 2000).Take(1));
+        await engine.CheckpointAsync();
+        Assert.True(engine.StringsFreed >= 2000);
+        await IngestAsync(engine, Phase(2, 2000));
+        await engine.CheckpointAsync();
+        return (directory, Dump(engine, 2000));
+    }
+
+    /// <summary>Positions and kinds of the journal's records.</summary>
+    private static List<(int Position, byte Kind, int Length)> Records(string directory)
+    {
+        var records = new List<(int, byte, int)>();
+        byte[] data = File.ReadAllBytes(Path.Combine(directory, IdJournal.FileName));
+        IdJournal.Walk(data, (body, position) =>
+        {
+            records.Add((position, body[0], body.Length));
+            return true;
+        });
+        return records;
+    }
+
+    [Fact]
+    public async Task Check_JournalWithFreedIds_ReportsThemAndNoError()
+    {
+        var (directory, expected) = await ReclaimedDirectoryAsync();
+        try
+        {
+            Assert.Contains(Records(directory), r => r.Kind == 3);
+            var findings = DataDirectoryCheck.Run(directory);
+            Assert.DoesNotContain(findings, f => f.Severity == CheckSeverity.Error);
+            Assert.Contains(findings, f => f.Part == IdJournal.FileName && f.Message.Contains("more freed", StringComparison.Ordinal));
+            await using var reopened = Open(directory);
+            Assert.Equal(expected, Dump(reopened, 2000));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Open_FreedIdsRecordDamagedWithRecordsAfterIt_RefusesNamingTheJournalAndCheckAgrees()
+    {
+        var (directory, _) = await ReclaimedDirectoryAsync();
+        try
+        {
+            var records = Records(directory);
+            int freed = records.FindIndex(r => r.Kind == 3);
+            Assert.True(freed >= 0 && freed < records.Count - 1, "a freed-ids record followed by others was expected");
+            DurableEngine.FlipBit(Path.Combine(directory, IdJournal.FileName), records[freed].Position + 8 + (records[freed].Length / 2));
+
+            var error = Assert.Throws<StorageException>(() => Open(directory));
+            Assert.Equal(StorageProblem.Corrupt, error.Problem);
+            Assert.Contains(IdJournal.FileName, error.Message, StringComparison.Ordinal);
+            Assert.Contains(DataDirectoryCheck.Run(directory), f => f.Severity == CheckSeverity.Error && f.Part == IdJournal.FileName);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Open_FreedIdsRecordFreeingAnIdTwice_RefusesNamingTheJournalAndCheckAgrees()
+    {
+        var (directory, _) = await ReclaimedDirectoryAsync();
+        try
+        {
+            // A whole, checksummed record that frees ids already freed: not damage a crash can cause, and loading it
+            // would leave the journal's ids meaning something else than the checkpoints expect.
+            string path = Path.Combine(directory, IdJournal.FileName);
+            var record = Records(directory).First(r => r.Kind == 3);
+            byte[] data = File.ReadAllBytes(path);
+            await File.AppendAllBytesAsync(path, data.AsSpan(record.Position, 8 + record.Length).ToArray());
+
+            var error = Assert.Throws<StorageException>(() => Open(directory));
+            Assert.Equal(StorageProblem.Corrupt, error.Problem);
+            Assert.Contains("not live", error.Message, StringComparison.Ordinal);
+            Assert.Contains(DataDirectoryCheck.Run(directory), f => f.Severity == CheckSeverity.Error && f.Part == IdJournal.FileName
+                && f.Message.Contains("not live", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Open_JournalCutInsideItsLastFreedIdsRecord_CutsItAndAnswersExactly()
+    {
+        string directory = DurableEngine.NewDirectory();
+        string image = DurableEngine.NewDirectory();
+        try
+        {
+            string expected;
+            await using (var engine = Open(directory, point =>
+            {
+                if (point == "strings-journaled")
+                {
+                    CopyDirectory(directory, image);
+                }
+            }))
+            {
+                await IngestAsync(engine, Phase(0, 2000));
+                await engine.CheckpointAsync();
+                await IngestAsync(engine, Phase(1, 2000));
+                await engine.CheckpointAsync();
+                await IngestAsync(engine, Phase(1, 2000).Take(1));
+                await engine.CheckpointAsync();
+                Assert.True(Directory.Exists(image), "the free was not journaled");
+            }
+
+            // A crash during the freed-ids record's write: its last bytes never reached the disk.
+            var last = Records(image)[^1];
+            Assert.Equal(3, last.Kind);
+            string path = Path.Combine(image, IdJournal.FileName);
+            using (var file = new FileStream(path, FileMode.Open))
+            {
+                file.SetLength(last.Position + 8 + last.Length - 3);
+            }
+
+            Assert.Contains(DataDirectoryCheck.Run(image), f => f.Severity == CheckSeverity.Warning && f.Part == IdJournal.FileName);
+            await using (var memory = Open(directory: null))
+            {
+                await IngestAsync(memory, Phase(0, 2000));
+                await IngestAsync(memory, Phase(1, 2000));
+                await IngestAsync(memory, Phase(1, 2000).Take(1));
+                await IngestAsync(memory, Phase(2, 2000));
+                expected = Dump(memory, 2000);
+            }
+
+            await using (var reopened = Open(image))
+            {
+                Assert.Contains(reopened.Recovery!.Notes, n => n.Contains(IdJournal.FileName, StringComparison.Ordinal));
+                Assert.True(reopened.Strings.TryGet("user-000042", out _), "the cut free should leave the id live");
+                await IngestAsync(reopened, Phase(2, 2000));
+                Assert.Equal(expected, Dump(reopened, 2000));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+            Directory.Delete(image, recursive: true);
+        }
+    }
 }
