@@ -384,4 +384,58 @@ public sealed class StringReclamationTests
             Directory.Delete(image, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Query_RacingFreesOfExpiredKeysAndItems_NeverShowsAWrongString()
+    {
+        string directory = DurableEngine.NewDirectory();
+        try
+        {
+            await using var engine = Open(directory);
+            int round = 0;
+            long reads = 0;
+            using var stop = new CancellationTokenSource();
+            var reader = Task.Run(() =>
+            {
+                var random = new Random(7);
+                while (!stop.IsCancellationRequested)
+                {
+                    int r = random.Next(Volatile.Read(ref round) + 1), j = random.Next(200);
+                    var vector = engine.GetVector("user", [$"u-{r}-{j}"], new VectorQuery { Features = ["user_last_item", "user_recent_items"] });
+                    foreach (var reading in vector.Readings)
+                    {
+                        // Each user viewed one item, named after it: any other string is an id read as another string.
+                        foreach (var item in reading.Value.Items ?? [])
+                        {
+                            Assert.Equal($"item-{r}-{j}", item.Item);
+                        }
+                    }
+
+                    var site = engine.GetVector("site", [], new VectorQuery { Features = ["site_top_items"] });
+                    foreach (var item in site.Readings[0].Value.Items ?? [])
+                    {
+                        Assert.True(item.Item is not null && item.Item.StartsWith("item-", StringComparison.Ordinal), $"top-k item '{item.Item}'");
+                    }
+
+                    Interlocked.Increment(ref reads);
+                }
+            });
+
+            for (int r = 0; r < 12; r++)
+            {
+                Volatile.Write(ref round, r);
+                await IngestAsync(engine, Enumerable.Range(0, 200).Select(j => View(T0 + (r * Duration.Hour) + j, $"u-{r}-{j}", $"item-{r}-{j}")));
+                await engine.CheckpointAsync();
+            }
+
+            await stop.CancelAsync();
+            await reader;
+            Assert.True(engine.StringsFreed >= 1000, $"{engine.StringsFreed} ids freed while reading");
+            Assert.True(Interlocked.Read(ref reads) > 10, $"only {reads} reads raced the frees");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
