@@ -224,23 +224,33 @@ public sealed partial class StringInterner
     /// <summary>Marks a known id with a promotion stamp lock-free; false when a pin must be taken under the lock.</summary>
     private bool Stamp(int id, int stamp)
     {
-        ref int current = ref Volatile.Read(ref _stampChunks)[id >> StampChunkBits][id & ((1 << StampChunkBits) - 1)];
-        if (current == Pinned)
-        {
-            return true;
-        }
-
-        if (stamp == Pinned)
+        ref int slot = ref Volatile.Read(ref _stampChunks)[id >> StampChunkBits][id & ((1 << StampChunkBits) - 1)];
+        if (stamp == Pinned && Volatile.Read(ref slot) != Pinned)
         {
             return false;
         }
 
-        if (current < stamp)
-        {
-            current = stamp;
-        }
-
+        Raise(ref slot, stamp);
         return true;
+    }
+
+    /// <summary>
+    /// Raises a stamp to <paramref name="stamp"/> (a pin, or a later epoch), never lowering it: a compare-and-swap, so a
+    /// pin taken under the lock is never overwritten by a promotion stamping lock-free at the same moment.
+    /// </summary>
+    private static void Raise(ref int slot, int stamp)
+    {
+        int current = Volatile.Read(ref slot);
+        while (current != Pinned && current != Freed && current < stamp)
+        {
+            int seen = Interlocked.CompareExchange(ref slot, stamp, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
     }
 
     /// <summary>The stamp slot of an id, its chunk created if needed (under the add lock for new ids).</summary>

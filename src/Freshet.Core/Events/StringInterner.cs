@@ -177,8 +177,7 @@ public sealed partial class StringInterner
                 {
                     // Known: a pin always wins; a promotion stamps its epoch (the caller serializes it with frees).
                     int found = (int)entry;
-                    ref int current = ref StampRef(found);
-                    current = stamp == Pinned || current == Pinned ? Pinned : Math.Max(current, stamp);
+                    Raise(ref StampRef(found), stamp);
                     return found;
                 }
             }
