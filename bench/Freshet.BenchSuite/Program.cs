@@ -7,6 +7,7 @@ using Freshet.BenchSuite.Suite;
 // freshet-bench loadgen ...                              the load generator the HTTP scenarios start as a separate process
 // freshet-bench memory-child TILES                       builds TILES count tiles in a fresh process and prints its footprint
 // freshet-bench unique-strings [--events N] [--rejected N] [--freshet DLL]   RSS of a server fed unique unused strings
+// freshet-bench unique-keys [--events N] [--freshet DLL]     RSS and ids.journal of a server fed keys that each appear once
 // freshet-bench profile-read SECONDS                     reads 20-feature vectors in a loop, for dotnet-trace or perf
 if (args.Length > 0 && args[0] == "loadgen")
 {
@@ -16,6 +17,11 @@ if (args.Length > 0 && args[0] == "loadgen")
 if (args.Length > 0 && args[0] == "unique-strings")
 {
     return await UniqueStringsProbe.MainAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "unique-keys")
+{
+    return await UniqueKeysProbe.MainAsync(args[1..]);
 }
 
 if (args.Length > 0 && args[0] == "profile-read")

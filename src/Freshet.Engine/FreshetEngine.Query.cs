@@ -17,6 +17,8 @@ public sealed partial class FreshetEngine
     /// <summary>Feature values of one key. Unknown keys answer like keys with no events (count 0, mean missing).</summary>
     public FeatureVector GetVector(string entityName, IReadOnlyList<string> key, VectorQuery? query = null)
     {
+        // Strings of ids freed while this reads (a key, top-k items) stay readable until it is done.
+        using var reading = Strings.EnterRead();
         query ??= new VectorQuery();
         var catalog = _catalog;
         var entity = ResolveEntity(catalog, entityName);
@@ -107,6 +109,8 @@ public sealed partial class FreshetEngine
     /// <summary>A feature bucket by bucket over <c>[from, to)</c>; by default hour by hour over the last 7 days.</summary>
     public FeatureSeries GetSeries(string featureName, IReadOnlyList<string> key, long resolutionMs = Duration.Hour, long? fromMs = null, long? toMs = null)
     {
+        // Strings of ids freed while this reads (a key, top-k items) stay readable until it is done.
+        using var reading = Strings.EnterRead();
         var catalog = _catalog;
         var feature = ResolveFeature(catalog, featureName, null);
         var target = ResolveKey(feature.Entity, key);
@@ -143,6 +147,8 @@ public sealed partial class FreshetEngine
     /// </summary>
     public FeatureProfile GetProfile(string featureName, IReadOnlyList<string> key, ProfileKind kind, int? days = null)
     {
+        // Strings of ids freed while this reads (a key, top-k items) stay readable until it is done.
+        using var reading = Strings.EnterRead();
         var catalog = _catalog;
         var feature = ResolveFeature(catalog, featureName, null);
         var target = ResolveKey(feature.Entity, key);

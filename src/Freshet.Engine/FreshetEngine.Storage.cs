@@ -91,6 +91,7 @@ public sealed partial class FreshetEngine
         var stopwatch = Stopwatch.StartNew();
         CheckpointRequest request;
         CheckpointManifest manifest;
+        int markEpoch;
         lock (_ingestLock)
         {
             if (_disposed)
@@ -109,7 +110,9 @@ public sealed partial class FreshetEngine
             long now = catalog.Settings.Clock == ClockMode.Wall ? WallMs : _nowMs;
             // Everything routed so far is below the offset; the marker follows it through every shard queue.
             string folder = storage.Checkpoints.Begin(offset);
-            request = new CheckpointRequest(folder, offset, _shards.Length, storage.Options.FaultPoint);
+            // Promotions from here on stamp a newer epoch: ids stamped before it and unmarked by the shards are unused.
+            markEpoch = Strings.AdvanceEpoch();
+            request = new CheckpointRequest(folder, offset, _shards.Length, storage.Options.FaultPoint, new StringMarks(Strings.Count));
             manifest = new CheckpointManifest(offset, WallMs, _shards.Length, _nowMs, 0, new Dictionary<string, int>(), _accepted, _duplicates,
                 _withoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), _dedup.Capture());
             Dispatch(null, catalog, now, request);
@@ -151,8 +154,9 @@ public sealed partial class FreshetEngine
             storage.Options.Diagnostics?.Invoke($"deleting old checkpoints or log segments failed ({error.Message}); the next checkpoint tries again");
         }
 
+        string reclaimed = ReclaimStrings(storage, request, markEpoch);
         storage.Options.Diagnostics?.Invoke($"checkpoint at offset {request.Offset:N0} written in {stopwatch.Elapsed.TotalMilliseconds:N0} ms"
-            + (deleted.Count > 0 ? $"; deleted {deleted.Count} old log segment{(deleted.Count == 1 ? "" : "s")}" : ""));
+            + (deleted.Count > 0 ? $"; deleted {deleted.Count} old log segment{(deleted.Count == 1 ? "" : "s")}" : "") + reclaimed);
         return request.Offset;
     }
 

@@ -87,6 +87,15 @@ internal sealed partial class ServeProcess : IDisposable
         }
     }
 
+    /// <summary>The lines the server printed so far containing <paramref name="text"/>.</summary>
+    public List<string> LinesContaining(string text)
+    {
+        lock (_lines)
+        {
+            return [.. _lines.Where(l => l.Contains(text, StringComparison.Ordinal))];
+        }
+    }
+
     [GeneratedRegex(@"Listening on (http://\S+/)")]
     private static partial Regex Listening();
 }

@@ -38,6 +38,11 @@ public abstract class Aggregator
     /// <summary>The served value of a state.</summary>
     public abstract FeatureValue Finish(ReadOnlySpan<long> state, in FinishContext context);
 
+    /// <summary>Marks the string ids a state holds (item values), so they are not reclaimed. Most states hold none.</summary>
+    public virtual void MarkStrings(ReadOnlySpan<long> state, StringMarks marks)
+    {
+    }
+
     /// <summary>Frees what a state holds outside its slots (pooled sketches); the state must not be used after.</summary>
     public virtual void Release(Span<long> state)
     {

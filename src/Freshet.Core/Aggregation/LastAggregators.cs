@@ -65,6 +65,14 @@ public sealed class LastAggregator : Aggregator
         var item = LatestEntry.ToItem(state[0], state[1], context);
         return item.Item is null ? FeatureValue.Of(item.Value) : FeatureValue.Of([item]);
     }
+
+    public override void MarkStrings(ReadOnlySpan<long> state, StringMarks marks)
+    {
+        if (state[0] != LatestEntry.Empty && (state[0] & 1) != 0)
+        {
+            marks.Mark((int)state[1]);
+        }
+    }
 }
 
 /// <summary>
@@ -109,6 +117,18 @@ public sealed class LastKAggregator : Aggregator
         }
 
         return FeatureValue.Of(items);
+    }
+
+    public override void MarkStrings(ReadOnlySpan<long> state, StringMarks marks)
+    {
+        int n = (int)state[0];
+        for (int i = 0; i < n; i++)
+        {
+            if ((state[1 + (2 * i)] & 1) != 0)
+            {
+                marks.Mark((int)state[2 + (2 * i)]);
+            }
+        }
     }
 
     /// <summary>Inserts an entry in order; returns false when it is older than every kept entry of a full state.</summary>

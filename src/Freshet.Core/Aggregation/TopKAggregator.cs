@@ -88,6 +88,14 @@ public sealed class TopKAggregator : PooledSketchAggregator<SpaceSaving>
         return FeatureValue.Of(n > _k ? items[.._k] : items);
     }
 
+    public override void MarkStrings(ReadOnlySpan<long> state, StringMarks marks)
+    {
+        if (state[0] != 0)
+        {
+            SketchOf(state)!.MarkItems(marks);
+        }
+    }
+
     /// <summary>The summary of a state, or null when it is empty (for tests).</summary>
     internal SpaceSaving? SummaryOf(ReadOnlySpan<long> state) => SketchOf(state);
 

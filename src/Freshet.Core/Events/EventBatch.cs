@@ -172,7 +172,8 @@ public sealed class EventBatch
     /// <summary>
     /// Moves the local string values of event <paramref name="index"/>'s fields that <paramref name="keep"/> names
     /// (by interned name id) into <paramref name="strings"/>: the fields whose values state holds (entity keys, last
-    /// values, top-k items), which must have permanent ids. Other local strings stay with the batch.
+    /// values, top-k items), which must have ids for as long as state holds them (reclaimable ids, stamped with the
+    /// current epoch: call under the engine's ingest lock). Other local strings stay with the batch.
     /// </summary>
     public void Promote(int index, StringInterner strings, ReadOnlySpan<bool> keep)
     {
@@ -184,7 +185,7 @@ public sealed class EventBatch
             ref readonly var f = ref fields[i];
             if (f.StringId < 0 && (uint)f.NameId < (uint)keep.Length && keep[f.NameId])
             {
-                fields[i] = FieldValue.OfString(f.NameId, strings.GetOrAddUtf8(_local.Utf8(~f.StringId)));
+                fields[i] = FieldValue.OfString(f.NameId, strings.GetOrAddReclaimableUtf8(_local.Utf8(~f.StringId)));
             }
         }
     }
@@ -195,8 +196,11 @@ public sealed class EventBatch
     /// <summary>Adds a string to this batch's local strings and returns its (negative) id.</summary>
     public int AddLocalString(ReadOnlySpan<byte> utf8) => ~_local.Add(utf8);
 
-    /// <summary>Interns <paramref name="utf8"/> if <paramref name="strings"/> holds it already, else keeps it local to this batch.</summary>
-    public int IdOf(ReadOnlySpan<byte> utf8, StringInterner strings) => strings.TryGetUtf8(utf8, out int id) ? id : AddLocalString(utf8);
+    /// <summary>
+    /// The pinned id of <paramref name="utf8"/> if <paramref name="strings"/> holds one, else a string local to this batch.
+    /// Never a reclaimable id: the batch may wait outside the ingest lock while such an id is freed.
+    /// </summary>
+    public int IdOf(ReadOnlySpan<byte> utf8, StringInterner strings) => strings.TryGetPinnedUtf8(utf8, out int id) ? id : AddLocalString(utf8);
 
     /// <summary>The content hash of a string id of this batch: interned (positive) or local (negative).</summary>
     public ulong HashOf(int stringId, StringInterner strings) => stringId >= 0 ? strings.HashOf(stringId) : _local.Hash(~stringId);

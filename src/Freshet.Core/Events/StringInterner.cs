@@ -17,7 +17,7 @@ namespace Freshet.Events;
 /// an outdated table at worst misses a new string and takes the add path, which looks again under the lock. No
 /// per-string node objects: millions of keys cost their strings, an int-sized hash and 16 bytes of table each.
 /// </remarks>
-public sealed class StringInterner
+public sealed partial class StringInterner
 {
     /// <summary>Longest string accepted, in UTF-16 chars; longer values are rejected by the parser.</summary>
     public const int MaxLength = 1024;
@@ -27,10 +27,12 @@ public sealed class StringInterner
     private string[] _strings = new string[1024];
     private ulong[] _hashes = new ulong[1024];
     private int _count = 1;
+    private int _used; // Table entries in use, tombstones of freed ids included.
 
     public StringInterner()
     {
         _strings[0] = string.Empty;
+        StampRef(0) = Pinned;
     }
 
     /// <summary>Number of ids handed out, including the reserved id 0.</summary>
@@ -64,26 +66,37 @@ public sealed class StringInterner
         return found;
     }
 
+    /// <summary>
+    /// Interns <paramref name="value"/> for good (pinned: never reclaimed), as catalogs, models and tools need. Values
+    /// of events that state holds go through <see cref="GetOrAddReclaimableUtf8"/> instead.
+    /// </summary>
     public int GetOrAdd(ReadOnlySpan<char> value)
     {
         int hash = string.GetHashCode(value, StringComparison.Ordinal);
         int id = Find(Volatile.Read(ref _table), value, hash);
-        return id != 0 ? id : Add(value, hash);
+        return id != 0 && StampOf(id) == Pinned ? id : Add(value, hash);
     }
 
     public int GetOrAdd(string value) => GetOrAdd(value.AsSpan());
 
-    /// <summary>Interns UTF-8 bytes without allocating when the string is already known.</summary>
-    public int GetOrAddUtf8(ReadOnlySpan<byte> utf8)
+    /// <summary>Interns UTF-8 bytes for good (pinned), without allocating when the string is already known and pinned.</summary>
+    public int GetOrAddUtf8(ReadOnlySpan<byte> utf8) => GetOrAddUtf8(utf8, Pinned);
+
+    private int GetOrAddUtf8(ReadOnlySpan<byte> utf8, int stamp)
     {
         Span<char> chars = utf8.Length <= 256 ? stackalloc char[256] : new char[utf8.Length];
         int n = Encoding.UTF8.GetChars(utf8, chars);
         var value = chars[..n];
         int hash = string.GetHashCode(value, StringComparison.Ordinal);
         int id = Find(Volatile.Read(ref _table), value, hash);
+        if (id != 0 && Stamp(id, stamp))
+        {
+            return id;
+        }
+
         // The content hash is of the string's own UTF-8, which differs from the bytes given when they are not valid UTF-8
         // (the decoder substitutes U+FFFD): hashing the bytes would give the same string another hash after a restart.
-        return id != 0 ? id : Add(value, hash, System.Text.Unicode.Utf8.IsValid(utf8) ? XxHash64.Hash(utf8) : 0);
+        return Add(value, hash, System.Text.Unicode.Utf8.IsValid(utf8) ? XxHash64.Hash(utf8) : 0, stamp: stamp);
     }
 
     /// <summary>
@@ -91,7 +104,8 @@ public sealed class StringInterner
     /// off the lock and in parallel. Returns its id, which is the next one when it is new.
     /// </summary>
     public int GetOrAddHashed(string value, ulong contentHash) =>
-        Add(value, string.GetHashCode(value, StringComparison.Ordinal), contentHash, value); // Mostly new strings: straight to the add path.
+        // Mostly new strings: straight to the add path. Loaded ids are reclaimable until something pins them again.
+        Add(value, string.GetHashCode(value, StringComparison.Ordinal), contentHash, value, stamp: 0);
 
     /// <summary>Makes room for <paramref name="count"/> ids in all, so loading that many strings never grows a table.</summary>
     public void EnsureCapacity(int count)
@@ -111,7 +125,7 @@ public sealed class StringInterner
 
             while (count * 2 > _table.Length)
             {
-                Volatile.Write(ref _table, Grown(_table));
+                Volatile.Write(ref _table, Grown(_table, _table.Length * 2));
             }
         }
     }
@@ -128,11 +142,12 @@ public sealed class StringInterner
                 return 0;
             }
 
-            if ((int)(entry >> 32) == hash)
+            if ((int)(entry >> 32) == hash && (int)entry != 0)
             {
                 int id = (int)entry;
-                // Read the strings after the entry: the writer stored the string before publishing the entry.
-                if (Volatile.Read(ref _strings)[id].AsSpan().SequenceEqual(value))
+                // Read the strings after the entry: the writer stored the string before publishing the entry. A freed
+                // id's entry is a tombstone (id 0) once removed; one read just before that still names a live id.
+                if (Volatile.Read(ref _strings)[id] is { } text && text.AsSpan().SequenceEqual(value))
                 {
                     return id;
                 }
@@ -140,13 +155,15 @@ public sealed class StringInterner
         }
     }
 
-    private int Add(ReadOnlySpan<char> value, int hash, ulong contentHash = 0, string? text = null)
+    private int Add(ReadOnlySpan<char> value, int hash, ulong contentHash = 0, string? text = null, int stamp = Pinned)
     {
         lock (_addLock)
         {
-            if ((_count + 1) * 2 > _table.Length)
+            if ((_used + 1) * 2 > _table.Length)
             {
-                Volatile.Write(ref _table, Grown(_table));
+                // Full of live entries: double. Mostly tombstones of freed ids: rebuild at the same size without them.
+                Volatile.Write(ref _table, Grown(_table, (LiveCount + 1) * 4 > _table.Length ? _table.Length * 2 : _table.Length));
+                _used = LiveCount;
             }
 
             // One probe under the lock: it finds the string if another thread added it, or else the slot for it.
@@ -156,38 +173,51 @@ public sealed class StringInterner
             int slot = hash & mask;
             for (long entry; (entry = table[slot]) != 0; slot = (slot + 1) & mask)
             {
-                if ((int)(entry >> 32) == hash && strings[(int)entry].AsSpan().SequenceEqual(value))
+                if ((int)(entry >> 32) == hash && (int)entry != 0 && strings[(int)entry].AsSpan().SequenceEqual(value))
                 {
-                    return (int)entry;
+                    // Known: a pin always wins; a promotion stamps its epoch (the caller serializes it with frees).
+                    int found = (int)entry;
+                    Raise(ref StampRef(found), stamp);
+                    return found;
                 }
             }
 
             int id = _count;
-            if (id == strings.Length)
-            {
-                // Readers index the arrays lock-free; publish grown copies before the new id becomes visible.
-                var grownHashes = new ulong[id * 2];
-                Array.Copy(_hashes, grownHashes, id);
-                Volatile.Write(ref _hashes, grownHashes);
-                strings = new string[id * 2];
-                Array.Copy(_strings, strings, id);
-                Volatile.Write(ref _strings, strings);
-            }
-
+            strings = EnsureRoom(id);
             strings[id] = text ?? value.ToString();
             _hashes[id] = contentHash != 0 ? contentHash : ContentHash(value);
+            StampRef(id) = stamp;
+            _live++;
+            _used++;
             Volatile.Write(ref _count, id + 1);
             Volatile.Write(ref table[slot], ((long)hash << 32) | (uint)id);
             return id;
         }
     }
 
-    private static long[] Grown(long[] table)
+    /// <summary>Grows the id-indexed arrays (under the add lock) so <paramref name="id"/> fits; returns the strings array.</summary>
+    private string[] EnsureRoom(int id)
     {
-        var grown = new long[table.Length * 2];
+        if (id == _strings.Length)
+        {
+            // Readers index the arrays lock-free; publish grown copies before the new id becomes visible.
+            var grownHashes = new ulong[id * 2];
+            Array.Copy(_hashes, grownHashes, id);
+            Volatile.Write(ref _hashes, grownHashes);
+            var grownStrings = new string[id * 2];
+            Array.Copy(_strings, grownStrings, id);
+            Volatile.Write(ref _strings, grownStrings);
+        }
+
+        return _strings;
+    }
+
+    private static long[] Grown(long[] table, int length)
+    {
+        var grown = new long[length];
         foreach (long entry in table)
         {
-            if (entry != 0)
+            if ((int)entry != 0) // Tombstones (id 0) are dropped.
             {
                 Insert(grown, entry);
             }

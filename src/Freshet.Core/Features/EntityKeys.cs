@@ -215,6 +215,23 @@ public sealed class CompiledEntity
         }
     }
 
+    /// <summary>Marks the string ids a key id stands for (the id itself, or a composite key's parts).</summary>
+    public void MarkKey(int keyId, StringMarks marks)
+    {
+        if (_fieldIds.Length == 1)
+        {
+            marks.Mark(keyId);
+        }
+        else if (_fieldIds.Length > 1)
+        {
+            var p = _composite![keyId];
+            marks.Mark(p.A);
+            marks.Mark(p.B);
+            marks.Mark(p.C);
+            marks.Mark(p.D);
+        }
+    }
+
     /// <summary>The key as text, parts joined with '|' (for display).</summary>
     public string Describe(int keyId)
     {
@@ -245,6 +262,6 @@ public sealed class CompiledEntity
         bool ok = x == Math.Floor(x) && Math.Abs(x) < 9e15
             ? ((long)x).TryFormat(text, out int written, default, CultureInfo.InvariantCulture)
             : x.TryFormat(text, out written, "R", CultureInfo.InvariantCulture);
-        return _strings.GetOrAdd(ok ? text[..written] : x.ToString("R", CultureInfo.InvariantCulture));
+        return _strings.GetOrAddReclaimable(ok ? text[..written] : x.ToString("R", CultureInfo.InvariantCulture));
     }
 }

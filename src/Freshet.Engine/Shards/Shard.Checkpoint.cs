@@ -21,8 +21,11 @@ internal sealed partial class Shard
 
     public static ReadOnlySpan<byte> CheckpointMagic => "FRSHTSHD"u8;
 
-    /// <summary>Writes this shard's state to <paramref name="path"/> and syncs it. Runs on the shard's own thread.</summary>
-    internal void WriteCheckpoint(string path, long offset, int shardCount)
+    /// <summary>
+    /// Writes this shard's state to <paramref name="path"/> and syncs it, marking in <paramref name="marks"/> every string
+    /// id its tiles hold (keys and values), so none of them is reclaimed. Runs on the shard's own thread.
+    /// </summary>
+    internal void WriteCheckpoint(string path, long offset, int shardCount, Events.StringMarks? marks = null)
     {
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         using var w = new BlockFileWriter(stream, CheckpointMagic, CheckpointVersion);
@@ -39,6 +42,7 @@ internal sealed partial class Shard
         {
             var aggregator = tiles!.Aggregator;
             var table = tiles.Table;
+            var entity = tiles.Feature.Entity;
             w.WriteString(tiles.Feature.Name);
             w.WriteString(tiles.Feature.StateFingerprint);
             w.WriteInt32(aggregator.Width);
@@ -55,6 +59,11 @@ internal sealed partial class Shard
                     {
                         w.WriteInt64(key);
                         w.WriteBytes(MemoryMarshal.AsBytes(table.StateAt(slot)));
+                        if (marks is not null)
+                        {
+                            entity.MarkKey(TileTable.EntityOf(key), marks);
+                            aggregator.MarkStrings(table.StateAt(slot), marks);
+                        }
                     }
                 }
 
@@ -77,6 +86,12 @@ internal sealed partial class Shard
 
                         scratch.ResetWrittenCount();
                         aggregator.Write(table.StateAt(slotIndex), scratch);
+                        if (marks is not null)
+                        {
+                            entity.MarkKey(TileTable.EntityOf(key), marks);
+                            aggregator.MarkStrings(table.StateAt(slotIndex), marks);
+                        }
+
                         w.WriteInt64(key);
                         w.WriteInt32(scratch.WrittenCount);
                         w.WriteBytes(scratch.WrittenSpan);

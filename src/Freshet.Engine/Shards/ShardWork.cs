@@ -42,7 +42,7 @@ internal readonly record struct ShardWork(
 /// A checkpoint in progress: every shard writes its file into <see cref="Directory"/> when the marker reaches it, so
 /// all files reflect the same log offset; the task completes when the last shard is done.
 /// </summary>
-internal sealed class CheckpointRequest(string directory, long offset, int shardCount, Action<string>? faultPoint)
+internal sealed class CheckpointRequest(string directory, long offset, int shardCount, Action<string>? faultPoint, Events.StringMarks? marks = null)
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<Exception> _errors = new();
@@ -53,6 +53,9 @@ internal sealed class CheckpointRequest(string directory, long offset, int shard
 
     public long Offset { get; } = offset;
 
+    /// <summary>The string ids the shards' tiles hold, marked as they write their files (null: not marking).</summary>
+    public Events.StringMarks? Marks { get; } = marks;
+
     /// <summary>Completes when every shard has written its file; faults with the first error if any failed.</summary>
     public Task Completion => _done.Task;
 
@@ -60,7 +63,7 @@ internal sealed class CheckpointRequest(string directory, long offset, int shard
     {
         try
         {
-            shard.WriteCheckpoint(Path.Combine(Directory, Checkpoints.CheckpointStore.ShardFileName(shard.Index)), Offset, _shardCount);
+            shard.WriteCheckpoint(Path.Combine(Directory, Checkpoints.CheckpointStore.ShardFileName(shard.Index)), Offset, _shardCount, Marks);
             faultPoint?.Invoke($"checkpoint-shard-{shard.Index}");
         }
         catch (Exception error)

@@ -87,6 +87,7 @@ public static class DataDirectoryCheck
         }
 
         int strings = 1;
+        var freed = new HashSet<int>();
         var keys = new Dictionary<string, int>(StringComparer.Ordinal);
         string? problem = null;
         var (end, damaged) = IdJournal.Walk(data, (body, position) =>
@@ -116,6 +117,26 @@ public static class DataDirectoryCheck
 
                 keys[name] = first - 1 + BinaryPrimitives.ReadInt32LittleEndian(body[(9 + nameLength)..]);
             }
+            else if (body[0] == 3)
+            {
+                // Freed ids: each live (below the ids handed out, not freed before), or the next id as a hole.
+                int ranges = BinaryPrimitives.ReadInt32LittleEndian(body[1..]);
+                for (int r = 0; r < ranges && problem is null; r++)
+                {
+                    int first = BinaryPrimitives.ReadInt32LittleEndian(body[(5 + (8 * r))..]);
+                    int count = BinaryPrimitives.ReadInt32LittleEndian(body[(9 + (8 * r))..]);
+                    for (int id = first; id < first + count; id++)
+                    {
+                        if (id < 1 || id > strings || !freed.Add(id))
+                        {
+                            problem = $"the freed-ids record at byte {position:N0} frees id {id:N0}, which is {(id > strings ? "past the ids handed out" : "not live")}; the server refuses to start on it";
+                            return false;
+                        }
+
+                        strings = Math.Max(strings, id + 1);
+                    }
+                }
+            }
             else
             {
                 problem = $"the record at byte {position:N0} has unknown kind {body[0]}";
@@ -136,7 +157,7 @@ public static class DataDirectoryCheck
                 $"the last {data.Length - end:N0} bytes (from byte {end:N0}) are not a complete record: a sync cut short; the next start cuts them off"));
         }
 
-        findings.Add(new(CheckSeverity.Info, part, $"{strings - 1:N0} strings and {keys.Values.Sum():N0} composite keys"));
+        findings.Add(new(CheckSeverity.Info, part, $"{strings - 1 - freed.Count:N0} strings ({freed.Count:N0} more freed) and {keys.Values.Sum():N0} composite keys"));
         return (strings, keys);
     }
 

@@ -15,18 +15,22 @@ namespace Freshet.Engine.Storage;
 /// record: u32 length, u32 CRC-32C of the rest, u8 kind, body
 ///   kind 1 (strings):   u32 first id, u32 count, then per string: u32 UTF-8 length, bytes
 ///   kind 2 (composite): u32 table name length, name, u32 first id, u32 count, then count × 4 × u32 parts
+///   kind 3 (freed):     u32 range count, then per range: u32 first id, u32 count. An id below the strings loaded so far
+///                       is freed (it must be live); the next id is handed out already freed (a compacted journal's hole)
 /// </code>
+/// Freed ids are never handed out again (see docs/STRING-RECLAMATION.md). When the strings of freed ids make up over
+/// half the file, it is rewritten beside as one snapshot (live strings, holes, composite keys) and renamed over it.
 /// A record cut short at the end (a crash during a sync) is cut off on load: the checkpoint it was for was never
 /// committed, and the manifest of every committed checkpoint says how many ids it needs.
 /// </summary>
-internal sealed class IdJournal : IDisposable
+internal sealed partial class IdJournal : IDisposable
 {
     public const string FileName = "ids.journal";
     private const int Version = 1;
     private const int HeaderSize = 16;
     private static ReadOnlySpan<byte> Magic => "FRSHTIDS"u8;
 
-    private readonly FileStream _file;
+    private FileStream _file;
     private readonly StringInterner _strings;
     private readonly EntityKeySpace _keys;
     private readonly Dictionary<string, int> _journaledKeys = new(StringComparer.Ordinal);
@@ -67,6 +71,8 @@ internal sealed class IdJournal : IDisposable
         }
 
         string path = System.IO.Path.Combine(directory, FileName);
+        // A compaction cut short by a crash leaves its new file beside the old one, which is still whole.
+        File.Delete(path + CompactSuffix);
         var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1);
         try
         {
@@ -89,12 +95,15 @@ internal sealed class IdJournal : IDisposable
     /// Appends every id handed out since the last sync and flushes the journal to disk. A failed write (a full disk) is
     /// cut back off the file, so the journal always ends on a whole record and the next sync goes on from there.
     /// </summary>
-    public void Sync()
+    public void Sync() => Write(SyncRecords);
+
+    /// <summary>Runs a write of whole records; a failed one is cut back off the file (see <see cref="Sync"/>).</summary>
+    private void Write(Action write)
     {
         _goodLength = _file.Position;
         try
         {
-            SyncRecords();
+            write();
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
@@ -139,6 +148,7 @@ internal sealed class IdJournal : IDisposable
                 WriteUInt32(record, count);
                 for (int id = first; id < first + count; id++)
                 {
+                    // Ids are freed only after a checkpoint journaled them, so every id here is live.
                     byte[] utf8 = Encoding.UTF8.GetBytes(_strings[id]);
                     WriteUInt32(record, utf8.Length);
                     record.Write(utf8);
@@ -336,6 +346,32 @@ internal sealed class IdJournal : IDisposable
                 break;
             }
 
+            case 3:
+                int ranges = ReadInt(body, ref p);
+                for (int r = 0; r < ranges; r++)
+                {
+                    int first = ReadInt(body, ref p);
+                    int count = ReadInt(body, ref p);
+                    for (int id = first; id < first + count; id++)
+                    {
+                        if (id == _strings.Count)
+                        {
+                            _strings.AddFreed();
+                        }
+                        else if (id > _strings.Count || id < 1 || _strings.IsFreed(id))
+                        {
+                            throw Corrupt($"the freed-ids record at byte {at:N0} frees id {id:N0}, which is {(id > _strings.Count ? "past the ids handed out" : "not live")}");
+                        }
+                        else
+                        {
+                            _deadBytes += 4 + Encoding.UTF8.GetByteCount(_strings[id]);
+                            _strings.FreeLoaded(id);
+                        }
+                    }
+                }
+
+                break;
+
             default:
                 throw Corrupt($"the record at byte {at:N0} has unknown kind {body[0]}");
         }
@@ -412,7 +448,7 @@ internal sealed class IdJournal : IDisposable
         for (int i = from; i + 9 <= data.Length; i++)
         {
             int n = BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(i));
-            if (n > 0 && i + 8L + n <= data.Length && data[i + 8] is 1 or 2
+            if (n > 0 && i + 8L + n <= data.Length && data[i + 8] is 1 or 2 or 3
                 && Crc32C.Compute(data.AsSpan(i + 8, n)) == BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i + 4)))
             {
                 return true;

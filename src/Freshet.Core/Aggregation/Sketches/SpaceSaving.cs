@@ -91,6 +91,15 @@ public sealed partial class SpaceSaving
     }
 
     /// <summary>Empties the summary for reuse; small arrays are kept, large ones dropped (pooled summaries mostly serve small tiles).</summary>
+    /// <summary>Marks the item ids held (see <see cref="Events.StringMarks"/>).</summary>
+    public void MarkItems(Events.StringMarks marks)
+    {
+        for (int i = 0; i < _size; i++)
+        {
+            marks.Mark(_counters[i].Item);
+        }
+    }
+
     public void Clear()
     {
         _size = 0;
