@@ -24,8 +24,8 @@ internal static class DemoCommand
         };
         var rate = new Option<EventRate>("--rate", "-r")
         {
-            Description = $"Events per second, e.g. 50000 or 50k (a daily average: the evening peak is higher), or 'max' for as fast as the engine takes them "
-                + $"[default: {DemoFormat.Compact(DemoSettings.DefaultRatePerSecond)}, which a 2-core laptop sustains with room for the server and the learner]",
+            Description = $"Events per second, e.g. 50000 or 50k (a daily average: the evening peak is higher), or 'max' for as fast as the engine takes them; "
+                + "the default is what a 2-core laptop sustains with room for the server and the learner",
             HelpName = "n|max",
             CustomParser = ParseRate,
             DefaultValueFactory = _ => new EventRate(DemoSettings.DefaultRatePerSecond),

@@ -52,6 +52,14 @@ internal readonly record struct EventRate(long? PerSecond)
 {
     public static readonly EventRate Max = new(null);
 
+    /// <summary>As it is typed (<c>max</c>, <c>50k</c>, <c>1500</c>), so help's default parses back.</summary>
+    public override string ToString() => PerSecond switch
+    {
+        null => "max",
+        long n when n % 1000 == 0 => $"{n / 1000}k",
+        long n => n.ToString(CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Parses <c>max</c> or a positive whole number, optionally with a <c>k</c> (thousands) suffix.</summary>
     public static bool TryParse(string text, out EventRate rate)
     {
@@ -77,6 +85,4 @@ internal readonly record struct EventRate(long? PerSecond)
 
         return false;
     }
-
-    public override string ToString() => PerSecond?.ToString(CultureInfo.InvariantCulture) ?? "max";
 }
