@@ -131,7 +131,7 @@ public static class FreshetServer
             .WithSummary("Every endpoint on one screen (text)")
             .Returns<string>("A plain-text list of every endpoint, its query parameters and summary.", contentType: "text/plain");
 
-        app.MapPost("/v1/events", (HttpContext http, EventsEndpoint endpoint, bool? wait, CancellationToken ct) => endpoint.HandleAsync(http, wait ?? false, ct))
+        app.MapPost("/v1/events", (HttpContext http, EventsEndpoint endpoint, string? wait, CancellationToken ct) => endpoint.HandleAsync(http, wait, ct))
             .WithName("IngestEvents")
             .WithTags("Ingest")
             .WithSummary("Ingest events (JSON array or NDJSON, optionally gzip)")
@@ -160,7 +160,7 @@ public static class FreshetServer
                 + "(overloaded, with Retry-After); nothing was taken.")
             .WithProblem(StatusCodes.Status503ServiceUnavailable, "The shard queues are full, or the dedup window's memory budget is full inside its "
                 + "horizon (overloaded, with Retry-After), or the event log cannot be written (storage-failed); nothing was taken.")
-            .WithProblem(StatusCodes.Status504GatewayTimeout, "?wait=true and the accepted events were not visible within 30 s (not-yet-visible); they are kept.")
+            .WithProblem(StatusCodes.Status504GatewayTimeout, "?wait=true and the accepted events were not visible within 30 s (not-yet-visible), or ?wait=learned and the models had not learned them (not-yet-learned); they are kept.")
             .WithProblem(StatusCodes.Status507InsufficientStorage, "The disk holding the event log is full (storage-failed); nothing was acknowledged.");
 
         app.MapGet("/v1/vector/{entity}", ([Description(EntityDescription)] string entity, HttpRequest request, VectorEndpoints endpoints) => endpoints.GetOne(entity, request))

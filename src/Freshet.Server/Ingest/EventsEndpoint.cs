@@ -16,15 +16,17 @@ namespace Freshet.Server.Ingest;
 /// way, and the response says how many); 408, 413, 415 (encoding), 429 and 503 refuse the whole request before anything
 /// is taken. The content type is checked for every endpoint by <see cref="Hosting.RequestGuards"/>.
 /// </summary>
-internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options)
+internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options, Learning.LearningService learning)
 {
     /// <summary>The query parameter, bound by the framework (described here for the API).</summary>
     public static readonly ApiDescription.QueryParameter[] Query =
     [
-        new("wait", ApiDescription.QueryValue.Boolean,
-            "Answer only once the accepted events are visible to queries (read-your-writes); 504 not-yet-visible when that takes over 30 s.", "true")
+        new("wait", ApiDescription.QueryValue.Choice,
+            "true: answer only once the accepted events are visible to queries (read-your-writes); learned: also once the models "
+            + "have learned them (GET /v1/models then shows their effect). 504 not-yet-visible / not-yet-learned when that takes over 30 s.", "true")
         {
             Default = "false",
+            Choices = ["false", "true", "learned"],
         },
     ];
 
@@ -56,8 +58,34 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
         Interlocked.Read(ref _refusedTooMany), Interlocked.Read(ref _refusedOverloaded),
         _budget.Reading, _budget.UsedBytes, _budget.LimitBytes, Interlocked.Read(ref _refusedSlow));
 
-    public async Task<IResult> HandleAsync(HttpContext http, bool wait, CancellationToken cancellationToken)
+    /// <summary>What <c>?wait=</c> asks for before the answer.</summary>
+    internal enum WaitFor
     {
+        Durable,
+        Visible,
+        Learned,
+    }
+
+    /// <summary>Reads <c>?wait=</c>: false (the default), true (visible to queries) or learned (and learned by the models).</summary>
+    public static bool TryParseWait(string? text, out WaitFor wait)
+    {
+        wait = text?.ToLowerInvariant() switch
+        {
+            null or "" or "false" => WaitFor.Durable,
+            "true" => WaitFor.Visible,
+            "learned" => WaitFor.Learned,
+            _ => (WaitFor)(-1),
+        };
+        return Enum.IsDefined(wait);
+    }
+
+    public async Task<IResult> HandleAsync(HttpContext http, string? waitText, CancellationToken cancellationToken)
+    {
+        if (!TryParseWait(waitText, out var wait))
+        {
+            return Problems.Problems.BadParameter("wait", $"wait: '{waitText}' is not false, true (visible to queries) or learned (and learned by the models)");
+        }
+
         if (engine.StorageFailure is { } failure)
         {
             return Problems.Problems.StorageFailed(failure, engine.GetStorageStats()?.Directory);
@@ -149,7 +177,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     }
 
     /// <summary>The answer to a request the engine took: after its events are durable (and, with ?wait=true, visible).</summary>
-    private async Task<IResult> AnswerAsync(Ingested ingested, bool wait, CancellationToken cancellationToken)
+    private async Task<IResult> AnswerAsync(Ingested ingested, WaitFor wait, CancellationToken cancellationToken)
     {
         var result = ingested.Result!;
         try
@@ -162,11 +190,21 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             return Problems.Problems.StorageFailed(storageError, engine.GetStorageStats()?.Directory, ingested.EventCount);
         }
 
-        if (wait && result.Accepted > 0
+        if (wait != WaitFor.Durable && result.Accepted > 0
             && !await engine.WaitAppliedAsync(result.Sequence, options.VisibleTimeout, cancellationToken).ConfigureAwait(false))
         {
             return Problems.Problems.Of(StatusCodes.Status504GatewayTimeout, "not-yet-visible", "Accepted, not yet visible",
                 $"the {result.Accepted} accepted events were not visible to queries within {options.VisibleTimeout.TotalSeconds:0} s; they are kept and will be",
+                [new("accepted", result.Accepted), new("duplicates", result.Duplicates), new("sequence", result.Sequence)]);
+        }
+
+        // The learner queued this request's events while the engine took them, so a flush behind them waits for them
+        // (and for anything accepted before); no models: nothing to wait for.
+        if (wait == WaitFor.Learned && result.Accepted > 0
+            && !await learning.FlushAsync(closeWindows: false, options.VisibleTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            return Problems.Problems.Of(StatusCodes.Status504GatewayTimeout, "not-yet-learned", "Accepted and visible, not yet learned",
+                $"the models had not learned the {result.Accepted} accepted events within {options.VisibleTimeout.TotalSeconds:0} s; they are kept and will be (GET /v1/models: learned_through)",
                 [new("accepted", result.Accepted), new("duplicates", result.Duplicates), new("sequence", result.Sequence)]);
         }
 

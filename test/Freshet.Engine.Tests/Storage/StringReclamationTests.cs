@@ -409,20 +409,29 @@ public sealed class StringReclamationTests
                 while (!stop.IsCancellationRequested)
                 {
                     int r = random.Next(Volatile.Read(ref round) + 1), j = random.Next(200);
-                    var vector = engine.GetVector("user", [$"u-{r}-{j}"], new VectorQuery { Features = ["user_last_item", "user_recent_items"] });
-                    foreach (var reading in vector.Readings)
+                    try
                     {
-                        // Each user viewed one item, named after it: any other string is an id read as another string.
-                        foreach (var item in reading.Value.Items ?? [])
+                        var vector = engine.GetVector("user", [$"u-{r}-{j}"], new VectorQuery { Features = ["user_last_item", "user_recent_items"] });
+                        foreach (var reading in vector.Readings)
                         {
-                            Assert.Equal($"item-{r}-{j}", item.Item);
+                            // Each user viewed one item, named after it: any other string is an id read as another string.
+                            foreach (var item in reading.Value.Items ?? [])
+                            {
+                                Assert.Equal($"item-{r}-{j}", item.Item);
+                            }
+                        }
+
+                        var site = engine.GetVector("site", [], new VectorQuery { Features = ["site_top_items"] });
+                        foreach (var item in site.Readings[0].Value.Items ?? [])
+                        {
+                            Assert.True(item.Item is not null && item.Item.StartsWith("item-", StringComparison.Ordinal), $"top-k item '{item.Item}'");
                         }
                     }
-
-                    var site = engine.GetVector("site", [], new VectorQuery { Features = ["site_top_items"] });
-                    foreach (var item in site.Readings[0].Value.Items ?? [])
+                    catch (QueryException e) when (e.Error == QueryError.OutOfRange)
                     {
-                        Assert.True(item.Item is not null && item.Item.StartsWith("item-", StringComparison.Ordinal), $"top-k item '{item.Item}'");
+                        // The clock jumped an hour (past the 30-minute retention) between planning the read at "now" and
+                        // reading the shard: a refusal, never a wrong string. Plan again.
+                        continue;
                     }
 
                     Interlocked.Increment(ref reads);

@@ -2,6 +2,7 @@ using System.Text;
 using Freshet.Engine;
 using Freshet.Features;
 using Freshet.Learning.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
 using static Freshet.Server.Tests.TestServer;
 
 namespace Freshet.Server.Tests.Learning;
@@ -52,6 +53,51 @@ public sealed class LabelClockTests
         // GET /v1/models says the same afterwards.
         var after = (await server.GetJsonAsync("v1/models")).GetProperty("models")[0];
         Assert.Equal(clicks.GetProperty("quality").ToString(), after.GetProperty("quality").ToString());
+    }
+
+    /// <summary>
+    /// <c>?wait=learned</c> answers once the models have learned the request's events (and all accepted before), so a
+    /// read of <c>/v1/models</c> right after shows them; <c>?wait=true</c> waits for queries only, and with a slow
+    /// learner the same read shows events still to learn (so the test tells the two apart).
+    /// </summary>
+    [Fact]
+    public async Task PostEvents_WaitLearned_AnswersOnceTheModelsHaveLearnedThem()
+    {
+        await using var server = await StartAsync(new ServerOptions { Models = ModelDefinitionLoader.Parse(Models, "models.yaml") });
+        var learning = server.Server.App.Services.GetRequiredService<Freshet.Server.Learning.LearningService>();
+        learning.BeforeFeeding = () => Thread.Sleep(50);
+        var (lines, _) = ShopStream.Generate(seed: 5, views: 600, itemsPerCategory: 50, stepMs: 1_000);
+        var parts = lines.Chunk(100).Select(chunk => string.Concat(chunk)).ToList();
+
+        foreach (var part in parts.Take(parts.Count / 2))
+        {
+            await ReadAsync(await server.PostEventsAsync(part, wait: true), 200);
+        }
+
+        var visibleOnly = await server.GetJsonAsync("v1/models");
+        Assert.True(visibleOnly.GetProperty("learner_lag").GetInt64() > 0, $"?wait=true: the slow learner had caught up already: {visibleOnly}");
+
+        foreach (var part in parts.Skip(parts.Count / 2))
+        {
+            using var content = new StringContent(part, Encoding.UTF8, new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson"));
+            await ReadAsync(await server.Client.PostAsync("v1/events?wait=learned", content), 200);
+            var models = await server.GetJsonAsync("v1/models");
+            Assert.Equal(0, models.GetProperty("learner_lag").GetInt64());
+            Assert.Equal(models.GetProperty("accepted_through").GetInt64(), models.GetProperty("learned_through").GetInt64());
+        }
+
+        Assert.Equal(lines.Count, (await server.GetJsonAsync("v1/models")).GetProperty("events_learned").GetInt64());
+    }
+
+    [Fact]
+    public async Task PostEvents_WaitOfAnotherKind_IsNamed_AndNothingIsTaken()
+    {
+        await using var server = await StartAsync(new ServerOptions { Models = ModelDefinitionLoader.Parse(Models, "models.yaml") });
+        var (lines, _) = ShopStream.Generate(seed: 5, views: 10, itemsPerCategory: 5, stepMs: 1_000);
+        using var content = new StringContent(string.Concat(lines), Encoding.UTF8, new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson"));
+        var problem = await ReadAsync(await server.Client.PostAsync("v1/events?wait=soon", content), 400);
+        Assert.Contains("wait: 'soon' is not false, true", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, (await server.GetJsonAsync("v1/stats")).GetProperty("accepted").GetInt64());
     }
 
     [Fact]
