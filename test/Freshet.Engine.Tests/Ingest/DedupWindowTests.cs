@@ -60,6 +60,8 @@ public sealed class DedupWindowTests(ITestOutputHelper output)
         Assert.InRange(bytesPerId, 8, 22);
         // Ids of one horizon and at most one sub-generation more.
         Assert.InRange(window.Count, 1_200_000, 1_200_000 + (1_200_000 / DedupWindow.SubGenerations) + 2_000);
-        Assert.True(allocated < 4 * 1024, $"{allocated:N0} bytes allocated in the steady state");
+        // Nothing per id: even one byte per id would be 1.2 MB. Alone this allocates ~232 bytes; under a loaded full run
+        // the runtime (tier-up of a method mid-measurement) was seen adding 8 KB on this thread once, so the bound is 64 KiB.
+        Assert.True(allocated < 64 * 1024, $"{allocated:N0} bytes allocated in the steady state ({allocated / 1_200_000.0:0.000} per id)");
     }
 }
