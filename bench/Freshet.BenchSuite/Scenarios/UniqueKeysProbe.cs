@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using Freshet.BenchSuite.Suite;
 
@@ -35,10 +34,10 @@ internal static class UniqueKeysProbe
 
     public static async Task<int> MainAsync(string[] args)
     {
-        int events = Option(args, "--events", 3_000_000);
-        int reports = Option(args, "--reports", 10);
-        int rate = Option(args, "--rate", 20_000);
-        if (Value(args, "--freshet") is { } dll)
+        int events = ProbeSupport.Option(args, "--events", 3_000_000);
+        int reports = ProbeSupport.Option(args, "--reports", 10);
+        int rate = ProbeSupport.Option(args, "--rate", 20_000);
+        if (ProbeSupport.Value(args, "--freshet") is { } dll)
         {
             ServeProcess.FreshetDllOverride = Path.GetFullPath(dll);
         }
@@ -60,7 +59,7 @@ internal static class UniqueKeysProbe
             var paused = TimeSpan.Zero;
             for (int first = 0; first < events; first += EventsPerRequest)
             {
-                await PostAsync(http, Body(start, first, Math.Min(EventsPerRequest, events - first)));
+                await ProbeSupport.PostEventsAsync(http, Body(start, first, Math.Min(EventsPerRequest, events - first)));
                 var due = TimeSpan.FromSeconds((first + EventsPerRequest) / (double)rate);
                 if (due > clock.Elapsed - paused)
                 {
@@ -71,7 +70,7 @@ internal static class UniqueKeysProbe
                 {
                     var pause = clock.Elapsed;
                     await Task.Delay(TimeSpan.FromSeconds(3)); // Lets a GC run; event time stands still meanwhile (nothing is freed).
-                    Report($"after {first + EventsPerRequest:N0} events ({(first + EventsPerRequest) / EventsPerMinute / 60.0:0.0} simulated hours)", serve, journal);
+                    ProbeSupport.Report($"after {first + EventsPerRequest:N0} events ({(first + EventsPerRequest) / EventsPerMinute / 60.0:0.0} simulated hours)", serve, journal);
                     paused += clock.Elapsed - pause;
                 }
             }
@@ -100,32 +99,5 @@ internal static class UniqueKeysProbe
         }
 
         return text.ToString();
-    }
-
-    private static async Task PostAsync(HttpClient http, string ndjson)
-    {
-        using var content = new StringContent(ndjson, Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        using var response = await http.PostAsync("v1/events", content);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"POST /v1/events: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
-    }
-
-    private static void Report(string when, ServeProcess serve, string journal)
-    {
-        long journalBytes = File.Exists(journal) ? new FileInfo(journal).Length : 0;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{when}: RSS {serve.Rss() / (1024.0 * 1024):0} MiB, ids.journal {journalBytes / (1024.0 * 1024):0.0} MiB"));
-    }
-
-    private static int Option(string[] args, string name, int fallback) =>
-        Value(args, name) is { } text ? int.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : fallback;
-
-    private static string? Value(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

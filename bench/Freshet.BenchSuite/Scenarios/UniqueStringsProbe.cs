@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using Freshet.BenchSuite.Suite;
 
@@ -20,9 +19,9 @@ internal static class UniqueStringsProbe
 
     public static async Task<int> MainAsync(string[] args)
     {
-        int events = Option(args, "--events", 1_000_000);
-        int rejected = Option(args, "--rejected", 44_000);
-        if (Value(args, "--freshet") is { } dll)
+        int events = ProbeSupport.Option(args, "--events", 1_000_000);
+        int rejected = ProbeSupport.Option(args, "--rejected", 44_000);
+        if (ProbeSupport.Value(args, "--freshet") is { } dll)
         {
             ServeProcess.FreshetDllOverride = Path.GetFullPath(dll);
         }
@@ -36,28 +35,28 @@ internal static class UniqueStringsProbe
             long start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
             // A few accepted events first, so "before" includes the server's warm working set rather than its bare start.
-            await PostAsync(http, Accepted(start, 0, 1000, unique: false));
+            await ProbeSupport.PostEventsAsync(http, Accepted(start, 0, 1000, unique: false), clientErrorsAllowed: true);
             await Task.Delay(1000);
-            Report("after start (1,000 events, no unique values)", serve, journal);
+            ProbeSupport.Report("after start (1,000 events, no unique values)", serve, journal);
 
             for (int first = 0; first < events; first += EventsPerRequest)
             {
-                await PostAsync(http, Accepted(start, first, Math.Min(EventsPerRequest, events - first), unique: true));
+                await ProbeSupport.PostEventsAsync(http, Accepted(start, first, Math.Min(EventsPerRequest, events - first), unique: true), clientErrorsAllowed: true);
             }
 
             await SettleAsync();
-            Report($"after {events:N0} accepted events with a unique unused value each", serve, journal);
+            ProbeSupport.Report($"after {events:N0} accepted events with a unique unused value each", serve, journal);
 
             for (int first = 0; first < rejected; first += RejectedPerRequest)
             {
-                await PostAsync(http, Rejected(first, Math.Min(RejectedPerRequest, rejected - first)));
+                await ProbeSupport.PostEventsAsync(http, Rejected(first, Math.Min(RejectedPerRequest, rejected - first)), clientErrorsAllowed: true);
             }
 
             await SettleAsync();
-            Report($"after {rejected:N0} rejected events with 8 unique 1 KB values each", serve, journal);
+            ProbeSupport.Report($"after {rejected:N0} rejected events with 8 unique 1 KB values each", serve, journal);
 
             await Task.Delay(TimeSpan.FromSeconds(15));
-            Report("after 15 s idle", serve, journal);
+            ProbeSupport.Report("after 15 s idle", serve, journal);
 
             // An overload: 8 clients at once, each posting large bodies back to back; then idle, which is what the server
             // keeps when nothing happens any more.
@@ -67,13 +66,13 @@ internal static class UniqueStringsProbe
                 for (int r = 0; r < 5; r++)
                 {
                     int first = events + (((client * 5) + r) * 40_000);
-                    await PostAsync(http, Accepted(start, first, 40_000, unique: true));
+                    await ProbeSupport.PostEventsAsync(http, Accepted(start, first, 40_000, unique: true), clientErrorsAllowed: true);
                     Interlocked.Add(ref flooded, 40_000);
                 }
             })));
-            Report($"right after an overload of {flooded:N0} events in 4.5 MB requests from 8 clients at once", serve, journal);
+            ProbeSupport.Report($"right after an overload of {flooded:N0} events in 4.5 MB requests from 8 clients at once", serve, journal);
             await Task.Delay(TimeSpan.FromSeconds(15));
-            Report("after 15 s idle", serve, journal);
+            ProbeSupport.Report("after 15 s idle", serve, journal);
             return 0;
         }
         finally
@@ -121,36 +120,9 @@ internal static class UniqueStringsProbe
         return text.ToString();
     }
 
-    private static async Task PostAsync(HttpClient http, string ndjson)
-    {
-        using var content = new StringContent(ndjson, Encoding.UTF8);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-        using var response = await http.PostAsync("v1/events", content);
-        if ((int)response.StatusCode >= 500)
-        {
-            throw new InvalidOperationException($"POST /v1/events: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-        }
-    }
-
     /// <summary>
     /// The server checkpoints every 2 s (which syncs ids.journal, so its size shows the strings made permanent); waiting
     /// past one also lets a GC run before RSS is read.
     /// </summary>
     private static Task SettleAsync() => Task.Delay(TimeSpan.FromSeconds(5));
-
-    private static void Report(string when, ServeProcess serve, string journal)
-    {
-        long journalBytes = File.Exists(journal) ? new FileInfo(journal).Length : 0;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{when}: RSS {serve.Rss() / (1024.0 * 1024):0} MiB, ids.journal {journalBytes / (1024.0 * 1024):0.0} MiB"));
-    }
-
-    private static int Option(string[] args, string name, int fallback) =>
-        Value(args, name) is { } text ? int.Parse(text, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : fallback;
-
-    private static string? Value(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }
