@@ -69,14 +69,14 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     /// <summary>Reads <c>?wait=</c>: false (the default), true (visible to queries) or learned (and learned by the models).</summary>
     public static bool TryParseWait(string? text, out WaitFor wait)
     {
-        wait = text?.ToLowerInvariant() switch
+        (bool known, wait) = text?.ToLowerInvariant() switch
         {
-            null or "" or "false" => WaitFor.Durable,
-            "true" => WaitFor.Visible,
-            "learned" => WaitFor.Learned,
-            _ => (WaitFor)(-1),
+            null or "" or "false" => (true, WaitFor.Durable),
+            "true" => (true, WaitFor.Visible),
+            "learned" => (true, WaitFor.Learned),
+            _ => (false, WaitFor.Durable),
         };
-        return Enum.IsDefined(wait);
+        return known;
     }
 
     public async Task<IResult> HandleAsync(HttpContext http, string? waitText, CancellationToken cancellationToken)
