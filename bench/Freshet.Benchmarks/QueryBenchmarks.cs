@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Events;
 
 namespace Freshet.Benchmarks;

@@ -21,7 +21,7 @@ public sealed record EngineOptions
     /// <summary>
     /// Memory the dedup window's id tables may take (8 bytes a slot, tables ¾ full at most: 11–21 bytes an id). The
     /// horizon is never shortened to fit: when the budget is full and every remembered id is still inside the horizon,
-    /// batches that carry ids are refused (<see cref="Ingest.IngestResult.Refused"/>), retryable once the oldest ids
+    /// batches that carry ids are refused (<see cref="Seams.IngestResult.Refused"/>), retryable once the oldest ids
     /// expire. Tables grow as ids arrive, so an idle engine does not hold the budget. At least 64 KiB.
     /// </summary>
     public long DedupMemoryBytes { get; init; } = 256L << 20;

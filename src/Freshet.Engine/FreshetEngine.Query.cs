@@ -1,6 +1,6 @@
 using System.Buffers;
 using Freshet.Aggregation;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Engine.Shards;
 using Freshet.Features;
 using Freshet.Time;

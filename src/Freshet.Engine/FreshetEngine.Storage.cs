@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Freshet.Seams;
 using Freshet.Engine.Checkpoints;
-using Freshet.Engine.Ingest;
 using Freshet.Engine.Shards;
 using Freshet.Engine.Log;
 using Freshet.Engine.Storage;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Freshet.Seams;
 using Freshet.Engine.Ingest;
 using Freshet.Engine.Shards;
 using Freshet.Engine.Storage;

@@ -209,7 +209,7 @@ internal sealed class DurabilityScenario : IScenario
                 var batch = new EventBatch(128);
                 while (stop.Elapsed.TotalSeconds < seconds)
                 {
-                    Engine.Ingest.IngestResult result;
+                    Freshet.Seams.IngestResult result;
                     lock (gate)
                     {
                         stream.Fill(batch, 100);

@@ -36,7 +36,7 @@ internal sealed partial class Shard
     /// Returns the index of a read whose window starts before every tile its feature keeps, or -1 when all were read.
     /// <paramref name="nowIfUnset"/> is the now to plan with when this shard has applied nothing yet.
     /// With <paramref name="planAsOf"/>, the windows are planned as this shard would have planned them at
-    /// <paramref name="atMs"/> (see <see cref="Query.VectorQuery.PlanAsOf"/>).
+    /// <paramref name="atMs"/> (see <see cref="Reading.VectorQuery.PlanAsOf"/>).
     /// </summary>
     public int ReadWindows(Span<WindowRead> reads, int keyId, long atMs, long nowIfUnset, bool planAsOf = false)
     {

@@ -56,7 +56,7 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
         return TypedResults.Json(response, ServerJsonContext.Default.StatsResponse);
     }
 
-    private static DedupDto Dedup(Engine.Ingest.DedupStats d) => new(
+    private static DedupDto Dedup(Seams.DedupStats d) => new(
         Duration.Format(d.HorizonMs), d.HorizonMs, Duration.Format(d.CoveredMs), d.CoveredMs, d.Ids, d.Bytes, d.BudgetBytes, d.CapacityIds,
         d.RefusedBatches, d.RefusedIds, d.ForgottenEarly);
 
@@ -79,6 +79,6 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
     private static IngestAdmissionDto Admission(EventsEndpoint.IngestAdmission a) =>
         new(a.InProgress, a.Waiting, a.Limit, a.RefusedTooManyRequests, a.RefusedOverloaded, a.Reading, a.BufferedBytes, a.BufferedBytesLimit, a.RefusedSlow);
 
-    private static ShardDto[] Shards(Engine.Ingest.EngineStats stats) =>
+    private static ShardDto[] Shards(Seams.EngineStats stats) =>
         stats.Shards.Select(s => new ShardDto(s.Index, s.EventsApplied, s.AppliedSequence, s.QueueDepth)).ToArray();
 }

@@ -1,7 +1,7 @@
+using Freshet.Seams;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Freshet.Engine;
-using Freshet.Engine.Ingest;
 using Freshet.Events;
 using Freshet.Server.Json;
 using Microsoft.AspNetCore.Http;

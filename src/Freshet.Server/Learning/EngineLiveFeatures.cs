@@ -1,5 +1,5 @@
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Learning.Pipeline;
 
 namespace Freshet.Server.Learning;

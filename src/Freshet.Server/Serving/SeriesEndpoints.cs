@@ -1,5 +1,5 @@
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Server.Json;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,6 @@
 using Freshet.Aggregation;
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Features;
 using Freshet.Server.Json;
 using Freshet.Time;

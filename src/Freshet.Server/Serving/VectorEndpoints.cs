@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Server.Json;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Freshet.Aggregation;
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Engine.Synthetic;
 using Freshet.Learning.Pipeline;
 using Freshet.Time;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Freshet.Aggregation;
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Engine.Synthetic;
 using Freshet.Server.Json;
 using Freshet.Time;

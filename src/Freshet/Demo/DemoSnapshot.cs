@@ -1,4 +1,4 @@
-using Freshet.Engine.Ingest;
+using Freshet.Seams;
 using Freshet.Engine.Synthetic;
 
 namespace Freshet.Cli.Demo;

@@ -1,5 +1,5 @@
 using System.Text;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Time;
@@ -97,7 +97,7 @@ public sealed class DedupFloodTests
         var original = Views(engine, first: 0, count: 500, T0, "a");
         Assert.Equal(500, engine.Ingest(original).Accepted);
 
-        global::Freshet.Engine.Ingest.IngestResult? refused = null;
+        global::Freshet.Seams.IngestResult? refused = null;
         long next = 500;
         for (int attempt = 0; attempt < 40 && refused is null; attempt++, next += 500)
         {

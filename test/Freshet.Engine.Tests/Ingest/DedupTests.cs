@@ -1,6 +1,6 @@
+using Freshet.Seams;
 using System.Text;
-using Freshet.Engine.Ingest;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Time;

@@ -1,5 +1,5 @@
 using Freshet.Aggregation;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Time;

@@ -1,4 +1,4 @@
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Events;
 using Freshet.Features;
 

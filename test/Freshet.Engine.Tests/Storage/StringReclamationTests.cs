@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;

@@ -1,5 +1,5 @@
+using Freshet.Seams;
 using Freshet.Cli.Demo;
-using Freshet.Engine.Ingest;
 using Freshet.Engine.Synthetic;
 using Freshet.Events;
 using Freshet.Server.Json;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Freshet.Cli.Replay;
 using Freshet.Engine;
-using Freshet.Engine.Query;
+using Freshet.Reading;
 using Freshet.Features;
 using Freshet.Time;
 

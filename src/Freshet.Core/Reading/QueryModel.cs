@@ -1,6 +1,6 @@
 using Freshet.Aggregation;
 
-namespace Freshet.Engine.Query;
+namespace Freshet.Reading;
 
 /// <summary>Why a query could not be answered; the HTTP layer maps each to a status code.</summary>
 public enum QueryError
@@ -37,7 +37,7 @@ public sealed record VectorQuery
     /// windows are planned with now = AsOfMs (which resolution serves each edge) from tiles closed by then (AsOfMs
     /// minus the allowed lateness) and finer ones after, never from the open coarse tiles that collect later children.
     /// Tiles are only there if retention has not dropped them since: a reader that lags behind the stream holds them
-    /// with <see cref="FreshetEngine.HoldRetention"/>. Events ingested later but timed before AsOfMs (out of order,
+    /// by holding retention (the embedded engine's <c>HoldRetention</c>). Events ingested later but timed before AsOfMs (out of order,
     /// within the allowed lateness) still count when they arrive before the read.
     /// </summary>
     public bool PlanAsOf { get; init; }

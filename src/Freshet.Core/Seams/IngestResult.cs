@@ -1,13 +1,13 @@
 using Freshet.Events;
 
-namespace Freshet.Engine.Ingest;
+namespace Freshet.Seams;
 
 /// <summary>
 /// What happened to one batch: how many events were accepted, how many were retries of events already accepted
 /// (same id inside the dedup horizon: acknowledged, not counted again), and each rejected one with its reason.
-/// <see cref="Sequence"/> is the batch's position; <see cref="FreshetEngine.WaitApplied"/> waits until it is visible.
+/// <see cref="Sequence"/> is the batch's position; <see cref="IEventRouter.WaitAppliedAsync"/> waits until it is visible.
 /// <see cref="DurableOffset"/> is the log offset everything acknowledged by this batch lies below;
-/// <see cref="FreshetEngine.WaitDurableAsync"/> waits until the durability policy says it is safe (always at once
+/// <see cref="IEventRouter.WaitDurableAsync"/> waits until the durability policy says it is safe (always at once
 /// for an engine without a data directory). <see cref="Refused"/> is set when the whole batch was refused, nothing of it
 /// taken: resending it later is safe.
 /// </summary>
