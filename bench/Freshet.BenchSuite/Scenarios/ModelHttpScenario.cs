@@ -215,7 +215,7 @@ internal sealed class ModelHttpScenario : IScenario
         var click = Model(models, ModelWorkload.ClickModel);
         var recommender = Model(models, ModelWorkload.Recommender);
         return string.Create(CultureInfo.InvariantCulture,
-            $"click model {click.GetProperty("examples").GetInt64():N0} examples ({click.GetProperty("positives").GetInt64():N0} positives), "
+            $"click model {click.GetProperty("labels_final").GetInt64():N0} examples labelled ({click.GetProperty("positives").GetInt64():N0} positives), "
             + $"recommender {recommender.GetProperty("items").GetInt64():N0} items, {recommender.GetProperty("users").GetInt64():N0} users, {recommender.GetProperty("interactions").GetInt64():N0} interactions");
     }
 }
