@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Freshet.Seams;
 using Freshet.Engine.Ingest;
 using Freshet.Engine.Shards;
-using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;
 

@@ -27,8 +27,8 @@ internal sealed partial class EventLog : IDisposable
     private readonly List<SegmentInfo> _segments;
     private readonly Lock _segmentsLock = new();
     private readonly object _visibleSignal = new(); // Monitor: the writer pulses it when _visibleEnd moves, shards wait on it.
-    private LogBuffer _pending = new();
-    private LogBuffer _writing = new();
+    private RecordBuffer _pending = new();
+    private RecordBuffer _writing = new();
     private FileStream? _active;
     private long _activeBytes;
     private long _appendedEnd;

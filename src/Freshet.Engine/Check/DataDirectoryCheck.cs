@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using Freshet.Engine.Checkpoints;
 using Freshet.Engine.Log;
 using Freshet.Engine.Shards;
+using Freshet.Engine.Storage;
 
-namespace Freshet.Engine.Storage;
+namespace Freshet.Engine.Check;
 
 /// <summary>How serious a finding of <see cref="DataDirectoryCheck"/> is.</summary>
 public enum CheckSeverity
