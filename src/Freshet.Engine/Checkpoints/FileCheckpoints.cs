@@ -190,18 +190,19 @@ internal sealed class FileCheckpoints(string directory, int partitions = 1, Time
     /// <summary>Creates the parts of one checkpoint as files of its temporary folder; the shards call it from their own threads.</summary>
     private sealed class FolderWriter(string folder) : ICheckpointWriter
     {
-        private readonly ConcurrentDictionary<string, PartStream> _parts = new(StringComparer.Ordinal);
+        // Null while the part's file is being created.
+        private readonly ConcurrentDictionary<string, PartStream?> _parts = new(StringComparer.Ordinal);
 
         public Stream CreatePart(string name)
         {
             CheckPartName(name);
-            var part = new PartStream(Path.Combine(folder, name));
-            if (!_parts.TryAdd(name, part))
+            if (!_parts.TryAdd(name, null))
             {
-                part.Dispose();
                 throw new ArgumentException($"the checkpoint already has a part named '{name}'", nameof(name));
             }
 
+            var part = new PartStream(Path.Combine(folder, name));
+            _parts[name] = part;
             return part;
         }
 
@@ -210,7 +211,7 @@ internal sealed class FileCheckpoints(string directory, int partitions = 1, Time
         {
             foreach (var part in _parts.Values)
             {
-                part.Dispose();
+                part?.Dispose();
             }
         }
 
@@ -221,7 +222,7 @@ internal sealed class FileCheckpoints(string directory, int partitions = 1, Time
             {
                 try
                 {
-                    part.Dispose();
+                    part?.Dispose();
                 }
                 catch (Exception error) when (error is IOException or UnauthorizedAccessException or ObjectDisposedException)
                 {
@@ -240,15 +241,36 @@ internal sealed class FileCheckpoints(string directory, int partitions = 1, Time
         {
             try
             {
-                if (disposing && !_closed)
+                if (disposing)
                 {
-                    _closed = true;
-                    Flush(flushToDisk: true);
+                    SyncOnce();
                 }
             }
             finally
             {
                 base.Dispose(disposing);
+            }
+        }
+
+        // FileStream's DisposeAsync closes the file without calling Dispose(true): sync here too.
+        public override async ValueTask DisposeAsync()
+        {
+            try
+            {
+                SyncOnce();
+            }
+            finally
+            {
+                await base.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        private void SyncOnce()
+        {
+            if (!_closed)
+            {
+                _closed = true;
+                Flush(flushToDisk: true);
             }
         }
     }
