@@ -69,21 +69,28 @@ public abstract class PartitionCheckpointsContract : IDisposable
     }
 
     [Fact]
-    public async Task Save_CallsTheWriterBeforeItReturns()
+    public async Task Save_CallsTheWriterOnTheCallersThreadBeforeItReturns()
     {
         var store = Open(Partitions);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool called = false;
+        var gate = new object();
+        bool underTheCallersLock = false;
 
-        var save = store.SaveAsync(0, new LogPosition(5), async (writer, _) =>
+        Task<PartitionCheckpoint> save;
+        lock (gate)
         {
-            called = true; // The synchronous part: a caller may run it under its own lock.
-            await release.Task;
-            await using var part = writer.CreatePart("manifest");
-            part.WriteByte(1);
-        });
+            // The engine starts a save under its ingest lock and hands its marker to the shards in the writer's
+            // synchronous part: that part must run here, on this thread, while the lock is held.
+            save = store.SaveAsync(0, new LogPosition(5), async (writer, _) =>
+            {
+                underTheCallersLock = Monitor.IsEntered(gate);
+                await release.Task;
+                await using var part = writer.CreatePart("manifest");
+                part.WriteByte(1);
+            });
+        }
 
-        Assert.True(called, "SaveAsync returned before it called the writer");
+        Assert.True(underTheCallersLock, "SaveAsync did not call the writer on the caller's thread before it returned");
         Assert.False(save.IsCompleted);
         Assert.Empty(store.List(0)); // Not committed while its parts are being written.
         release.SetResult();
