@@ -30,7 +30,7 @@ public sealed partial class FreshetEngine
         List<long> kept;
         try
         {
-            kept = storage.Checkpoints.List().Select(c => c.Offset).ToList();
+            kept = storage.Checkpoints.List(EngineStorage.Partition).Select(c => c.Position.Offset).ToList();
         }
         catch (IOException)
         {

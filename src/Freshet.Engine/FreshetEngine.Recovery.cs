@@ -5,6 +5,7 @@ using Freshet.Engine.Shards;
 using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;
+using Freshet.Seams;
 
 namespace Freshet.Engine;
 
@@ -27,7 +28,7 @@ public sealed partial class FreshetEngine
         var load = Stopwatch.StartNew();
         var directory = DataDirectory.Open(storageOptions.Directory);
         IdJournal? journal = null;
-        EventLog? log = null;
+        FileEventLog? log = null;
         FreshetEngine? engine = null;
         string doing = "read the id journal in";
         string path = directory.Path;
@@ -46,18 +47,18 @@ public sealed partial class FreshetEngine
             var catalog = FeatureCatalog.Compile(definitions, strings, keys);
             doing = "read the checkpoints in";
             path = directory.CheckpointsPath;
-            var store = new CheckpointStore(directory.CheckpointsPath);
-            foreach (string removed in store.RemoveIncomplete())
+            var store = new FileCheckpoints(directory.CheckpointsPath, time: options.Time);
+            foreach (string removed in store.RemoveIncomplete(EngineStorage.Partition))
             {
                 notes.Add($"removed the half-written checkpoint {removed} (a crash cut it short)");
             }
 
-            var committed = store.List();
+            var committed = store.List(EngineStorage.Partition);
             var manifests = ReadManifests(store, journal, notes);
             doing = "open the event log in";
             path = directory.LogPath;
             // A committed checkpoint's offset was synced before the commit, whether or not its files still read.
-            long syncedThrough = committed.Count > 0 ? committed[0].Offset : 0;
+            long syncedThrough = committed.Count > 0 ? committed[0].Position.Offset : 0;
             if (committed.Count > 0 && LogSegment.List(directory.LogPath).Count == 0)
             {
                 throw new StorageException(StorageProblem.Missing,
@@ -65,7 +66,9 @@ public sealed partial class FreshetEngine
                     + "and events acknowledged after the last checkpoint may be lost with it. Restore the data directory from a backup, or start from a new one.");
             }
 
-            log = EventLog.Open(directory.LogPath, storageOptions, options.Time, strings, manifests.Count > 0 ? manifests[0].Manifest.Offset : 0, syncedThrough, out var logReport);
+            log = FileEventLog.Open(directory.LogPath, partitions: 1, storageOptions, options.Time, strings,
+                startAt: [manifests.Count > 0 ? manifests[0].Manifest.Offset : 0], syncedThrough: [syncedThrough]);
+            var logReport = log.Reports[EngineStorage.Partition];
             if (logReport.TornTail is { } torn)
             {
                 notes.Add(torn);
@@ -128,11 +131,13 @@ public sealed partial class FreshetEngine
             return null;
         }
 
-        foreach (var (offset, folder) in new CheckpointStore(checkpoints).List())
+        var store = new FileCheckpoints(checkpoints);
+        foreach (var checkpoint in store.List(EngineStorage.Partition))
         {
+            long offset = checkpoint.Position.Offset;
             try
             {
-                var manifest = CheckpointManifest.Read(Path.Combine(folder, CheckpointManifest.FileName));
+                var manifest = ReadManifest(store, checkpoint);
                 if (manifest.Offset == offset && (needed is null || manifest.StringCount > needed.Strings))
                 {
                     needed = new IdsNeeded(manifest.StringCount, manifest.KeyCounts, offset);
@@ -148,15 +153,16 @@ public sealed partial class FreshetEngine
     }
 
     /// <summary>Committed checkpoints whose manifest reads and whose ids the journal holds, newest first.</summary>
-    private static List<(CheckpointManifest Manifest, string Path)> ReadManifests(CheckpointStore store, IdJournal journal, List<string> notes)
+    private static List<(CheckpointManifest Manifest, PartitionCheckpoint Checkpoint)> ReadManifests(FileCheckpoints store, IdJournal journal, List<string> notes)
     {
-        var result = new List<(CheckpointManifest, string)>();
-        foreach (var (offset, folder) in store.List())
+        var result = new List<(CheckpointManifest, PartitionCheckpoint)>();
+        foreach (var checkpoint in store.List(EngineStorage.Partition))
         {
+            long offset = checkpoint.Position.Offset;
             string reason;
             try
             {
-                var manifest = CheckpointManifest.Read(Path.Combine(folder, CheckpointManifest.FileName));
+                var manifest = ReadManifest(store, checkpoint);
                 if (manifest.Offset != offset)
                 {
                     reason = $"its manifest says offset {manifest.Offset:N0}";
@@ -168,7 +174,7 @@ public sealed partial class FreshetEngine
                 }
                 else
                 {
-                    result.Add((manifest, folder));
+                    result.Add((manifest, checkpoint));
                     continue;
                 }
             }
@@ -187,7 +193,25 @@ public sealed partial class FreshetEngine
         return result;
     }
 
-    private void Recover(List<(CheckpointManifest Manifest, string Path)> manifests, LogOpenReport logReport, DataDirectory directory, List<string> notes,
+    /// <summary>Reads the manifest part of <paramref name="checkpoint"/>; a missing one throws <see cref="FileNotFoundException"/>.</summary>
+    private static CheckpointManifest ReadManifest(FileCheckpoints store, PartitionCheckpoint checkpoint)
+    {
+        using var part = OpenPart(store, checkpoint, CheckpointManifest.FileName);
+        return CheckpointManifest.Read(part, store.PathOf(checkpoint, CheckpointManifest.FileName));
+    }
+
+    private static Stream OpenPart(FileCheckpoints store, PartitionCheckpoint checkpoint, string name)
+    {
+        if (!store.TryOpenPart(checkpoint, name, out var part))
+        {
+            string path = store.PathOf(checkpoint, name);
+            throw new FileNotFoundException($"Could not find file '{path}'.", path);
+        }
+
+        return part;
+    }
+
+    private void Recover(List<(CheckpointManifest Manifest, PartitionCheckpoint Checkpoint)> manifests, LogOpenReport logReport, DataDirectory directory, List<string> notes,
         Stopwatch load, TimeSpan idsTime)
     {
         var storage = _storage!;
@@ -239,14 +263,7 @@ public sealed partial class FreshetEngine
         _replayFrom = shardOffsets;
         _countFromOffset = newest?.Offset ?? 0;
         long replayed = 0;
-        var batch = new EventBatch(4096);
-        int[] ids = [];
-        storage.Log.Read(from, (in LogRecordHeader header, ReadOnlySpan<byte> payload) =>
-        {
-            batch.Clear();
-            LogRecordCodec.Decode(payload, header, Strings, batch, ref ids);
-            replayed += ReplayBatch(batch, header.FirstOffset, from);
-        });
+        storage.Log.Read(EngineStorage.Partition, new LogPosition(from), Strings, (batch, first) => replayed += ReplayBatch(batch, first.Offset, from));
         Flush(TimeSpan.FromDays(1));
         if (newest is not null && newest.NowMs > _nowMs)
         {
@@ -285,20 +302,20 @@ public sealed partial class FreshetEngine
     /// none, the shard starts empty). When the shard count changed since the checkpoints were written, one checkpoint
     /// is loaded whole and its tiles are routed to the shards that now own their keys.
     /// </summary>
-    private CheckpointManifest?[] LoadCheckpoints(List<(CheckpointManifest Manifest, string Path)> manifests, List<string> notes)
+    private CheckpointManifest?[] LoadCheckpoints(List<(CheckpointManifest Manifest, PartitionCheckpoint Checkpoint)> manifests, List<string> notes)
     {
         var used = new CheckpointManifest?[_shards.Length];
         var same = manifests.Where(m => m.Manifest.ShardCount == _shards.Length).ToList();
         if (manifests.Count > 0 && manifests[0].Manifest.ShardCount != _shards.Length)
         {
-            foreach (var (manifest, folder) in manifests)
+            foreach (var (manifest, checkpoint) in manifests)
             {
                 try
                 {
                     Shard.CheckpointHeader header = default;
                     for (int s = 0; s < manifest.ShardCount; s++)
                     {
-                        header = LoadShardFile(Path.Combine(folder, CheckpointStore.ShardFileName(s)), s, manifest, reroute: true);
+                        header = LoadShardFile(checkpoint, s, manifest, reroute: true);
                     }
 
                     // Every shard file of one checkpoint has the same clock: the marker carried it to all of them.
@@ -326,11 +343,11 @@ public sealed partial class FreshetEngine
 
         Parallel.For(0, _shards.Length, s =>
         {
-            foreach (var (manifest, folder) in same)
+            foreach (var (manifest, checkpoint) in same)
             {
                 try
                 {
-                    LoadShardFile(Path.Combine(folder, CheckpointStore.ShardFileName(s)), s, manifest, reroute: false);
+                    LoadShardFile(checkpoint, s, manifest, reroute: false);
                     used[s] = manifest;
                     return;
                 }
@@ -347,9 +364,12 @@ public sealed partial class FreshetEngine
         return used;
     }
 
-    private Shard.CheckpointHeader LoadShardFile(string path, int index, CheckpointManifest manifest, bool reroute)
+    private Shard.CheckpointHeader LoadShardFile(PartitionCheckpoint checkpoint, int index, CheckpointManifest manifest, bool reroute)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var store = _storage!.Checkpoints;
+        string name = CheckpointManifest.ShardPartName(index);
+        string path = store.PathOf(checkpoint, name);
+        using var stream = OpenPart(store, checkpoint, name);
         using var reader = new BlockFileReader(stream, path, Shard.CheckpointMagic, Shard.CheckpointVersion);
         var header = Shard.ReadCheckpointHeader(reader);
         if (header.Index != index || header.ShardCount != manifest.ShardCount || header.Offset != manifest.Offset)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Freshet.Seams;
 using Freshet.Engine.Checkpoints;
 using Freshet.Engine.Shards;
-using Freshet.Engine.Log;
 using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;
@@ -38,7 +37,15 @@ public sealed partial class FreshetEngine
     /// (at once without a data directory). Faults with the log's <see cref="StorageException"/> when it failed first.
     /// </summary>
     public Task WaitDurableAsync(IngestResult result) =>
-        _storage is null || result.DurableOffset == 0 ? Task.CompletedTask : _storage.Log.WaitDurableAsync(result.DurableOffset);
+        _storage is null || result.DurableOffset == 0 ? Task.CompletedTask : _storage.Log.WaitDurableAsync(EngineStorage.Partition, new LogPosition(result.DurableOffset));
+
+    /// <summary>
+    /// The event log, for readers beside the features (a model that saved its state rejoins the stream by reading it
+    /// from its position; backfill); null for an in-memory engine. The embedded engine has one partition
+    /// (<see cref="IEventLog.Partitions"/> is 1) whose positions are the log offsets the stats and the accepted-stream
+    /// observer report. Appends belong to the engine's router alone.
+    /// </summary>
+    public IEventLog? Log => _storage?.Log;
 
     /// <summary>The log, checkpoint and failure figures; null for an in-memory engine.</summary>
     public StorageStats? GetStorageStats()
@@ -48,7 +55,9 @@ public sealed partial class FreshetEngine
             var log = _storage.Log;
             var (segments, bytes) = log.Size;
             long last = Interlocked.Read(ref _lastCheckpointOffset);
-            return new StorageStats(_storage.Directory.Path, _storage.Options.Durability, log.FirstOffset, log.EndOffset, log.DurableOffset, segments, bytes,
+            const int partition = EngineStorage.Partition;
+            return new StorageStats(_storage.Directory.Path, _storage.Options.Durability, log.FirstOf(partition).Offset, log.EndOf(partition).Offset,
+                log.DurableOf(partition).Offset, segments, bytes,
                 last < 0 ? null : last,
                 last < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _lastCheckpointMs)),
                 last < 0 ? null : TimeSpan.FromTicks(Interlocked.Read(ref _lastCheckpointDurationTicks)),
@@ -89,9 +98,9 @@ public sealed partial class FreshetEngine
     private async Task<long?> CheckpointCoreAsync(EngineStorage storage)
     {
         var stopwatch = Stopwatch.StartNew();
-        CheckpointRequest request;
-        CheckpointManifest manifest;
-        int markEpoch;
+        CheckpointRequest? request = null;
+        int markEpoch = 0;
+        Task<PartitionCheckpoint> save;
         lock (_ingestLock)
         {
             if (_disposed)
@@ -99,44 +108,34 @@ public sealed partial class FreshetEngine
                 return null;
             }
 
-            long offset = storage.Log.EndOffset;
+            var position = storage.Log.EndOf(EngineStorage.Partition);
             long last = Interlocked.Read(ref _lastCheckpointOffset);
-            if (offset == last || (offset == 0 && last < 0))
+            if (position.Offset == last || (position.Offset == 0 && last < 0))
             {
                 return null; // Nothing logged since the last checkpoint (or ever): the state on disk already says it all.
             }
 
             var catalog = _catalog;
             long now = catalog.Settings.Clock == ClockMode.Wall ? WallMs : _nowMs;
-            // Everything routed so far is below the offset; the marker follows it through every shard queue.
-            string folder = storage.Checkpoints.Begin(offset);
-            // Promotions from here on stamp a newer epoch: ids stamped before it and unmarked by the shards are unused.
-            markEpoch = Strings.AdvanceEpoch();
-            request = new CheckpointRequest(folder, offset, _shards.Length, storage.Options.FaultPoint, new StringMarks(Strings.Count));
-            manifest = new CheckpointManifest(offset, WallMs, _shards.Length, _nowMs, 0, new Dictionary<string, int>(), _accepted, _duplicates,
-                _withoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), _dedup.Capture());
-            Dispatch(null, catalog, now, request);
+            // The save calls this before it returns, still under the lock: everything routed so far is below the
+            // position, and the marker follows it through every shard queue. The rest (waiting for the shards, the
+            // manifest, syncing the log) runs outside the lock.
+            save = storage.Checkpoints.SaveAsync(EngineStorage.Partition, position, (writer, _) =>
+            {
+                // Promotions from here on stamp a newer epoch: ids stamped before it and unmarked by the shards are unused.
+                markEpoch = Strings.AdvanceEpoch();
+                request = new CheckpointRequest(writer, position.Offset, _shards.Length, storage.Options.FaultPoint, new StringMarks(Strings.Count));
+                var manifest = new CheckpointManifest(position.Offset, WallMs, _shards.Length, _nowMs, 0, new Dictionary<string, int>(), _accepted, _duplicates,
+                    _withoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), _dedup.Capture());
+                Dispatch(null, catalog, now, request);
+                return CompleteCheckpointAsync(storage, writer, request, manifest);
+            });
         }
 
-        try
-        {
-            await request.Completion.ConfigureAwait(false);
-            // The shard files may name any id handed out before the marker: journal them all before the commit.
-            storage.Journal.Sync();
-            manifest = manifest with { StringCount = storage.Journal.StringCount, KeyCounts = new Dictionary<string, int>(storage.Journal.KeyCounts, StringComparer.Ordinal) };
-            manifest.Write(Path.Combine(request.Directory, CheckpointManifest.FileName));
-            storage.Options.FaultPoint?.Invoke("checkpoint-manifest");
-            // State must never run ahead of the log: the events the checkpoint holds are synced before it counts.
-            await storage.Log.SyncAsync(request.Offset).ConfigureAwait(false);
-            storage.Checkpoints.Commit(request.Directory, request.Offset);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(request.Directory);
-            throw;
-        }
+        await save.ConfigureAwait(false);
+        var done = request!;
 
-        Interlocked.Exchange(ref _lastCheckpointOffset, request.Offset);
+        Interlocked.Exchange(ref _lastCheckpointOffset, done.Offset);
         Interlocked.Exchange(ref _lastCheckpointMs, WallMs);
         Interlocked.Exchange(ref _lastCheckpointDurationTicks, stopwatch.Elapsed.Ticks);
         Interlocked.Increment(ref _checkpoints);
@@ -146,18 +145,38 @@ public sealed partial class FreshetEngine
         IReadOnlyList<string> deleted = [];
         try
         {
-            long oldestKept = storage.Checkpoints.Prune(Math.Max(1, storage.Options.CheckpointsKept)) ?? request.Offset;
-            deleted = storage.Log.ApplyRetention(oldestKept, NowMs);
+            long oldestKept = storage.Checkpoints.Prune(EngineStorage.Partition, Math.Max(1, storage.Options.CheckpointsKept))?.Offset ?? done.Offset;
+            deleted = storage.Log.ApplyRetention(EngineStorage.Partition, oldestKept, NowMs);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             storage.Options.Diagnostics?.Invoke($"deleting old checkpoints or log segments failed ({error.Message}); the next checkpoint tries again");
         }
 
-        string reclaimed = ReclaimStrings(storage, request, markEpoch);
-        storage.Options.Diagnostics?.Invoke($"checkpoint at offset {request.Offset:N0} written in {stopwatch.Elapsed.TotalMilliseconds:N0} ms"
+        string reclaimed = ReclaimStrings(storage, done, markEpoch);
+        storage.Options.Diagnostics?.Invoke($"checkpoint at offset {done.Offset:N0} written in {stopwatch.Elapsed.TotalMilliseconds:N0} ms"
             + (deleted.Count > 0 ? $"; deleted {deleted.Count} old log segment{(deleted.Count == 1 ? "" : "s")}" : "") + reclaimed);
-        return request.Offset;
+        return done.Offset;
+    }
+
+    /// <summary>
+    /// The part of a checkpoint's save after the marker: waits for every shard's part, journals the ids they may name,
+    /// writes the manifest and syncs the log through the checkpoint's position; the save then commits it.
+    /// </summary>
+    private static async Task CompleteCheckpointAsync(EngineStorage storage, ICheckpointWriter writer, CheckpointRequest request, CheckpointManifest manifest)
+    {
+        await request.Completion.ConfigureAwait(false);
+        // The shard files may name any id handed out before the marker: journal them all before the commit.
+        storage.Journal.Sync();
+        manifest = manifest with { StringCount = storage.Journal.StringCount, KeyCounts = new Dictionary<string, int>(storage.Journal.KeyCounts, StringComparer.Ordinal) };
+        using (var part = writer.CreatePart(CheckpointManifest.FileName))
+        {
+            manifest.Write(part);
+        }
+
+        storage.Options.FaultPoint?.Invoke("checkpoint-manifest");
+        // State must never run ahead of the log: the events the checkpoint holds are synced before it counts.
+        await storage.Log.SyncAsync(EngineStorage.Partition, new LogPosition(request.Offset)).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -171,7 +190,7 @@ public sealed partial class FreshetEngine
         var token = _checkpointStop.Token;
         OldSegmentCheck = Task.Run(() =>
         {
-            var damaged = storage.Log.VerifySegmentsBefore(replayedFrom, token);
+            var damaged = storage.Log.VerifySegmentsBefore(EngineStorage.Partition, replayedFrom, token);
             foreach (string warning in damaged)
             {
                 storage.Options.Diagnostics?.Invoke(warning);
@@ -247,60 +266,6 @@ public sealed partial class FreshetEngine
     }
 
     /// <summary>
-    /// Reads the accepted events logged from <paramref name="fromOffset"/> to the log's end as it is now, in order, as
-    /// batches with the offset of their first event: how a model that saved its state rejoins the stream after a
-    /// restart. Call it before the stream resumes (the log is read as recovery reads it). Returns the events read;
-    /// throws <see cref="StorageException"/> when the log no longer reaches back that far.
-    /// </summary>
-    public long ReadLog(long fromOffset, Action<EventBatch, long> each)
-    {
-        if (_storage is null)
-        {
-            throw new InvalidOperationException("this engine runs in memory: there is no event log to read");
-        }
-
-        var log = _storage.Log;
-        long end = log.EndOffset;
-        if (fromOffset >= end)
-        {
-            return 0;
-        }
-
-        var batch = new EventBatch(4096);
-        var part = new EventBatch(4096);
-        int[] ids = [];
-        long read = 0;
-        log.Read(fromOffset, (in LogRecordHeader header, ReadOnlySpan<byte> payload) =>
-        {
-            if (header.FirstOffset >= end)
-            {
-                return;
-            }
-
-            batch.Clear();
-            LogRecordCodec.Decode(payload, header, Strings, batch, ref ids);
-            int skip = (int)Math.Max(0, fromOffset - header.FirstOffset);
-            int take = (int)Math.Min(batch.Count, end - header.FirstOffset);
-            if (skip == 0 && take == batch.Count)
-            {
-                each(batch, header.FirstOffset);
-                read += batch.Count;
-                return;
-            }
-
-            part.Clear();
-            for (int i = skip; i < take; i++)
-            {
-                part.CopyFrom(batch, i);
-            }
-
-            each(part, header.FirstOffset + skip);
-            read += part.Count;
-        });
-        return read;
-    }
-
-    /// <summary>
     /// Tests and benchmarks only: stops as a kill would leave things — no last checkpoint, the directory lock released.
     /// Unlike a real kill, what was appended but not yet written still reaches the files (so under
     /// <see cref="Durability.None"/> this loses less than a kill would); the SIGKILL test of the server covers that.
@@ -325,20 +290,5 @@ public sealed partial class FreshetEngine
 
         Task.WaitAll(_shards.Select(s => s.StopAsync()));
         _storage?.Dispose();
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A half-written checkpoint folder is removed at the next start.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }

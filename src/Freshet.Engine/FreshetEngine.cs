@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Freshet.Seams;
 using Freshet.Engine.Ingest;
 using Freshet.Engine.Shards;
-using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;
 
@@ -68,7 +67,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         _freeItems = new ConcurrentQueue<WorkItem[]>[options.ShardCount];
         for (int i = 0; i < _shards.Length; i++)
         {
-            _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied, storage is null ? null : storage.Log.WaitVisible, _hold);
+            _shards[i] = new Shard(i, catalog, strings, options.QueueCapacity, OnApplied, storage is null ? null : offset => storage.Log.WaitVisible(EngineStorage.Partition, offset), _hold);
             _pending[i] = new List<WorkItem>(1024);
             _freeItems[i] = new ConcurrentQueue<WorkItem[]>();
             _shards[i].Start();
@@ -131,7 +130,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             long now = settings.Clock == ClockMode.Wall ? wall : _nowMs;
             if (ReserveDedup(batch, settings, wall, now) is { } refusal)
             {
-                return new IngestResult(0, 0, [], Volatile.Read(ref _sequence), _storage?.Log.EndOffset ?? 0, refusal);
+                return new IngestResult(0, 0, [], Volatile.Read(ref _sequence), _storage?.Log.EndOf(EngineStorage.Partition).Offset ?? 0, refusal);
             }
 
             var shared = RentBatch();
@@ -186,7 +185,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
                 {
                     // The offset the log gives this batch's first event (in memory: the count accepted before it), and
                     // the sequence number Dispatch below gives the batch.
-                    observer(events, _storage?.Log.EndOffset ?? _accepted, _sequence + 1);
+                    observer(events, _storage?.Log.EndOf(EngineStorage.Partition).Offset ?? _accepted, _sequence + 1);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -197,7 +196,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
             // Logged before the shards see them, in routing order. A duplicate's original was logged by an earlier
             // call, so even a batch of duplicates is acknowledged only once everything logged so far is safe.
-            long durableOffset = _storage is null ? 0 : accepted > 0 ? _storage.Log.Append(events, 0, accepted) : _storage.Log.EndOffset;
+            long durableOffset = _storage is null ? 0 : (accepted > 0 ? _storage.Log.Append(EngineStorage.Partition, events, 0, accepted) : _storage.Log.EndOf(EngineStorage.Partition)).Offset;
             _accepted += accepted;
             _duplicates += duplicates;
             long sequence = Dispatch(shared, catalog, now, logEnd: _storage is null || accepted == 0 ? 0 : durableOffset);

@@ -13,7 +13,10 @@ public interface IPartitionCheckpoints
     /// <summary>
     /// Saves a checkpoint of <paramref name="partition"/> at <paramref name="position"/>: <paramref name="write"/> writes
     /// its parts, and the checkpoint becomes visible to <see cref="List"/> only once all of them are durable. A crash
-    /// before then leaves the older checkpoints as they were.
+    /// before then, or <paramref name="write"/> throwing, leaves the older checkpoints as they were and no trace of this
+    /// one. <paramref name="write"/> is called before this returns, and its synchronous part runs on the caller's
+    /// thread: a caller may start a save under its own lock to capture state in order with other work (the embedded
+    /// engine hands its checkpoint marker to the shards there), then await the save outside it.
     /// </summary>
     Task<PartitionCheckpoint> SaveAsync(int partition, LogPosition position, Func<ICheckpointWriter, CancellationToken, Task> write,
         CancellationToken cancellationToken = default);
@@ -31,7 +34,10 @@ public interface IPartitionCheckpoints
 /// <summary>Writes the parts of one checkpoint being saved.</summary>
 public interface ICheckpointWriter
 {
-    /// <summary>A new part named <paramref name="name"/> (unique within the checkpoint); dispose it when written.</summary>
+    /// <summary>
+    /// A new part named <paramref name="name"/> (a plain file name, unique within the checkpoint); dispose it when
+    /// written. Safe to call from several threads at once (each shard writes its own part).
+    /// </summary>
     Stream CreatePart(string name);
 }
 

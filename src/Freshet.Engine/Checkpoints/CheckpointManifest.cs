@@ -21,18 +21,28 @@ internal sealed record CheckpointManifest(
     IReadOnlyList<(string Name, string StateFingerprint)> Features,
     DedupSnapshot Dedup)
 {
+    /// <summary>The manifest's part name in a checkpoint.</summary>
     public const string FileName = "manifest";
     // Version 2 stores the dedup window as time-bucketed generations of ids; version 1 (two tables) is still read.
     private const int Version = 2;
     private static ReadOnlySpan<byte> Magic => "FRSHTMAN"u8;
 
-    /// <summary>
-    /// Writes the manifest and syncs it. It goes into the checkpoint's temporary folder, whose rename is the commit, so
-    /// it needs no temporary file of its own.
-    /// </summary>
+    /// <summary>The part name of shard <paramref name="shard"/>'s state in a checkpoint.</summary>
+    public static string ShardPartName(int shard) => $"shard-{shard:D3}";
+
+    /// <summary>Writes the manifest to a new file at <paramref name="path"/> and syncs it.</summary>
     public void Write(string path)
     {
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        Write(stream);
+    }
+
+    /// <summary>
+    /// Writes the manifest to <paramref name="stream"/> (the checkpoint's manifest part) and syncs it. The checkpoint
+    /// commits only after all its parts are written, so the manifest needs no temporary file of its own.
+    /// </summary>
+    public void Write(Stream stream)
+    {
         using var w = new BlockFileWriter(stream, Magic, Version);
         w.WriteInt64(Offset);
         w.WriteInt64(CreatedMs);
@@ -64,6 +74,12 @@ internal sealed record CheckpointManifest(
     public static CheckpointManifest Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads and checks a manifest from <paramref name="stream"/>; <paramref name="path"/> names it in messages.</summary>
+    public static CheckpointManifest Read(Stream stream, string path)
+    {
         int version = PeekVersion(stream);
         using var r = new BlockFileReader(stream, path, Magic, version);
         long offset = r.ReadInt64();
@@ -98,7 +114,7 @@ internal sealed record CheckpointManifest(
     /// The format version in the header (bytes 8–11), when it is one this build reads; otherwise this build's, so the
     /// reader reports the mismatch (and checks the header's checksum) as usual.
     /// </summary>
-    private static int PeekVersion(FileStream stream)
+    private static int PeekVersion(Stream stream)
     {
         Span<byte> header = stackalloc byte[12];
         int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Freshet.Engine.Storage;
 using Freshet.Events;
 
@@ -163,7 +164,10 @@ internal sealed partial class EventLog
 
     /// <summary>
     /// Reads every record holding events at or after <paramref name="fromOffset"/>, oldest first, checking each
-    /// segment's records, CRCs and the offset sequence across segments. Call before <see cref="Start"/>.
+    /// segment's records, CRCs and the offset sequence across segments. Before <see cref="Start"/> it reads the whole
+    /// log; beside the writer it reads what the writer had written when the call started (whole records only: a
+    /// segment's size moves only after a group commit is written). Throws <see cref="StorageException"/>
+    /// (<see cref="StorageProblem.Missing"/>) below <see cref="FirstOffset"/>.
     /// </summary>
     public void Read(long fromOffset, RecordHandler onRecord)
     {
@@ -176,7 +180,8 @@ internal sealed partial class EventLog
         if (fromOffset < segments[0].FirstOffset)
         {
             throw new StorageException(StorageProblem.Missing,
-                $"the state needs the event log from offset {fromOffset:N0}, but it starts at {segments[0].FirstOffset:N0} ({segments[0].Path}); the older segments were deleted");
+                $"the event log in {_directory} cannot be read from offset {fromOffset.ToString("N0", CultureInfo.InvariantCulture)}: it starts at offset "
+                + $"{segments[0].FirstOffset.ToString("N0", CultureInfo.InvariantCulture)} ({Path.GetFileName(segments[0].Path)}) now, the older segments were deleted");
         }
 
         long expected = -1;
@@ -197,13 +202,20 @@ internal sealed partial class EventLog
 
             using var reader = new SegmentReader(segment.Path, segment.FirstOffset);
             long limit = s == segments.Count - 1 ? segment.Bytes : reader.Length;
+            long maxTime = long.MinValue;
             while (reader.Position < limit && reader.TryRead(out var header, out var payload))
             {
-                segment.MaxEventTimeMs = Math.Max(segment.MaxEventTimeMs, header.MaxTimeMs);
+                maxTime = Math.Max(maxTime, header.MaxTimeMs);
                 if (header.EndOffset > fromOffset)
                 {
                     onRecord(header, payload);
                 }
+            }
+
+            lock (_segmentsLock)
+            {
+                // Under the lock: the writer raises the active segment's newest time there too, and must not lose it.
+                segment.MaxEventTimeMs = Math.Max(segment.MaxEventTimeMs, maxTime);
             }
 
             if (reader.Position < limit)

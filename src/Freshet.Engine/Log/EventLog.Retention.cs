@@ -59,6 +59,36 @@ internal sealed partial class EventLog
         return deleted;
     }
 
+    /// <summary>
+    /// Deletes every closed segment wholly before <paramref name="before"/> (its successor starts at or below it), whatever
+    /// the retention policy says: the caller knows no reader needs them. The segment holding <paramref name="before"/>
+    /// and the active one stay, so the log may keep a little more. Returns the new <see cref="FirstOffset"/>.
+    /// </summary>
+    public long Trim(long before)
+    {
+        List<SegmentInfo> doomed;
+        lock (_segmentsLock)
+        {
+            doomed = [.. _segments.Take(_segments.Count - 1).Where((s, i) => _segments[i + 1].FirstOffset <= before)];
+            foreach (var segment in doomed)
+            {
+                _segments.Remove(segment);
+            }
+        }
+
+        foreach (var segment in doomed)
+        {
+            File.Delete(segment.Path);
+        }
+
+        if (doomed.Count > 0)
+        {
+            DurableFiles.SyncDirectory(_directory);
+        }
+
+        return FirstOffset;
+    }
+
     /// <summary>The newest event time of a closed segment, read from its record headers the first time it is needed.</summary>
     private static long MaxEventTime(SegmentInfo segment)
     {

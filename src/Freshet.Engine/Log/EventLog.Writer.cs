@@ -22,7 +22,7 @@ internal sealed partial class EventLog
                     Monitor.Wait(_gate, WaitMs());
                 }
 
-                if (_failure is not null)
+                if (_failure is not null || _abandoned)
                 {
                     return;
                 }

@@ -27,8 +27,8 @@ internal sealed partial class EventLog : IDisposable
     private readonly List<SegmentInfo> _segments;
     private readonly Lock _segmentsLock = new();
     private readonly object _visibleSignal = new(); // Monitor: the writer pulses it when _visibleEnd moves, shards wait on it.
-    private LogBuffer _pending = new();
-    private LogBuffer _writing = new();
+    private RecordBuffer _pending = new();
+    private RecordBuffer _writing = new();
     private FileStream? _active;
     private long _activeBytes;
     private long _appendedEnd;
@@ -41,6 +41,7 @@ internal sealed partial class EventLog : IDisposable
     private long _lastSyncTicks;
     private long _lastExistsCheckTicks;
     private bool _stopping;
+    private bool _abandoned; // Abandon: the writer stops at once, writing nothing more.
     private StorageException? _failure;
     private Thread? _writer;
 
@@ -89,6 +90,12 @@ internal sealed partial class EventLog : IDisposable
             }
         }
     }
+
+    /// <summary>Events below this offset are written (synced too under <see cref="Durability.Always"/>): readers may see them.</summary>
+    public long VisibleOffset => Interlocked.Read(ref _visibleEnd);
+
+    /// <summary>True once <see cref="Start"/> has started the writer.</summary>
+    public bool IsStarted => _writer is not null;
 
     /// <summary>Why the log stopped, or null while it works.</summary>
     public StorageException? Failure => Volatile.Read(ref _failure);
@@ -164,6 +171,11 @@ internal sealed partial class EventLog : IDisposable
     {
         lock (_gate)
         {
+            if (_abandoned)
+            {
+                return; // Abandon closed everything already.
+            }
+
             _stopping = true;
             Monitor.PulseAll(_gate);
         }
@@ -173,6 +185,45 @@ internal sealed partial class EventLog : IDisposable
         lock (_visibleSignal)
         {
             Monitor.PulseAll(_visibleSignal);
+        }
+
+        _active?.Dispose();
+        _active = null;
+        _pending.Dispose();
+        _writing.Dispose();
+    }
+
+    /// <summary>
+    /// Tests only: stops as a kill would leave the files. Nothing pending is written whole: half of the pending bytes
+    /// reach the active segment unsynced (a write cut short, which the next open cuts off as a torn tail), the rest are
+    /// lost; waiters fail. What was synced survives, as after a real crash.
+    /// </summary>
+    internal void Abandon()
+    {
+        lock (_gate)
+        {
+            _abandoned = true;
+            _stopping = true;
+            _failure ??= new StorageException(StorageProblem.Io, "the event log was abandoned (a simulated crash)");
+            foreach (var waiter in _waiters)
+            {
+                waiter.Done.TrySetException(_failure);
+            }
+
+            _waiters.Clear();
+            Monitor.PulseAll(_gate);
+        }
+
+        _writer?.Join();
+        _writerDone = true;
+        lock (_visibleSignal)
+        {
+            Monitor.PulseAll(_visibleSignal);
+        }
+
+        if (_active is not null && _pending.Length > 1)
+        {
+            _active.Write(_pending.Written[..(_pending.Length / 2)]);
         }
 
         _active?.Dispose();

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Freshet.Engine.Storage;
 using Freshet.Events;
 
 namespace Freshet.Engine.Log;
@@ -31,7 +32,7 @@ internal sealed class LogRecordCodec
     /// to <paramref name="output"/> at its end, with offsets from <paramref name="firstOffset"/>. Returns the largest event
     /// time of the record (what retention's backfill horizon goes by).
     /// </summary>
-    public long Encode(EventBatch batch, int start, int count, long firstOffset, long appendedMs, StringInterner strings, LogBuffer output)
+    public long Encode(EventBatch batch, int start, int count, long firstOffset, long appendedMs, StringInterner strings, RecordBuffer output)
     {
         NextEpoch(strings.Count);
         _strings.Clear();

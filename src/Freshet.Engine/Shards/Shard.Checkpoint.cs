@@ -22,12 +22,12 @@ internal sealed partial class Shard
     public static ReadOnlySpan<byte> CheckpointMagic => "FRSHTSHD"u8;
 
     /// <summary>
-    /// Writes this shard's state to <paramref name="path"/> and syncs it, marking in <paramref name="marks"/> every string
-    /// id its tiles hold (keys and values), so none of them is reclaimed. Runs on the shard's own thread.
+    /// Writes this shard's state to <paramref name="stream"/> (a checkpoint part) and syncs it, marking in
+    /// <paramref name="marks"/> every string id its tiles hold (keys and values), so none of them is reclaimed. Runs on
+    /// the shard's own thread.
     /// </summary>
-    internal void WriteCheckpoint(string path, long offset, int shardCount, Events.StringMarks? marks = null)
+    internal void WriteCheckpoint(Stream stream, long offset, int shardCount, Events.StringMarks? marks = null)
     {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         using var w = new BlockFileWriter(stream, CheckpointMagic, CheckpointVersion);
         w.WriteInt32(Index);
         w.WriteInt32(shardCount);

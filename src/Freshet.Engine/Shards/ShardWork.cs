@@ -39,17 +39,17 @@ internal readonly record struct ShardWork(
     long LogEnd = 0);
 
 /// <summary>
-/// A checkpoint in progress: every shard writes its file into <see cref="Directory"/> when the marker reaches it, so
-/// all files reflect the same log offset; the task completes when the last shard is done.
+/// A checkpoint in progress: every shard writes its part through <see cref="Writer"/> when the marker reaches it, so
+/// all parts reflect the same log offset; the task completes when the last shard is done.
 /// </summary>
-internal sealed class CheckpointRequest(string directory, long offset, int shardCount, Action<string>? faultPoint, Events.StringMarks? marks = null)
+internal sealed class CheckpointRequest(Seams.ICheckpointWriter writer, long offset, int shardCount, Action<string>? faultPoint, Events.StringMarks? marks = null)
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<Exception> _errors = new();
     private readonly int _shardCount = shardCount;
     private int _remaining = shardCount;
 
-    public string Directory { get; } = directory;
+    public Seams.ICheckpointWriter Writer { get; } = writer;
 
     public long Offset { get; } = offset;
 
@@ -63,7 +63,11 @@ internal sealed class CheckpointRequest(string directory, long offset, int shard
     {
         try
         {
-            shard.WriteCheckpoint(Path.Combine(Directory, Checkpoints.CheckpointStore.ShardFileName(shard.Index)), Offset, _shardCount, Marks);
+            using (var part = Writer.CreatePart(Checkpoints.CheckpointManifest.ShardPartName(shard.Index)))
+            {
+                shard.WriteCheckpoint(part, Offset, _shardCount, Marks);
+            }
+
             faultPoint?.Invoke($"checkpoint-shard-{shard.Index}");
         }
         catch (Exception error)

@@ -50,7 +50,7 @@ internal sealed partial class IdJournal
                 }
             }
 
-            using var record = new Log.LogBuffer(16 + (ranges.Count * 8));
+            using var record = new RecordBuffer(16 + (ranges.Count * 8));
             WriteFreed(record, ranges);
             _file.Flush(flushToDisk: true);
             foreach (int length in utf8Lengths)
@@ -82,7 +82,7 @@ internal sealed partial class IdJournal
                 Magic.CopyTo(header);
                 BinaryPrimitives.WriteInt32LittleEndian(header[8..], Version);
                 output.Write(header);
-                using var record = new Log.LogBuffer(1 << 16);
+                using var record = new RecordBuffer(1 << 16);
                 int id = 1;
                 while (id < stringCount)
                 {
@@ -176,7 +176,7 @@ internal sealed partial class IdJournal
         Compactions++;
     }
 
-    private void WriteFreed(Log.LogBuffer record, List<(int First, int Count)> ranges)
+    private void WriteFreed(RecordBuffer record, List<(int First, int Count)> ranges)
     {
         // Ranges in records of at most 8,192, so none grows past 64 KiB.
         for (int start = 0; start < ranges.Count; start += 8_192)
@@ -187,7 +187,7 @@ internal sealed partial class IdJournal
         }
     }
 
-    private static void WriteFreedBody(Log.LogBuffer record, List<(int First, int Count)> ranges)
+    private static void WriteFreedBody(RecordBuffer record, List<(int First, int Count)> ranges)
     {
         Begin(record, 3);
         WriteUInt32(record, ranges.Count);
@@ -199,7 +199,7 @@ internal sealed partial class IdJournal
     }
 
     /// <summary>Fills in a record's length and checksum (as <see cref="Append"/> does) without writing it.</summary>
-    private static void Seal(Log.LogBuffer record)
+    private static void Seal(RecordBuffer record)
     {
         var span = record.Span(0, record.Length);
         BinaryPrimitives.WriteInt32LittleEndian(span, record.Length - 8);

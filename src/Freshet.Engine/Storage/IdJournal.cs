@@ -134,7 +134,7 @@ internal sealed partial class IdJournal : IDisposable
             throw new StorageException(StorageProblem.Io, $"the id journal {_file.Name} could not be repaired after a failed write; restart the server");
         }
 
-        using var record = new Log.LogBuffer(1 << 16);
+        using var record = new RecordBuffer(1 << 16);
         int stringCount = _strings.Count;
         if (stringCount > _journaledStrings)
         {
@@ -193,13 +193,13 @@ internal sealed partial class IdJournal : IDisposable
 
     public void Dispose() => _file.Dispose();
 
-    private static void Begin(Log.LogBuffer record, byte kind)
+    private static void Begin(RecordBuffer record, byte kind)
     {
         record.Advance(8);
         record.WriteByte(kind);
     }
 
-    private void Append(Log.LogBuffer record)
+    private void Append(RecordBuffer record)
     {
         var span = record.Span(0, record.Length);
         BinaryPrimitives.WriteInt32LittleEndian(span, record.Length - 8);
@@ -208,7 +208,7 @@ internal sealed partial class IdJournal : IDisposable
         _goodLength = _file.Position;
     }
 
-    private static void WriteUInt32(Log.LogBuffer record, int value)
+    private static void WriteUInt32(RecordBuffer record, int value)
     {
         Span<byte> bytes = stackalloc byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, value);

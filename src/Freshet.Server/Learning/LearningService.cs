@@ -7,6 +7,7 @@ using Freshet.Events;
 using Freshet.Features;
 using Freshet.Hashing;
 using Freshet.Learning.Pipeline;
+using Freshet.Seams;
 using Freshet.Server.Json;
 using Microsoft.Extensions.Hosting;
 
@@ -227,7 +228,14 @@ internal sealed class LearningService : IHostedService
         long from = _slots.Min(s => s.NextOffset);
         try
         {
-            long read = _engine.ReadLog(from, Feed);
+            // The embedded engine's log has one partition, whose positions are the offsets the observer shows.
+            var log = _engine.Log!;
+            long read = 0;
+            log.Read(0, new LogPosition(from), _engine.Strings, (batch, first) =>
+            {
+                Feed(batch, first.Offset);
+                read += batch.Count;
+            });
             Interlocked.Add(ref _replayed, read);
 
             // The whole log is learned and nothing else is accepted yet: the engine's clock is the stream's.

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Freshet.Cli.Serve;
-using Freshet.Engine.Storage;
+using Freshet.Engine.Check;
 
 namespace Freshet.Cli.Check;
 

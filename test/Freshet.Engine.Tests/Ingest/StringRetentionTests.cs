@@ -128,7 +128,7 @@ public sealed class StringRetentionTests
     private static List<string> Notes(FreshetEngine engine)
     {
         var notes = new List<string>();
-        engine.ReadLog(0, (batch, _) =>
+        engine.Log!.Read(0, LogPosition.Start, engine.Strings, (batch, _) =>
         {
             for (int i = 0; i < batch.Count; i++)
             {

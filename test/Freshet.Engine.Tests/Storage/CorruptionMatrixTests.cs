@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using Freshet.Engine.Check;
 using Freshet.Engine.Storage;
 using Freshet.Engine.Tests.Oracle;
 

@@ -1,3 +1,4 @@
+using Freshet.Engine.Check;
 using Freshet.Engine.Storage;
 using Freshet.Engine.Tests.Oracle;
 using Freshet.Events;

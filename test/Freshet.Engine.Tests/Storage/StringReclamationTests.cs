@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Freshet.Reading;
+using Freshet.Engine.Check;
 using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;

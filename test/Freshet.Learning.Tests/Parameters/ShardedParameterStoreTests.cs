@@ -2,6 +2,7 @@ using Freshet.Learning.Factorization;
 using Freshet.Learning.Features;
 using Freshet.Learning.Ftrl;
 using Freshet.Learning.Parameters;
+using Freshet.Testing.Parameters;
 
 namespace Freshet.Learning.Tests.Parameters;
 

@@ -1,6 +1,6 @@
 using Freshet.Learning.Parameters;
 
-namespace Freshet.Learning.Tests.Parameters;
+namespace Freshet.Testing.Parameters;
 
 /// <summary>
 /// What every <see cref="IParameterStore"/> must do, whatever holds the rows: the in-process store passes it here,

@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using Freshet.Engine.Checkpoints;
 using Freshet.Engine.Log;
 using Freshet.Engine.Shards;
+using Freshet.Engine.Storage;
 
-namespace Freshet.Engine.Storage;
+namespace Freshet.Engine.Check;
 
 /// <summary>How serious a finding of <see cref="DataDirectoryCheck"/> is.</summary>
 public enum CheckSeverity
@@ -42,7 +43,7 @@ public static class DataDirectoryCheck
         var journal = CheckJournal(Path.Combine(full, IdJournal.FileName), findings);
         var checkpoints = CheckCheckpoints(Path.Combine(full, "checkpoints"), journal, findings);
         long syncedThrough = Directory.Exists(Path.Combine(full, "checkpoints"))
-            ? new CheckpointStore(Path.Combine(full, "checkpoints")).List().Select(c => c.Offset).DefaultIfEmpty(0).Max()
+            ? new FileCheckpoints(Path.Combine(full, "checkpoints")).List(0).Select(c => c.Position.Offset).DefaultIfEmpty(0).Max()
             : 0;
         // Recovery replays from the newest usable checkpoint: segments wholly before it are not read at start.
         long replayFrom = checkpoints.Count > 0 ? checkpoints.Max() : 0;
@@ -176,13 +177,14 @@ public static class DataDirectoryCheck
             findings.Add(new(CheckSeverity.Warning, $"checkpoints/{Path.GetFileName(temporary)}", "a checkpoint a crash cut short; the next start removes it"));
         }
 
-        var store = new CheckpointStore(directory);
-        foreach (var (offset, folder) in store.List())
+        var store = new FileCheckpoints(directory);
+        foreach (var checkpoint in store.List(0))
         {
-            string part = $"checkpoints/{Path.GetFileName(folder)}";
+            long offset = checkpoint.Position.Offset;
+            string part = $"checkpoints/{checkpoint.Name}";
             try
             {
-                var manifest = CheckpointManifest.Read(Path.Combine(folder, CheckpointManifest.FileName));
+                var manifest = CheckpointManifest.Read(store.PathOf(checkpoint, CheckpointManifest.FileName));
                 if (manifest.Offset != offset)
                 {
                     throw new StorageException(StorageProblem.Corrupt, $"the manifest says offset {manifest.Offset:N0}");
@@ -200,7 +202,7 @@ public static class DataDirectoryCheck
                 long bytes = 0;
                 for (int shard = 0; shard < manifest.ShardCount; shard++)
                 {
-                    string file = Path.Combine(folder, CheckpointStore.ShardFileName(shard));
+                    string file = store.PathOf(checkpoint, CheckpointManifest.ShardPartName(shard));
                     using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan);
                     using var reader = new BlockFileReader(stream, file, Shard.CheckpointMagic, Shard.CheckpointVersion);
                     while (!reader.AtEnd)

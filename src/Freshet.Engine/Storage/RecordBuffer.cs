@@ -1,14 +1,14 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Freshet.Engine.Log;
+namespace Freshet.Engine.Storage;
 
-/// <summary>A growable byte buffer from the shared pool, for records waiting to be written.</summary>
-internal sealed class LogBuffer : IDisposable
+/// <summary>A growable byte buffer from the shared pool, for records waiting to be written (the event log's group commits, the id journal's appends).</summary>
+internal sealed class RecordBuffer : IDisposable
 {
     private byte[] _bytes;
 
-    public LogBuffer(int initialBytes = 1 << 16) => _bytes = ArrayPool<byte>.Shared.Rent(initialBytes);
+    public RecordBuffer(int initialBytes = 1 << 16) => _bytes = ArrayPool<byte>.Shared.Rent(initialBytes);
 
     public int Length { get; private set; }
 
