@@ -1,12 +1,12 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Server.ApiDescription;
 using Freshet.Server.Catalog;
 using Freshet.Server.Health;
 using Freshet.Server.Hosting;
 using Freshet.Server.Ingest;
-using Freshet.Server.Json;
 using Freshet.Server.Learning;
 using Freshet.Server.Serving;
 using Microsoft.AspNetCore.Builder;

@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Threading.Channels;
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Engine.Storage;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Hashing;
 using Freshet.Learning.Pipeline;
-using Freshet.Server.Json;
 using Microsoft.Extensions.Hosting;
 
 namespace Freshet.Server.Learning;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;

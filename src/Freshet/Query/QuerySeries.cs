@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Freshet.Aggregation;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;

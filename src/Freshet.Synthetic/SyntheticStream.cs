@@ -1,7 +1,7 @@
 using Freshet.Events;
 using Freshet.Time;
 
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// A seeded, realistic stream of shop activity for demos, tests and benchmarks: users with favourite categories

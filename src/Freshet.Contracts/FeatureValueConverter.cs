@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Freshet.Aggregation;
 
-namespace Freshet.Server.Json;
+namespace Freshet.Contracts;
 
 /// <summary>
 /// Writes a feature value the way clients read it: a number, <c>null</c> when there is no value (a mean of no events,

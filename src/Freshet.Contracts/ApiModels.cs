@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Freshet.Aggregation;
 
-namespace Freshet.Server.Json;
+namespace Freshet.Contracts;
 
 // The shapes of the HTTP API's JSON bodies. Property names are written snake_case; times are epoch milliseconds
 // (UTC) with an ISO-8601 twin where a person reads them; windows and durations use the definitions' syntax (1h, 7d).

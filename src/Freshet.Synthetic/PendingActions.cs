@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>What a scheduled action does when its time comes.</summary>
 internal enum ActionKind : byte

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// One column of an alias table: keep <see cref="Value"/> with probability <see cref="Threshold"/>, else take

@@ -1,4 +1,4 @@
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// What the generator knows about one item and a feature engine has to learn from the events: its popularity rank and

@@ -1,4 +1,4 @@
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// The shape of a <see cref="SyntheticStream"/>: the size of the shop, how popularity, click-through and prices are

@@ -1,6 +1,6 @@
 using Freshet.Time;
 
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// How busy the shop is by hour of day (UTC): a trough around 04:00, a working-day plateau and an evening peak around

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Freshet.Server.Json;
+namespace Freshet.Contracts;
 
 /// <summary>Source-generated serializers for the API's bodies: no reflection on the request path.</summary>
 [JsonSourceGenerationOptions(
@@ -25,4 +25,4 @@ namespace Freshet.Server.Json;
 [JsonSerializable(typeof(ScoreRequest))]
 [JsonSerializable(typeof(ScoreResponse))]
 [JsonSerializable(typeof(RecommendResponse))]
-internal sealed partial class ServerJsonContext : JsonSerializerContext;
+public sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Freshet.Events;
 
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>What the generator reads about an item for every event, in one 16-byte record (one cache miss, not four).</summary>
 internal readonly record struct ItemFacts(int NameId, int CategoryNameId, int Category, float Ctr);

@@ -1,8 +1,7 @@
-using Freshet.Engine.Synthetic;
 using Freshet.Events;
 using Freshet.Time;
 
-namespace Freshet.Cli.Tests;
+namespace Freshet.Synthetic.Tests;
 
 /// <summary>The synthetic stream is reproducible, allocation-free, and has the shape it promises.</summary>
 public sealed class SyntheticStreamTests

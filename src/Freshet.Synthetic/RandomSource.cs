@@ -1,4 +1,4 @@
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// xoshiro256** seeded through SplitMix64: fast, allocation-free, and the same sequence on every platform and .NET

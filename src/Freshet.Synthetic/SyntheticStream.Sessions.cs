@@ -1,7 +1,7 @@
 using Freshet.Events;
 using Freshet.Time;
 
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>How people behave: sessions of views and searches, and the funnel from view to click, cart and purchase.</summary>
 public sealed partial class SyntheticStream

@@ -1,4 +1,4 @@
-namespace Freshet.Server.Json;
+namespace Freshet.Contracts;
 
 // The bodies of the model endpoints (GET /v1/models, POST /v1/score, GET /v1/recommend, GET /v1/similar).
 

@@ -1,4 +1,4 @@
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// The words of the synthetic shop: departments (each category belongs to one, named like <c>shoes-07</c>), search

@@ -1,6 +1,6 @@
 using Freshet.Time;
 
-namespace Freshet.Engine.Synthetic;
+namespace Freshet.Synthetic;
 
 /// <summary>
 /// Sudden popularity, so that a trend feature has something to find: from time to time a mid-tail item (a news
