@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Freshet.Files.Mapping;
 
 namespace Freshet.Cli.Replay;
 
@@ -8,7 +9,7 @@ internal static partial class ReplayCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "The CSV, TSV or NDJSON file to replay (.gz is read as gzip)" };
-        var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {ReplayPresets.Names} (see Presets above)", HelpName = "name" };
+        var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {MappingPresets.Names} (see Presets above)", HelpName = "name" };
         var format = new Option<InputFormat?>("--format") { Description = "csv, tsv or ndjson [default: from the extension; otherwise CSV with the separator detected]", HelpName = "csv|tsv|ndjson", CustomParser = ParseFormat };
         var delimiter = new Option<char?>("--delimiter") { Description = "Field separator: one character, or tab [default: ',' for csv, tab for tsv, detected otherwise]", HelpName = "char", CustomParser = ParseDelimiter };
         var noHeader = new Option<bool>("--no-header") { Description = "The file has no header row (name the columns with --columns)" };
@@ -134,5 +135,5 @@ internal static partial class ReplayCommand
         + "  freshet replay clicks.tsv --map type=action --map time=ts --time-unit s --map item=sku --numbers price\n"
         + "  freshet replay events.ndjson --data ./freshet-data     (then: freshet serve --data ./freshet-data)\n\n"
         + "Presets (--preset NAME; each is just these options, and options given explicitly override them):\n"
-        + ReplayPresets.Help();
+        + MappingPresets.Help();
 }

@@ -1,16 +1,16 @@
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Mapping;
 
 /// <summary>A named set of replay options for a public dataset, and the file it is meant for.</summary>
-internal sealed record ReplayPreset(string Name, string File, MappingSpec Spec);
+public sealed record MappingPreset(string Name, string File, MappingSpec Spec);
 
 /// <summary>
 /// Presets for the sample datasets in <c>../shared/data</c>. Each is nothing but options a user could type (they are
 /// printed at the start of a replay and in <c>--help</c>, so the general mapping is learnt from them); options given
 /// explicitly override the preset's.
 /// </summary>
-internal static class ReplayPresets
+public static class MappingPresets
 {
-    public static IReadOnlyList<ReplayPreset> All { get; } =
+    public static IReadOnlyList<MappingPreset> All { get; } =
     [
         // REES46 eCommerce (2019-Oct.csv): header row, ISO-like times "2019-10-01 00:00:00 UTC", event types already
         // view/cart/purchase. category_id is always present (category_code is empty in a third of the rows).
@@ -74,7 +74,7 @@ internal static class ReplayPresets
         }),
     ];
 
-    public static ReplayPreset? Find(string name) =>
+    public static MappingPreset? Find(string name) =>
         All.FirstOrDefault(p => p.Name.Equals(name.Trim(), StringComparison.OrdinalIgnoreCase));
 
     public static string Names => string.Join(", ", All.Select(p => p.Name));

@@ -1,7 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using CsvHelper;
+using Freshet.Files.Mapping;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Sources;
 
 /// <summary>
 /// Rows of a CSV or TSV file, read with CsvHelper's SIMD UTF-8 reader: RFC 4180 quoting (separators, quotes and line
@@ -9,7 +10,7 @@ namespace Freshet.Cli.Replay;
 /// A row with the wrong number of fields (REES46's last line, cut off mid-field) or broken quoting is rejected with
 /// its line number; every other row is kept.
 /// </summary>
-internal sealed class CsvRowSource : IRowSource
+public sealed class CsvRowSource : IRowSource
 {
     private readonly FileStream _file;
     private readonly CsvReader _reader;

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using Freshet.Events;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Mapping;
 
 /// <summary>
 /// Turns a time as a file spells it into epoch milliseconds: a number in <c>--time-unit</c> (milliseconds unless
@@ -13,7 +13,7 @@ namespace Freshet.Cli.Replay;
 /// <c>--time-format</c>, a .NET custom format. Times outside what the server accepts (1973 to 9999) are refused here
 /// with a message that says why, so the row is rejected with its line number instead of by the server.
 /// </summary>
-internal sealed class EventTimeParser(TimeUnit? unit, string? format)
+public sealed class EventTimeParser(TimeUnit? unit, string? format)
 {
     private const int MaxTextLength = 64;
 

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Globalization;
+using Freshet.Files.Mapping;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Sorting;
 
 /// <summary>
 /// The part of <c>--sort</c> for files with more events than memory holds: each time the <see cref="SortBuffer"/> is
@@ -8,7 +10,7 @@ namespace Freshet.Cli.Replay;
 /// memory stays at one buffer plus a read buffer per run, whatever the file's size. The order is the in-memory sort's:
 /// by time, ties in file order. The files are deleted on dispose.
 /// </summary>
-internal sealed class SortRuns : IDisposable
+public sealed class SortRuns : IDisposable
 {
     /// <summary>More runs than this means a file hundreds of times the buffer; the merge would thrash, so it is refused.</summary>
     public const int MaxRuns = 1024;
@@ -30,7 +32,7 @@ internal sealed class SortRuns : IDisposable
     {
         if (_paths.Count == MaxRuns)
         {
-            throw new ReplayFailedException($"--sort: this file has more than {MaxRuns} × {ReplayFormat.Count(buffer.MaxEvents)} events (--sort-limit "
+            throw new SortFailedException($"--sort: this file has more than {MaxRuns} × {buffer.MaxEvents.ToString("N0", CultureInfo.InvariantCulture)} events (--sort-limit "
                 + "events are sorted in memory at a time); raise --sort-limit, or sort the file by time first and replay it without --sort.");
         }
 
@@ -68,7 +70,7 @@ internal sealed class SortRuns : IDisposable
         }
         catch (IOException e)
         {
-            throw new ReplayFailedException($"--sort: cannot write sorted events to {_directory} ({e.Message}); the file is too large to sort with "
+            throw new SortFailedException($"--sort: cannot write sorted events to {_directory} ({e.Message}); the file is too large to sort with "
                 + "the space there: free some, point TMPDIR elsewhere, or sort the file by time first and replay it without --sort.");
         }
 
@@ -87,7 +89,7 @@ internal sealed class SortRuns : IDisposable
     }
 
     /// <summary>A k-way merge of the runs by (time, line); each run is read sequentially through its own buffer.</summary>
-    internal sealed class Merger : IDisposable
+    public sealed class Merger : IDisposable
     {
         private readonly RunReader[] _readers;
         private readonly PriorityQueue<int, (long TimeMs, long Line)> _queue = new();

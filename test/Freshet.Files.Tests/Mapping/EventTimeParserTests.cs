@@ -1,7 +1,7 @@
 using System.Text;
-using Freshet.Cli.Replay;
+using Freshet.Files.Mapping;
 
-namespace Freshet.Cli.Tests.Replay;
+namespace Freshet.Files.Tests;
 
 public sealed class EventTimeParserTests
 {
@@ -33,7 +33,7 @@ public sealed class EventTimeParserTests
     public void TryParse_IsoTime_ReadsUtc(string text, string expectedUtc)
     {
         Assert.True(new EventTimeParser(null, null).TryParse(Encoding.UTF8.GetBytes(text), out long ms, out string? error), error);
-        Assert.Equal(ReplayFiles.Ms(expectedUtc), ms);
+        Assert.Equal(MappedFiles.Ms(expectedUtc), ms);
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class EventTimeParserTests
         var parser = new EventTimeParser(null, "dd/MM/yyyy HH:mm");
 
         Assert.True(parser.TryParse("21/11/2026 10:30"u8, out long ms, out string? error), error);
-        Assert.Equal(ReplayFiles.Ms("2026-11-21T10:30:00Z"), ms);
+        Assert.Equal(MappedFiles.Ms("2026-11-21T10:30:00Z"), ms);
         Assert.False(parser.TryParse("2026-11-21 10:30"u8, out _, out error));
         Assert.Contains("does not match --time-format 'dd/MM/yyyy HH:mm'", error, StringComparison.Ordinal);
     }

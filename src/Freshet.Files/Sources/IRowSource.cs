@@ -1,11 +1,13 @@
-namespace Freshet.Cli.Replay;
+using Freshet.Files.Mapping;
+
+namespace Freshet.Files.Sources;
 
 /// <summary>
 /// Where rows come from: a CSV/TSV file or an NDJSON file. Each <see cref="ReadRow"/> pushes one row's values into
 /// the mapper (or marks the row bad, with its line number); the caller then completes it with
 /// <see cref="RowMapper.EndRow"/>.
 /// </summary>
-internal interface IRowSource : IDisposable
+public interface IRowSource : IDisposable
 {
     /// <summary>The column names (header or <c>--columns</c>); null for NDJSON, whose keys are learnt as they come.</summary>
     IReadOnlyList<string>? Columns { get; }

@@ -1,19 +1,21 @@
-using Freshet.Cli.Replay;
+using Freshet.Files.Mapping;
+using Freshet.Files.Sorting;
+using Freshet.Files.Sources;
 
-namespace Freshet.Cli.Tests.Replay;
+namespace Freshet.Files.Tests;
 
 public sealed class SortBufferTests
 {
     [Fact]
     public void Sort_EventsOutOfOrder_AreInTimeOrderAndTiesKeepFileOrder()
     {
-        string path = ReplayFiles.Write("type,time,item\nview,3000000000000,a\nview,1000000000000,b\nview,3000000000000,c\nview,2000000000000,d\n", ".csv");
+        string path = MappedFiles.Write("type,time,item\nview,3000000000000,a\nview,1000000000000,b\nview,3000000000000,c\nview,2000000000000,d\n", ".csv");
         var buffer = new SortBuffer(10);
         var names = Fill(path, buffer);
 
         buffer.Sort();
 
-        var sorted = Enumerable.Range(0, buffer.Count).Select(i => ReplayFiles.ToRow(buffer.Get(i), names)).ToList();
+        var sorted = Enumerable.Range(0, buffer.Count).Select(i => MappedFiles.ToRow(buffer.Get(i), names)).ToList();
         Assert.Equal(["b", "d", "a", "c"], sorted.Select(e => e.Text("item")));
         Assert.Equal([3L, 5, 2, 4], sorted.Select(e => e.Line));
         Assert.All(sorted, e => Assert.Equal("view", e.Type));
@@ -22,7 +24,7 @@ public sealed class SortBufferTests
     [Fact]
     public void TryAdd_PastTheLimit_Refuses()
     {
-        string path = ReplayFiles.Write("type,time,item\nview,3000000000000,a\nview,1000000000000,b\nview,3000000000000,c\n", ".csv");
+        string path = MappedFiles.Write("type,time,item\nview,3000000000000,a\nview,1000000000000,b\nview,3000000000000,c\n", ".csv");
         var buffer = new SortBuffer(2);
 
         Fill(path, buffer);
@@ -41,11 +43,11 @@ public sealed class SortBufferTests
             text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{(i % 3 == 0 ? "click" : "view")},{1_700_000_000_000 + (random.Next(50) * 1000)},i{i}\n");
         }
 
-        string path = ReplayFiles.Write(text.ToString(), ".csv");
+        string path = MappedFiles.Write(text.ToString(), ".csv");
         var whole = new SortBuffer(10_000);
         var names = Fill(path, whole);
         whole.Sort();
-        var expected = Enumerable.Range(0, whole.Count).Select(i => ReplayFiles.ToRow(whole.Get(i), names)).ToList();
+        var expected = Enumerable.Range(0, whole.Count).Select(i => MappedFiles.ToRow(whole.Get(i), names)).ToList();
 
         // The pipeline's way for a file larger than the buffer: sorted runs of 64 events on disk, then merged.
         var buffer = new SortBuffer(64);
@@ -57,7 +59,7 @@ public sealed class SortBufferTests
         {
             while (merger.TryNext())
             {
-                merged.Add(ReplayFiles.ToRow(merger.Current, runNames));
+                merged.Add(MappedFiles.ToRow(merger.Current, runNames));
             }
         }
 
@@ -67,7 +69,7 @@ public sealed class SortBufferTests
     private static FieldNameTable FillInRuns(string path, SortBuffer buffer, SortRuns runs)
     {
         var spec = new MappingSpec();
-        Assert.True(ReplayInput.TryOpen(path, spec, out var source, out _, out _));
+        Assert.True(InputFile.TryOpen(path, spec, out var source, out _, out _));
         using (source)
         {
             var names = new FieldNameTable();
@@ -95,7 +97,7 @@ public sealed class SortBufferTests
     private static FieldNameTable Fill(string path, SortBuffer buffer)
     {
         var spec = new MappingSpec();
-        Assert.True(ReplayInput.TryOpen(path, spec, out var source, out _, out _));
+        Assert.True(InputFile.TryOpen(path, spec, out var source, out _, out _));
         using (source)
         {
             var names = new FieldNameTable();

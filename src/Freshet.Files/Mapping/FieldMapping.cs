@@ -3,10 +3,10 @@ using System.Globalization;
 using System.Text;
 using Freshet.Events;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Mapping;
 
 /// <summary>What a value of the input becomes in the event.</summary>
-internal enum TargetRole : byte
+public enum TargetRole : byte
 {
     Field,
     Type,
@@ -16,10 +16,10 @@ internal enum TargetRole : byte
 }
 
 /// <summary>One destination of an input value: its role and, for a field, the name it is sent under and whether as a number.</summary>
-internal readonly record struct MapTarget(TargetRole Role, int NameId, bool IsNumber);
+public readonly record struct MapTarget(TargetRole Role, int NameId, bool IsNumber);
 
 /// <summary>A <c>--set</c> value, prepared once.</summary>
-internal sealed record ConstantField(TargetRole Role, int NameId, byte[] Utf8, bool IsNumber, double Number);
+public sealed record ConstantField(TargetRole Role, int NameId, byte[] Utf8, bool IsNumber, double Number);
 
 /// <summary>
 /// A <see cref="MappingSpec"/> compiled against the file: for every source column (or NDJSON key, as first seen) the
@@ -28,7 +28,7 @@ internal sealed record ConstantField(TargetRole Role, int NameId, byte[] Utf8, b
 /// under its own name (<c>type</c>, <c>time</c> and <c>id</c> keep their meaning) unless <c>--only-mapped</c>, or unless
 /// a <c>--map</c> or <c>--set</c> target took that name.
 /// </summary>
-internal sealed class FieldMapping
+public sealed class FieldMapping
 {
     private readonly MappingSpec _spec;
     private readonly FieldNameTable _names;

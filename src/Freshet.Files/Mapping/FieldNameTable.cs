@@ -1,13 +1,13 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Mapping;
 
 /// <summary>
 /// The names of the fields a replay sends, each given a small dense id once so that mapped events carry ints and
 /// every target can cache what it needs per name (its JSON member prefix here, the engine's interned id there).
 /// </summary>
-internal sealed class FieldNameTable
+public sealed class FieldNameTable
 {
     /// <summary>Most distinct field names one replay may produce; a file with more is almost surely not event data.</summary>
     public const int MaxNames = 4096;

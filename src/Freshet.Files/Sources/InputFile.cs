@@ -1,10 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Compression;
+using Freshet.Files.Mapping;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Sources;
 
-/// <summary>Opens the file to replay: its format (from <c>--format</c> or the extension; <c>.gz</c> is decompressed on the fly) and the row source for it.</summary>
-internal static class ReplayInput
+/// <summary>Opens an input file (replay, import): its format (from <c>--format</c> or the extension; <c>.gz</c> is decompressed on the fly) and the row source for it.</summary>
+public static class InputFile
 {
     /// <summary>The format an extension implies, looking through a trailing <c>.gz</c>; null when it does not say.</summary>
     public static InputFormat? FormatOf(string path)

@@ -1,4 +1,6 @@
-namespace Freshet.Cli.Replay;
+using Freshet.Files.Mapping;
+
+namespace Freshet.Files.Sorting;
 
 /// <summary>
 /// Holds every mapped event of a file so it can be replayed in time order (<c>--sort</c>): fields and value bytes in
@@ -6,7 +8,7 @@ namespace Freshet.Cli.Replay;
 /// time (ties keep file order). Bounded: <see cref="TryAdd"/> refuses events past the limit, and the pipeline then
 /// writes what it holds as a sorted run to disk (<see cref="SortRuns"/>) and starts again.
 /// </summary>
-internal sealed class SortBuffer(int maxEvents)
+public sealed class SortBuffer(int maxEvents)
 {
     private const int FieldChunkLength = 64 * 1024;
     private const int ValueChunkLength = 1024 * 1024;

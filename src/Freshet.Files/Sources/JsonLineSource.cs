@@ -1,14 +1,15 @@
 using System.Text;
 using System.Text.Json;
+using Freshet.Files.Mapping;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Sources;
 
 /// <summary>
 /// Rows of an NDJSON file: one JSON object per line, its keys mapped like CSV columns (a key is registered with the
 /// mapping the first time it is seen). Strings, numbers and booleans are values; null is no value; an object or an
 /// array rejects the line, as a malformed line does, with its line number. Lines are read into one reused buffer.
 /// </summary>
-internal sealed class JsonLineSource : IRowSource
+public sealed class JsonLineSource : IRowSource
 {
     /// <summary>Longest line taken; a longer one is skipped and rejected, so one runaway line cannot exhaust memory.</summary>
     public const int MaxLineBytes = 16 * 1024 * 1024;

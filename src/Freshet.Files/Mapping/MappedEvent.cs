@@ -1,7 +1,7 @@
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Mapping;
 
 /// <summary>How a mapped field's value is sent: as a JSON string or as a JSON number.</summary>
-internal enum FieldKind : byte
+public enum FieldKind : byte
 {
     String,
     Number,
@@ -11,13 +11,13 @@ internal enum FieldKind : byte
 /// One field of a mapped event: its name id (see <see cref="FieldNameTable"/>) and either a number or the place of
 /// its UTF-8 text in the event's value bytes. Offsets are relative to the event, so an event can be copied as is.
 /// </summary>
-internal readonly record struct MappedField(int NameId, FieldKind Kind, int ValueStart, int ValueLength, double Number);
+public readonly record struct MappedField(int NameId, FieldKind Kind, int ValueStart, int ValueLength, double Number);
 
 /// <summary>
 /// An event ready to send: type, time in epoch milliseconds, optional id, and fields, all as spans over the
 /// mapper's (or the sort buffer's) reusable buffers. Valid until the next row is read; never stored.
 /// </summary>
-internal readonly ref struct MappedEvent(
+public readonly ref struct MappedEvent(
     long line, long timeMs, ReadOnlySpan<byte> type, ReadOnlySpan<byte> id, ReadOnlySpan<MappedField> fields, ReadOnlySpan<byte> values)
 {
     /// <summary>The 1-based line of the input file where the row starts.</summary>

@@ -1,13 +1,13 @@
-using Freshet.Cli.Replay;
+using Freshet.Files.Mapping;
 
-namespace Freshet.Cli.Tests.Replay;
+namespace Freshet.Files.Tests;
 
 public sealed class MappingSpecTests
 {
     [Fact]
     public void OverriddenBy_ExplicitOptions_ReplaceThePresetsForTheSameTarget()
     {
-        var preset = ReplayPresets.Find("yoochoose")!.Spec;
+        var preset = MappingPresets.Find("yoochoose")!.Spec;
 
         var merged = preset.OverriddenBy(new MappingSpec
         {
@@ -32,12 +32,12 @@ public sealed class MappingSpecTests
     {
         Assert.Equal(
             "--format tsv --map session=SessionId --map item=ItemId --map time=Time --set type=click --time-unit s --sort",
-            ReplayPresets.Find("yoochoose")!.Spec.Describe());
+            MappingPresets.Find("yoochoose")!.Spec.Describe());
         Assert.Equal(
             "--format csv --delimiter ';' --map session=session_id --map user=user_id --map item=item_id --map time=eventdate --set type=view --null NA --time-offset timeframe --sort",
-            ReplayPresets.Find("diginetica")!.Spec.Describe());
+            MappingPresets.Find("diginetica")!.Spec.Describe());
     }
 
     [Fact]
-    public void Find_AnyCase_FindsThePreset() => Assert.Equal("rees46", ReplayPresets.Find(" REES46 ")?.Name);
+    public void Find_AnyCase_FindsThePreset() => Assert.Equal("rees46", MappingPresets.Find(" REES46 ")?.Name);
 }

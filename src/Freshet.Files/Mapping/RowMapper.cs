@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Unicode;
 using Freshet.Events;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Mapping;
 
 /// <summary>How a value arrived: as text (every CSV field, a JSON string), a JSON number or a JSON boolean.</summary>
-internal enum CellKind : byte
+public enum CellKind : byte
 {
     Text,
     Number,
@@ -14,10 +14,10 @@ internal enum CellKind : byte
 }
 
 /// <summary>A row that did not become an event: its line in the file, a short reason code and a message.</summary>
-internal readonly record struct Rejection(long Line, string Reason, string Message);
+public readonly record struct Rejection(long Line, string Reason, string Message);
 
 /// <summary>Reason codes of rows rejected while reading the file (the server's own codes are its business).</summary>
-internal static class LocalReasons
+public static class LocalReasons
 {
     public const string BadRow = "bad_row";
     public const string MissingType = "missing_type";
@@ -35,7 +35,7 @@ internal static class LocalReasons
 /// markers are left out; the first problem rejects the row with its line number. Reuses its buffers: after a
 /// successful <see cref="EndRow"/>, <see cref="Current"/> is valid until the next <see cref="BeginRow"/>.
 /// </summary>
-internal sealed class RowMapper(FieldMapping mapping, EventTimeParser time, FieldNameTable names, string sourceNoun = "column")
+public sealed class RowMapper(FieldMapping mapping, EventTimeParser time, FieldNameTable names, string sourceNoun = "column")
 {
     private MappedField[] _fields = new MappedField[16];
     private byte[] _values = new byte[1024];

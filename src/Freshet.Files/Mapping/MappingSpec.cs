@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace Freshet.Cli.Replay;
+namespace Freshet.Files.Mapping;
 
 /// <summary>How a file is laid out.</summary>
-internal enum InputFormat
+public enum InputFormat
 {
     Csv,
     Tsv,
@@ -11,7 +11,7 @@ internal enum InputFormat
 }
 
 /// <summary>The unit of numeric times in a file.</summary>
-internal enum TimeUnit
+public enum TimeUnit
 {
     Milliseconds,
     Seconds,
@@ -20,19 +20,19 @@ internal enum TimeUnit
 }
 
 /// <summary><c>--map target=source</c>: the event gets <see cref="Target"/> from the column (or key) <see cref="Source"/>.</summary>
-internal readonly record struct FieldMap(string Target, string Source);
+public readonly record struct FieldMap(string Target, string Source);
 
 /// <summary><c>--set target=value</c>: every event gets the same value.</summary>
-internal readonly record struct FieldConstant(string Target, string Value);
+public readonly record struct FieldConstant(string Target, string Value);
 
 /// <summary><c>--rename-type from=to</c>: an event type value as the file spells it and as it is sent.</summary>
-internal readonly record struct TypeRename(string From, string To);
+public readonly record struct TypeRename(string From, string To);
 
 /// <summary>
 /// How to read a file and turn its rows into events: every option of <c>freshet replay</c> that a preset may set.
 /// A preset is nothing more than one of these; <see cref="OverriddenBy"/> lays the user's options over it.
 /// </summary>
-internal sealed record MappingSpec
+public sealed record MappingSpec
 {
     public InputFormat? Format { get; init; }
 
@@ -183,9 +183,9 @@ internal sealed record MappingSpec
 
     public static string UnitName(TimeUnit unit) => unit switch
     {
-        Replay.TimeUnit.Seconds => "s",
-        Replay.TimeUnit.Microseconds => "us",
-        Replay.TimeUnit.Nanoseconds => "ns",
+        Mapping.TimeUnit.Seconds => "s",
+        Mapping.TimeUnit.Microseconds => "us",
+        Mapping.TimeUnit.Nanoseconds => "ns",
         _ => "ms",
     };
 
@@ -194,16 +194,16 @@ internal sealed record MappingSpec
         switch (text.Trim().ToLowerInvariant())
         {
             case "ms" or "millis" or "milliseconds":
-                unit = Replay.TimeUnit.Milliseconds;
+                unit = Mapping.TimeUnit.Milliseconds;
                 return true;
             case "s" or "sec" or "seconds":
-                unit = Replay.TimeUnit.Seconds;
+                unit = Mapping.TimeUnit.Seconds;
                 return true;
             case "us" or "µs" or "micros" or "microseconds":
-                unit = Replay.TimeUnit.Microseconds;
+                unit = Mapping.TimeUnit.Microseconds;
                 return true;
             case "ns" or "nanos" or "nanoseconds":
-                unit = Replay.TimeUnit.Nanoseconds;
+                unit = Mapping.TimeUnit.Nanoseconds;
                 return true;
             default:
                 unit = default;
