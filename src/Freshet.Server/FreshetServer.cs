@@ -33,7 +33,7 @@ public static class FreshetServer
     public static WebApplication Build(FreshetEngine engine, ServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        ArgumentNullException.ThrowIfNull(options);
+        ServerOptionsValidator.ThrowIfInvalid(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>

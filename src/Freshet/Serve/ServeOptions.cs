@@ -12,18 +12,22 @@ namespace Freshet.Cli.Serve;
 /// <summary>Options and start-up shared by the commands that run a server (<c>serve</c>, <c>demo</c>).</summary>
 internal static class ServeOptions
 {
-    public static Option<int?> Shards()
+    /// <summary>The most shards a command line may ask for.</summary>
+    public const int MaxShards = 256;
+
+    /// <summary><c>--shards</c>, for every command that runs an embedded engine (serve, demo, replay), with its one range check.</summary>
+    public static Option<int?> Shards(string? description = null)
     {
         var shards = new Option<int?>("--shards")
         {
-            Description = $"Engine shards (single-writer partitions of state) [default: one per core, {Environment.ProcessorCount} here]",
+            Description = description ?? $"Engine shards (single-writer partitions of state) [default: one per core, {Environment.ProcessorCount} here]",
             HelpName = "n",
         };
         shards.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is { } n && n is < 1 or > 256)
+            if (result.GetValueOrDefault<int?>() is { } n && n is < 1 or > MaxShards)
             {
-                result.AddError($"--shards must be between 1 and 256, not {n}.");
+                result.AddError($"--shards must be between 1 and {MaxShards}, not {n}.");
             }
         });
         return shards;
