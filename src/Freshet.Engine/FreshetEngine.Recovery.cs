@@ -25,6 +25,7 @@ public sealed partial class FreshetEngine
     {
         ArgumentNullException.ThrowIfNull(definitions);
         var storageOptions = options.Storage ?? throw new ArgumentException("Open needs EngineOptions.Storage", nameof(options));
+        EngineOptionsValidator.ThrowIfInvalid(options);
         var load = Stopwatch.StartNew();
         var directory = DataDirectory.Open(storageOptions.Directory);
         IdJournal? journal = null;

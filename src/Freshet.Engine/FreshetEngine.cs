@@ -44,7 +44,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
     private long _countFromOffset = long.MinValue;
 
     public FreshetEngine(FeatureCatalog catalog, StringInterner strings, EntityKeySpace keys, EngineOptions? options = null)
-        : this(catalog, strings, keys, options ?? new EngineOptions(), storage: null)
+        : this(catalog, strings, keys, EngineOptionsValidator.Valid(options ?? new EngineOptions()), storage: null)
     {
         if (options?.Storage is not null)
         {
@@ -54,7 +54,6 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
     private FreshetEngine(FeatureCatalog catalog, StringInterner strings, EntityKeySpace keys, EngineOptions options, EngineStorage? storage)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.ShardCount, 1);
         Strings = strings;
         Keys = keys;
         _catalog = catalog;

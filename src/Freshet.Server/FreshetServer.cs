@@ -1,12 +1,12 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Server.ApiDescription;
 using Freshet.Server.Catalog;
 using Freshet.Server.Health;
 using Freshet.Server.Hosting;
 using Freshet.Server.Ingest;
-using Freshet.Server.Json;
 using Freshet.Server.Learning;
 using Freshet.Server.Serving;
 using Microsoft.AspNetCore.Builder;
@@ -33,7 +33,7 @@ public static class FreshetServer
     public static WebApplication Build(FreshetEngine engine, ServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        ArgumentNullException.ThrowIfNull(options);
+        ServerOptionsValidator.ThrowIfInvalid(options);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -1,4 +1,4 @@
-using Freshet.Server.Json;
+using Freshet.Contracts;
 
 namespace Freshet.Server.ApiDescription;
 

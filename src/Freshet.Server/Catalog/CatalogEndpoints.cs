@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Features;
-using Freshet.Server.Json;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;
 

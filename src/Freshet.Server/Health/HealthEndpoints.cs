@@ -1,6 +1,6 @@
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Server.Ingest;
-using Freshet.Server.Json;
 using Freshet.Server.Problems;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;

@@ -1,9 +1,9 @@
-using Freshet.Seams;
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Events;
-using Freshet.Server.Json;
+using Freshet.Seams;
 using Microsoft.AspNetCore.Http;
 
 namespace Freshet.Server.Ingest;

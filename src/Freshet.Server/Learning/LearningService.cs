@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Threading.Channels;
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Engine.Storage;
 using Freshet.Events;
@@ -8,7 +9,6 @@ using Freshet.Features;
 using Freshet.Hashing;
 using Freshet.Learning.Pipeline;
 using Freshet.Seams;
-using Freshet.Server.Json;
 using Microsoft.Extensions.Hosting;
 
 namespace Freshet.Server.Learning;

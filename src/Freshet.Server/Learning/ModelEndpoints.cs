@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Freshet.Contracts;
 using Freshet.Learning.Pipeline;
-using Freshet.Server.Json;
 using Freshet.Server.Serving;
 using Microsoft.AspNetCore.Http;
 

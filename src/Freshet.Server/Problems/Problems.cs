@@ -1,5 +1,6 @@
-using Freshet.Reading;
+using Freshet.Contracts;
 using Freshet.Features;
+using Freshet.Reading;
 using Microsoft.AspNetCore.Http;
 
 namespace Freshet.Server.Problems;
@@ -10,7 +11,7 @@ namespace Freshet.Server.Problems;
 /// </summary>
 internal static class Problems
 {
-    public const string TypeBase = "https://freshet.dev/problems/";
+    public const string TypeBase = ProblemTypes.Base;
 
     public static IResult Of(int status, string code, string title, string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null) =>
         TypedResults.Problem(detail, instance: null, status, title, TypeBase + code, extensions);

@@ -1,6 +1,6 @@
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Reading;
-using Freshet.Server.Json;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;
 

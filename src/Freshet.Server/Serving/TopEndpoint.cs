@@ -1,8 +1,8 @@
 using Freshet.Aggregation;
+using Freshet.Contracts;
 using Freshet.Engine;
-using Freshet.Reading;
 using Freshet.Features;
-using Freshet.Server.Json;
+using Freshet.Reading;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;
 

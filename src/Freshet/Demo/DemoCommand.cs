@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Freshet.Cli.Arguments;
 using Freshet.Server;
 
 namespace Freshet.Cli.Demo;
@@ -110,7 +111,7 @@ internal static class DemoCommand
     private static long? ParseDuration(ArgumentResult result)
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (Serve.ServeOptions.TryParseDuration(text, allowZero: false, out long ms, out string? problem))
+        if (OptionValues.TryParseDuration(text, allowZero: false, out long ms, out string? problem))
         {
             return ms;
         }

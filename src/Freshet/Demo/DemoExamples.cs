@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Freshet.Aggregation;
 using Freshet.Engine;
-using Freshet.Reading;
-using Freshet.Engine.Synthetic;
 using Freshet.Learning.Pipeline;
+using Freshet.Reading;
+using Freshet.Synthetic;
 using Freshet.Time;
 
 namespace Freshet.Cli.Demo;

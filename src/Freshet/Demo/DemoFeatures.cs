@@ -1,5 +1,5 @@
-using Freshet.Engine.Synthetic;
 using Freshet.Features;
+using Freshet.Synthetic;
 
 namespace Freshet.Cli.Demo;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Freshet.Aggregation;
+using Freshet.Contracts;
 using Freshet.Engine;
 using Freshet.Reading;
-using Freshet.Engine.Synthetic;
-using Freshet.Server.Json;
+using Freshet.Synthetic;
 using Freshet.Time;
 
 namespace Freshet.Cli.Demo;

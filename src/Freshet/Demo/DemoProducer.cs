@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Freshet.Engine;
-using Freshet.Engine.Synthetic;
 using Freshet.Events;
+using Freshet.Synthetic;
 
 namespace Freshet.Cli.Demo;
 

@@ -1,7 +1,7 @@
 using Freshet.Engine;
-using Freshet.Engine.Synthetic;
 using Freshet.Features;
 using Freshet.Learning.Pipeline;
+using Freshet.Synthetic;
 using Freshet.Time;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
 using Freshet.Seams;
-using Freshet.Engine.Synthetic;
+using Freshet.Synthetic;
 
 namespace Freshet.Cli.Demo;
 

@@ -1,12 +1,12 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 
 namespace Freshet.Cli.Query;
 
 /// <summary>
-/// Reads the server's JSON into the server's own response records (<c>Freshet.Server.Json</c>), so a change to the API
+/// Reads the server's JSON into the server's own response records (<c>Freshet.Contracts</c>), so a change to the API
 /// shapes breaks this command at compile time rather than in a user's terminal; and re-indents bodies for
 /// <c>--json</c>.
 /// </summary>

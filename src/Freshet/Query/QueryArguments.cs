@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Freshet.Cli.Arguments;
 using Freshet.Events;
 using Freshet.Time;
 
@@ -87,7 +88,7 @@ internal static class QueryArguments
         {
             foreach (string text in token.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (!Serve.ServeOptions.TryParseDuration(text, allowZero: false, out long ms, out string? problem))
+                if (!OptionValues.TryParseDuration(text, allowZero: false, out long ms, out string? problem))
                 {
                     result.AddError($"{name}: {problem}.");
                     return null;

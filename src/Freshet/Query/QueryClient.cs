@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Freshet.Contracts;
 using Freshet.Time;
 
 namespace Freshet.Cli.Query;
@@ -114,10 +115,7 @@ internal sealed class QueryClient : IDisposable
             title = String(root, "title");
             // The type URI ends in a short stable code (".../problems/unknown-feature"); a framework's own problems
             // point at the HTTP spec instead, where the code would say nothing.
-            if (String(root, "type") is { } type && type.StartsWith(ProblemTypeBase, StringComparison.Ordinal))
-            {
-                code = type[ProblemTypeBase.Length..];
-            }
+            code = ProblemTypes.CodeOf(String(root, "type"));
 
             return detail is not null || title is not null;
         }
@@ -126,8 +124,6 @@ internal sealed class QueryClient : IDisposable
             return false;
         }
     }
-
-    private const string ProblemTypeBase = "https://freshet.dev/problems/";
 
     private static string? String(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

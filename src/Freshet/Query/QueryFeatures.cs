@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;
@@ -22,7 +22,7 @@ internal static class QueryFeatures
             return feature is null
                 ? QueryCommand.RunAsync(result, options, (client, ct) => client.GetAsync("v1/features", ct),
                     (body, view) => RenderCatalog(ApiJson.Read<CatalogResponse>(body, "GET /v1/features"), view), cancellationToken)
-                : QueryCommand.RunAsync(result, options, (client, ct) => client.GetAsync($"v1/features/{QueryCommand.Segment(feature)}", ct),
+                : QueryCommand.RunAsync(result, options, (client, ct) => client.GetAsync($"v1/features/{ApiPath.Segment(feature)}", ct),
                     (body, view) => RenderFeature(ApiJson.Read<FeatureDto>(body, "GET /v1/features/{name}"), view), cancellationToken);
         });
         return command;

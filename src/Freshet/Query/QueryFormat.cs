@@ -18,6 +18,9 @@ internal static class QueryFormat
             ? x.ToString("0", CultureInfo.InvariantCulture)
             : x.ToString("G6", CultureInfo.InvariantCulture);
 
+    /// <summary>A key as a person reads it: <c>i42</c>, <c>u1/shoes</c>, or "(global)" for an entity without a key.</summary>
+    public static string Key(IReadOnlyList<string> key) => key.Count == 0 ? "(global)" : string.Join('/', key);
+
     /// <summary>A feature value as markup: a number, the view's "none" mark, or a compact item list.</summary>
     public static string Value(FeatureValue value, QueryView view, int maxItems) => value.Kind switch
     {

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;
@@ -26,9 +26,9 @@ internal static class QueryProfile
         };
         command.SetAction((result, cancellationToken) =>
         {
-            string path = $"v1/profile/{QueryCommand.Segment(result.GetRequiredValue(feature))}" + QueryCommand.Query(
+            string path = $"v1/profile/{ApiPath.Segment(result.GetRequiredValue(feature))}" + ApiPath.Query(
             [
-                .. QueryCommand.KeyParameters(result.GetValue(key) ?? []),
+                .. ApiPath.KeyParameters(result.GetValue(key) ?? []),
                 ("kind", result.GetValue(kind)),
                 ("days", result.GetValue(days)?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ]);
@@ -41,8 +41,8 @@ internal static class QueryProfile
     private static void Render(ProfileResponse profile, QueryView view)
     {
         bool hours = profile.Kind == "hour_of_day";
-        view.Heading(Markup.Escape($"{profile.Feature} of {QueryVector.KeyText(profile.Key)} by {(hours ? "hour of day" : "day of week")} (UTC)"));
+        view.Heading(Markup.Escape($"{profile.Feature} of {QueryFormat.Key(profile.Key)} by {(hours ? "hour of day" : "day of week")} (UTC)"));
         view.Note(Markup.Escape($"{QueryFormat.Interval(profile.From, profile.To, null, view)} UTC"));
-        QuerySeries.WriteTable(view, hours ? "hour" : "day", profile.Slots.Select(s => (hours ? s.Slot + ":00" : s.Slot, s.Value)).ToArray());
+        BucketTable.Write(view, hours ? "hour" : "day", profile.Slots.Select(s => (hours ? s.Slot + ":00" : s.Slot, s.Value)).ToArray());
     }
 }

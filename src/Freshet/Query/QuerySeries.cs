@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Freshet.Aggregation;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;
@@ -9,11 +8,6 @@ namespace Freshet.Cli.Query;
 /// <summary><c>freshet query series FEATURE KEY...</c>: a feature bucket by bucket (<c>GET /v1/series/{feature}</c>).</summary>
 internal static class QuerySeries
 {
-    /// <summary>Cells of the longest bar on a terminal.</summary>
-    public const int BarWidth = 30;
-
-    private const int MaxItems = 3;
-
     public static Command Create(QueryOptions options)
     {
         var feature = new Argument<string>("FEATURE") { Description = "The feature, e.g. item_views" };
@@ -28,9 +22,9 @@ internal static class QuerySeries
         };
         command.SetAction((result, cancellationToken) =>
         {
-            string path = $"v1/series/{QueryCommand.Segment(result.GetRequiredValue(feature))}" + QueryCommand.Query(
+            string path = $"v1/series/{ApiPath.Segment(result.GetRequiredValue(feature))}" + ApiPath.Query(
             [
-                .. QueryCommand.KeyParameters(result.GetValue(key) ?? []),
+                .. ApiPath.KeyParameters(result.GetValue(key) ?? []),
                 ("resolution", result.GetValue(resolution) is { } r ? QueryArguments.Format(r) : null),
                 ("from", result.GetValue(from)?.ToString(CultureInfo.InvariantCulture)),
                 ("to", result.GetValue(to)?.ToString(CultureInfo.InvariantCulture)),
@@ -43,46 +37,16 @@ internal static class QuerySeries
 
     private static void Render(SeriesResponse series, QueryView view)
     {
-        view.Heading(Markup.Escape($"{series.Feature} of {QueryVector.KeyText(series.Key)}, {series.Resolution} buckets"));
+        view.Heading(Markup.Escape($"{series.Feature} of {QueryFormat.Key(series.Key)}, {series.Resolution} buckets"));
         if (series.Points.Count > 0)
         {
             view.Note(Markup.Escape($"{QueryFormat.Interval(series.From, series.To, null, view)} UTC"));
         }
 
-        WriteTable(view, "start (UTC)", series.Points.Select(p => (QueryFormat.Instant(p.Start, null), p.Value)).ToArray());
+        BucketTable.Write(view, "start (UTC)", series.Points.Select(p => (QueryFormat.Instant(p.Start, null), p.Value)).ToArray());
         if (series.Points.Count == 0)
         {
             view.Note("no buckets in that range");
         }
-    }
-
-    /// <summary>A label → value table, shared with profiles; on a terminal each number gets a bar scaled to the largest.</summary>
-    public static void WriteTable(QueryView view, string labelHeader, IReadOnlyList<(string Label, FeatureValue Value)> rows)
-    {
-        double max = rows.Select(r => r.Value).Where(v => v.Kind == FeatureValueKind.Number && double.IsFinite(v.Number))
-            .Select(v => v.Number).DefaultIfEmpty(0).Max();
-        var table = view.Table();
-        table.AddColumn(view.Column(labelHeader));
-        table.AddColumn(view.Column("value", right: true));
-        if (view.Live)
-        {
-            table.AddColumn(view.Column(""));
-        }
-
-        foreach (var (label, value) in rows)
-        {
-            string cell = QueryFormat.Value(value, view, MaxItems);
-            if (view.Live)
-            {
-                string bar = value.Kind == FeatureValueKind.Number ? QueryFormat.Bar(value.Number, max, BarWidth, view.Unicode) : "";
-                table.AddRow(Markup.Escape(label), cell, $"[green]{bar}[/]");
-            }
-            else
-            {
-                table.AddRow(Markup.Escape(label), cell);
-            }
-        }
-
-        view.Write(table);
     }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;
@@ -30,9 +30,9 @@ internal static class QueryTop
         };
         command.SetAction((result, cancellationToken) =>
         {
-            string path = $"v1/top/{QueryCommand.Segment(result.GetRequiredValue(feature))}" + QueryCommand.Query(
+            string path = $"v1/top/{ApiPath.Segment(result.GetRequiredValue(feature))}" + ApiPath.Query(
             [
-                .. QueryCommand.KeyParameters(result.GetValue(key) ?? []),
+                .. ApiPath.KeyParameters(result.GetValue(key) ?? []),
                 ("window", result.GetValue(window) is { } w ? QueryArguments.Format(w) : null),
                 ("k", result.GetValue(k)?.ToString(CultureInfo.InvariantCulture)),
                 ("with", result.GetValue(with) is { Length: > 0 } features ? string.Join(',', features) : null),
@@ -47,7 +47,7 @@ internal static class QueryTop
 
     private static void Render(TopResponse top, QueryView view)
     {
-        string of = top.Key.Count == 0 ? "" : $" of {QueryVector.KeyText(top.Key)}";
+        string of = top.Key.Count == 0 ? "" : $" of {QueryFormat.Key(top.Key)}";
         view.Heading(Markup.Escape($"{top.Feature}{of}: top {top.Items.Count} over {top.Window} at {QueryFormat.Utc(top.At)}"
             + (top.OrderBy is { } orderBy ? $", ordered by {orderBy}" : "")));
         view.Note(Markup.Escape($"interval {QueryFormat.Interval(top.From, top.To, QueryFormat.Date(top.At), view)} UTC"));

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;
@@ -25,9 +25,9 @@ internal static class QueryVector
         };
         command.SetAction((result, cancellationToken) =>
         {
-            string path = $"v1/vector/{QueryCommand.Segment(result.GetRequiredValue(entity))}" + QueryCommand.Query(
+            string path = $"v1/vector/{ApiPath.Segment(result.GetRequiredValue(entity))}" + ApiPath.Query(
             [
-                .. QueryCommand.KeyParameters(result.GetValue(key) ?? []),
+                .. ApiPath.KeyParameters(result.GetValue(key) ?? []),
                 ("features", result.GetValue(features) is { Length: > 0 } f ? string.Join(',', f) : null),
                 ("windows", result.GetValue(windows) is { Length: > 0 } w ? QueryArguments.FormatAll(w) : null),
                 ("as_of", result.GetValue(asOf)?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -40,7 +40,7 @@ internal static class QueryVector
 
     private static void Render(VectorResponse vector, QueryView view)
     {
-        view.Heading(Markup.Escape($"{vector.Entity} {KeyText(vector.Key)} at {QueryFormat.Utc(vector.At)}"));
+        view.Heading(Markup.Escape($"{vector.Entity} {QueryFormat.Key(vector.Key)} at {QueryFormat.Utc(vector.At)}"));
         if (!vector.KnownKey)
         {
             view.Note("no events for this key: counts are 0 and other values empty");
@@ -67,7 +67,4 @@ internal static class QueryVector
 
         view.Write(table);
     }
-
-    /// <summary>A key as a person reads it: <c>i42</c>, <c>u1/shoes</c>, or "(global)" for an entity without a key.</summary>
-    public static string KeyText(IReadOnlyList<string> key) => key.Count == 0 ? "(global)" : string.Join('/', key);
 }

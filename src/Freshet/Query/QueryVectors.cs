@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text;
 using System.Text.Json;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 using Spectre.Console;
 
 namespace Freshet.Cli.Query;
@@ -37,7 +37,7 @@ internal static class QueryVectors
         };
         command.SetAction((result, cancellationToken) =>
         {
-            string path = $"v1/vectors/{QueryCommand.Segment(result.GetRequiredValue(entity))}";
+            string path = $"v1/vectors/{ApiPath.Segment(result.GetRequiredValue(entity))}";
             var request = new VectorBatchRequest(
                 result.GetRequiredValue(keys)!.Select(KeyElement).ToArray(),
                 result.GetValue(features) is { Length: > 0 } f ? f : null,
@@ -149,7 +149,7 @@ internal static class QueryVectors
 
         foreach (var vector in batch.Vectors)
         {
-            var cells = new List<string> { Markup.Escape(QueryVector.KeyText(vector.Key)) + (vector.KnownKey || !view.Live ? "" : " [grey](new)[/]") };
+            var cells = new List<string> { Markup.Escape(QueryFormat.Key(vector.Key)) + (vector.KnownKey || !view.Live ? "" : " [grey](new)[/]") };
             foreach (var (feature, window) in columns)
             {
                 cells.Add(vector.Features.TryGetValue(feature, out var readings) && readings.TryGetValue(window, out var reading)

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Freshet.Engine;
 using Freshet.Events;
+using Freshet.Files.Mapping;
+using FieldKind = Freshet.Files.Mapping.FieldKind;
 using Freshet.Hashing;
 
 namespace Freshet.Cli.Replay;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Freshet.Files.Mapping;
 
 namespace Freshet.Cli.Replay;
 
@@ -8,7 +9,7 @@ internal static partial class ReplayCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "The CSV, TSV or NDJSON file to replay (.gz is read as gzip)" };
-        var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {ReplayPresets.Names} (see Presets above)", HelpName = "name" };
+        var preset = new Option<string?>("--preset", "-p") { Description = $"Options for a known dataset: {MappingPresets.Names} (see Presets above)", HelpName = "name" };
         var format = new Option<InputFormat?>("--format") { Description = "csv, tsv or ndjson [default: from the extension; otherwise CSV with the separator detected]", HelpName = "csv|tsv|ndjson", CustomParser = ParseFormat };
         var delimiter = new Option<char?>("--delimiter") { Description = "Field separator: one character, or tab [default: ',' for csv, tab for tsv, detected otherwise]", HelpName = "char", CustomParser = ParseDelimiter };
         var noHeader = new Option<bool>("--no-header") { Description = "The file has no header row (name the columns with --columns)" };
@@ -27,7 +28,7 @@ internal static partial class ReplayCommand
         var limit = new Option<long?>("--limit") { Description = "Replay only the first n rows", HelpName = "n" };
         var server = new Option<Uri?>("--server", "-s") { Description = "A running server (freshet serve) to post to, e.g. http://127.0.0.1:7700 [default: an engine in this process]", HelpName = "url", CustomParser = ParseServer };
         var features = new Option<string?>("--features", "-f") { Description = $"Feature definitions of the embedded engine [default: {FeaturesFile.DefaultRelativePath} in the current directory, else the copy shipped with freshet]", HelpName = "path" };
-        var shards = new Option<int?>("--shards") { Description = $"Shards of the embedded engine [default: one per core, {Environment.ProcessorCount} here]", HelpName = "n" };
+        var shards = Serve.ServeOptions.Shards($"Shards of the embedded engine [default: one per core, {Environment.ProcessorCount} here]");
         var batchSize = new Option<int>("--batch-size") { Description = "Events per request (or per engine batch)", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultBatchSize };
         var inFlight = new Option<int>("--in-flight") { Description = "Requests in flight at once (only while they cannot make each other's events late)", HelpName = "n", DefaultValueFactory = _ => ReplaySettings.DefaultMaxInFlight };
         var gzip = new Option<bool>("--gzip") { Description = "Compress requests (Content-Encoding: gzip)" };
@@ -39,13 +40,6 @@ internal static partial class ReplayCommand
         Positive(sortLimit, "--sort-limit", 1, int.MaxValue);
         Positive(batchSize, "--batch-size", 1, 1_000_000);
         Positive(inFlight, "--in-flight", 1, 64);
-        shards.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is { } n && n is < 1 or > 256)
-            {
-                result.AddError($"--shards must be between 1 and 256, not {n}.");
-            }
-        });
         limit.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<long?>() is { } n && n < 1)
@@ -134,5 +128,5 @@ internal static partial class ReplayCommand
         + "  freshet replay clicks.tsv --map type=action --map time=ts --time-unit s --map item=sku --numbers price\n"
         + "  freshet replay events.ndjson --data ./freshet-data     (then: freshet serve --data ./freshet-data)\n\n"
         + "Presets (--preset NAME; each is just these options, and options given explicitly override them):\n"
-        + ReplayPresets.Help();
+        + MappingPresets.Help();
 }

@@ -1,3 +1,5 @@
+using Freshet.Files.Mapping;
+
 namespace Freshet.Cli.Replay;
 
 /// <summary>

@@ -1,3 +1,7 @@
+using Freshet.Files.Mapping;
+using Freshet.Files.Sorting;
+using Freshet.Files.Sources;
+
 namespace Freshet.Cli.Replay;
 
 /// <summary>Where a replay is: reading (and sending as it reads), sorting, or sending what it sorted.</summary>

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using Freshet.Engine;
+using Freshet.Files.Mapping;
+using Freshet.Files.Sorting;
+using Freshet.Files.Sources;
 
 namespace Freshet.Cli.Replay;
 
@@ -21,9 +24,9 @@ internal static class ReplayRunner
         var spec = settings.Spec;
         if (settings.Preset is { } presetName)
         {
-            if (ReplayPresets.Find(presetName) is not { } preset)
+            if (MappingPresets.Find(presetName) is not { } preset)
             {
-                error.WriteLine($"--preset {presetName}: no such preset; the presets are: {ReplayPresets.Names}");
+                error.WriteLine($"--preset {presetName}: no such preset; the presets are: {MappingPresets.Names}");
                 return ExitCodes.Usage;
             }
 
@@ -31,7 +34,7 @@ internal static class ReplayRunner
             output.WriteLine($"preset {preset.Name}: {preset.Spec.Describe()}");
         }
 
-        if (!ReplayInput.TryOpen(path, spec, out var source, out var format, out string? openError))
+        if (!InputFile.TryOpen(path, spec, out var source, out var format, out string? openError))
         {
             error.WriteLine(openError);
             return ExitCodes.Usage;
@@ -103,7 +106,7 @@ internal static class ReplayRunner
         {
             stopped = true; // Ctrl+C: whatever was in flight was cut short; the summary counts what was answered.
         }
-        catch (ReplayFailedException e)
+        catch (Exception e) when (e is ReplayFailedException or SortFailedException)
         {
             failure = e.Message;
         }

@@ -1,3 +1,5 @@
+using Freshet.Files.Mapping;
+
 namespace Freshet.Cli.Replay;
 
 /// <summary>Everything <c>freshet replay</c> was asked to do, after parsing and validating the command line.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text.Json;
+using Freshet.Files.Mapping;
 using Freshet.Time;
 
 namespace Freshet.Cli.Replay;

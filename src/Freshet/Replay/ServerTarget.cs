@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Freshet.Files.Mapping;
 
 namespace Freshet.Cli.Replay;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Freshet.Cli.Arguments;
 using Freshet.Engine;
 using Freshet.Features;
 using Freshet.Server;
@@ -37,7 +38,7 @@ internal static class ServeCommand
             }
         });
         var shards = ServeOptions.Shards();
-        var maxBody = ServeOptions.SizeOption("--max-body",
+        var maxBody = OptionValues.SizeOption("--max-body",
             "Largest request body (after gzip), e.g. 16MiB, 512KiB or a number of bytes; larger requests get 413", new ServerOptions().MaxBodyBytes);
         var allowedHosts = new Option<string[]>("--allowed-hosts")
         {
@@ -47,18 +48,18 @@ internal static class ServeCommand
             HelpName = "hosts",
             CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToArray(),
         };
-        var bodyTimeout = ServeOptions.DurationOption("--body-timeout",
+        var bodyTimeout = OptionValues.DurationOption("--body-timeout",
             "Longest an ingest body may take to arrive in full, e.g. 2m; a slower one gets 408 (bodies under 240 bytes/s "
                 + "after their first 5 s are cut off sooner)",
             (long)new ServerOptions().BodyReadTimeout.TotalMilliseconds);
-        var maxBuffered = ServeOptions.SizeOption("--max-buffered-bodies",
+        var maxBuffered = OptionValues.SizeOption("--max-buffered-bodies",
             "Memory all ingest bodies in flight may hold together (being received, waiting, or parsed), e.g. 256MiB; "
                 + "a request past it gets 429",
             new ServerOptions().MaxBufferedBodyBytes, 1L << 40);
-        var dedupHorizon = ServeOptions.DurationOption("--dedup-horizon",
+        var dedupHorizon = OptionValues.DurationOption("--dedup-horizon",
             "How long event ids are remembered so a retried event counts once (on the engine's clock), e.g. 10m, 1h; 0 turns it off",
             new EngineOptions().DedupHorizonMs, allowZero: true);
-        var dedupMemory = ServeOptions.SizeOption("--dedup-memory",
+        var dedupMemory = OptionValues.SizeOption("--dedup-memory",
             "Memory the remembered event ids may take, e.g. 256MiB, 1GiB (11-21 bytes an id). The horizon is never "
                 + "shortened to fit: when it is full, requests with ids get 503 with Retry-After until the oldest ids expire",
             new EngineOptions().DedupMemoryBytes, 1L << 40);
@@ -67,7 +68,7 @@ internal static class ServeCommand
             // 0 is what a size that did not parse reads as; its parser has said so already.
             if (result.GetValueOrDefault<SizeValue>().Bytes is var bytes && bytes is > 0 and < EngineOptions.DedupMemoryMinBytes)
             {
-                result.AddError($"--dedup-memory: {ServeOptions.FormatSize(bytes)} is too small; give at least {ServeOptions.FormatSize(EngineOptions.DedupMemoryMinBytes)}.");
+                result.AddError($"--dedup-memory: {OptionValues.FormatSize(bytes)} is too small; give at least {OptionValues.FormatSize(EngineOptions.DedupMemoryMinBytes)}.");
             }
         });
 
@@ -158,8 +159,8 @@ internal static class ServeCommand
 
             await using (server)
             {
-                output.WriteLine($"Listening on {server.BaseAddress} ({engine.ShardCount} shards, bodies up to {ServeOptions.FormatSize(serverOptions.MaxBodyBytes)}, "
-                    + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : $"{Duration.Format(engineOptions.DedupHorizonMs)} in up to {ServeOptions.FormatSize(engineOptions.DedupMemoryBytes)}")}, "
+                output.WriteLine($"Listening on {server.BaseAddress} ({engine.ShardCount} shards, bodies up to {OptionValues.FormatSize(serverOptions.MaxBodyBytes)}, "
+                    + $"dedup horizon {(engineOptions.DedupHorizonMs == 0 ? "off" : $"{Duration.Format(engineOptions.DedupHorizonMs)} in up to {OptionValues.FormatSize(engineOptions.DedupMemoryBytes)}")}, "
                     + $"{StorageArguments.Describe(engineOptions.Storage)}). Try: curl {server.BaseAddress}v1/features   Ctrl+C stops.");
                 var hosts = serverOptions.AllowedHosts.Count > 0 ? serverOptions.AllowedHosts : FreshetServer.DefaultAllowedHosts(serverOptions.Url);
                 if (hosts.Contains("*"))

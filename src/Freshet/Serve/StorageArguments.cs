@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Freshet.Cli.Arguments;
 using Freshet.Engine;
 using Freshet.Engine.Storage;
 using Freshet.Features;
@@ -40,17 +41,17 @@ internal sealed class StorageArguments
                 + "none = queued for writing (a crash can lose the last few milliseconds)",
             DefaultValueFactory = _ => defaultDurability,
         };
-        FsyncInterval = ServeOptions.DurationOption("--fsync-interval", "How often the log is synced with --durability interval", 100);
-        CheckpointInterval = ServeOptions.DurationOption("--checkpoint-interval", "How often all state is checkpointed (recovery replays the log after the last one); 0: only at shutdown", 30_000, allowZero: true);
-        SegmentSize = ServeOptions.SizeOption("--segment-size", "Log segment size: a new file is started past it, and retention deletes whole segments", 64L << 20);
-        Retention = ServeOptions.DurationOption("--retention", "Delete log segments older than this (never what the kept checkpoints or --backfill-horizon need); 0: keep them", 7 * Duration.Day, allowZero: true);
+        FsyncInterval = OptionValues.DurationOption("--fsync-interval", "How often the log is synced with --durability interval", 100);
+        CheckpointInterval = OptionValues.DurationOption("--checkpoint-interval", "How often all state is checkpointed (recovery replays the log after the last one); 0: only at shutdown", 30_000, allowZero: true);
+        SegmentSize = OptionValues.SizeOption("--segment-size", "Log segment size: a new file is started past it, and retention deletes whole segments", 64L << 20);
+        Retention = OptionValues.DurationOption("--retention", "Delete log segments older than this (never what the kept checkpoints or --backfill-horizon need); 0: keep them", 7 * Duration.Day, allowZero: true);
         RetentionSize = new Option<long?>("--retention-size")
         {
             Description = "Trim the log, oldest segments first, to this size (same exceptions) [default: no limit]",
             HelpName = "size",
-            CustomParser = r => ServeOptions.ParseSize(r, 1L << 50),
+            CustomParser = r => OptionValues.ParseSize(r, 1L << 50),
         };
-        BackfillHorizon = ServeOptions.DurationOption("--backfill-horizon", "Keep log segments with events newer than now minus this, whatever the retention, so new features can be backfilled", 0, allowZero: true);
+        BackfillHorizon = OptionValues.DurationOption("--backfill-horizon", "Keep log segments with events newer than now minus this, whatever the retention, so new features can be backfilled", 0, allowZero: true);
     }
 
     public bool DataByDefault { get; }

@@ -1,8 +1,8 @@
-using Freshet.Seams;
 using Freshet.Cli.Demo;
-using Freshet.Engine.Synthetic;
+using Freshet.Contracts;
 using Freshet.Events;
-using Freshet.Server.Json;
+using Freshet.Seams;
+using Freshet.Synthetic;
 using Spectre.Console;
 
 namespace Freshet.Cli.Tests;

@@ -1,5 +1,5 @@
 using Freshet.Cli.Demo;
-using Freshet.Server.Json;
+using Freshet.Contracts;
 
 namespace Freshet.Cli.Tests;
 

@@ -2,6 +2,8 @@ using System.Text;
 using System.Text.Json;
 using Freshet.Cli.Replay;
 using Freshet.Events;
+using Freshet.Files.Mapping;
+using Freshet.Files.Sources;
 
 namespace Freshet.Cli.Tests.Replay;
 
@@ -57,7 +59,7 @@ public sealed class OutgoingBatchTests
 
     private static FieldNameTable MapInto(string path, MappingSpec spec, OutgoingBatch batch, byte[] idPrefix)
     {
-        Assert.True(ReplayInput.TryOpen(path, spec, out var source, out _, out _));
+        Assert.True(InputFile.TryOpen(path, spec, out var source, out _, out _));
         using (source)
         {
             var names = new FieldNameTable();

@@ -134,4 +134,17 @@ public sealed class ReplayCommandTests
         Assert.Contains("at 8× real time", output, StringComparison.Ordinal);
         Assert.Contains("  accepted     3\n", output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("257")]
+    public async Task Replay_ShardsOutOfRange_SaysTheRangeServeAndDemoSay(string shards)
+    {
+        string path = ReplayFiles.Write("type,time\nview,1700000000000\n", ".csv");
+
+        var (exitCode, _, error) = await ReplayFiles.RunAsync("replay", path, "--shards", shards);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.Contains($"--shards must be between 1 and 256, not {shards}.", error, StringComparison.Ordinal);
+    }
 }

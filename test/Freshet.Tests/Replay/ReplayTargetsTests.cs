@@ -1,8 +1,10 @@
 using System.Globalization;
 using Freshet.Cli.Replay;
 using Freshet.Engine;
-using Freshet.Reading;
 using Freshet.Features;
+using Freshet.Files.Mapping;
+using Freshet.Files.Sources;
+using Freshet.Reading;
 using Freshet.Time;
 
 namespace Freshet.Cli.Tests.Replay;
@@ -20,8 +22,8 @@ public sealed class ReplayTargetsTests
         string path = ReplayTestData.PathOf($"{Taobao}/UserBehavior.csv");
         var rows = File.ReadLines(path).Select(line => line.Split(','))
             .Select(p => new TaobaoRow(p[0], p[1], p[3], long.Parse(p[4], CultureInfo.InvariantCulture) * 1000)).ToList();
-        var spec = ReplayPresets.Find("taobao")!.Spec;
-        Assert.True(ReplayInput.TryOpen(path, spec, out var source, out _, out _));
+        var spec = MappingPresets.Find("taobao")!.Spec;
+        Assert.True(InputFile.TryOpen(path, spec, out var source, out _, out _));
         var names = new FieldNameTable();
         Assert.True(FieldMapping.TryCreate(spec, names, source.Columns, out var mapping, out _));
         source.Bind(mapping);
