@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Freshet.Windows;
 using YamlDotNet.RepresentationModel;
 
 namespace Freshet.Features;
