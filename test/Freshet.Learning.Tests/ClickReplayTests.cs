@@ -3,6 +3,7 @@ using Freshet.Learning.Features;
 using Freshet.Learning.Ftrl;
 using Freshet.Learning.Labels;
 using Freshet.Learning.Metrics;
+using Freshet.Learning.Parameters;
 using Xunit.Abstractions;
 
 namespace Freshet.Learning.Tests;
@@ -72,7 +73,7 @@ public sealed class ClickReplayTests(ITestOutputHelper output)
     {
         // Outcomes are rare (0.2 % of views on Taobao, 2 % on REES46): the bias starts at a 1 % rate instead of 50 %.
         var options = new FtrlOptions { Alpha = 0.2, Beta = 1, L1 = 1, L2 = 10, PriorRate = 0.01, Bits = 20 };
-        var model = new FtrlModel(options);
+        var model = FtrlModel.Create(options, InProcessParameterStores.Default, "test");
         var baseline = new RunningRate(options.PriorRate, priorCount: 100); // Also learns with fake negatives.
         var hasher = new FeatureHasher(options.Bits);
         var served = new ProgressiveValidation();

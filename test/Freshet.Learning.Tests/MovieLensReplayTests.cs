@@ -3,6 +3,7 @@ using System.Globalization;
 using Freshet.Events;
 using Freshet.Learning.Factorization;
 using Freshet.Learning.Metrics;
+using Freshet.Learning.Parameters;
 using Freshet.Learning.Pipeline;
 using Xunit.Abstractions;
 
@@ -19,7 +20,7 @@ public sealed class MovieLensReplayTests(ITestOutputHelper output)
     public void Replay_InTimeOrder_FactorizationBeatsMostPopular()
     {
         var ratings = Load();
-        var mf = new RealtimeMf(new MfOptions());
+        var mf = RealtimeMf.Create(new MfOptions(), InProcessParameterStores.Default, "test");
         var popular = new MostPopular();
         var mfQuality = new RankingQuality(10);
         var popularQuality = new RankingQuality(10);

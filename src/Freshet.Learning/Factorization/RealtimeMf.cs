@@ -30,10 +30,12 @@ public sealed partial class RealtimeMf
     private readonly float[] _gradient;
 
     /// <param name="options">The hyper-parameters.</param>
-    /// <param name="users">Rows of <see cref="MfOptions.Factors"/> floats (in process, sharded, when null).</param>
-    /// <param name="items">Rows of <see cref="MfOptions.Factors"/> + 1 floats (in process, sharded, when null).</param>
-    public RealtimeMf(MfOptions options, IParameterStore? users = null, IParameterStore? items = null)
+    /// <param name="users">Rows of <see cref="MfOptions.Factors"/> floats (see <see cref="Create"/> to get both stores from a factory).</param>
+    /// <param name="items">Rows of <see cref="MfOptions.Factors"/> + 1 floats.</param>
+    public RealtimeMf(MfOptions options, IParameterStore users, IParameterStore items)
     {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(items);
         options.Validate();
         Options = options;
         _k = options.Factors;
@@ -41,8 +43,8 @@ public sealed partial class RealtimeMf
         _regularization = (float)options.Regularization;
         _scale = (float)options.InitialScale;
         _random = (ulong)options.Seed;
-        _users = users ?? new ShardedParameterStore(_k);
-        _items = items ?? new ShardedParameterStore(_k + 1);
+        _users = users;
+        _items = items;
         if (_users.Width != _k || _items.Width != _k + 1)
         {
             throw new ArgumentException($"{_k} factors need user rows of {_k} floats and item rows of {_k + 1} (factors and bias), but the stores hold {_users.Width} and {_items.Width}");
@@ -51,6 +53,13 @@ public sealed partial class RealtimeMf
         _user = new float[_k];
         _pair = new float[2 * (_k + 1)];
         _gradient = new float[_k];
+    }
+
+    /// <summary>A new factorization whose user and item stores come from <paramref name="stores"/> (roles <see cref="ParameterStoreRoles.Users"/> and <see cref="ParameterStoreRoles.Items"/> of <paramref name="model"/>).</summary>
+    public static RealtimeMf Create(MfOptions options, IParameterStoreFactory stores, string model)
+    {
+        options.Validate();
+        return new RealtimeMf(options, stores.Create(model, ParameterStoreRoles.Users, options.Factors, 0), stores.Create(model, ParameterStoreRoles.Items, options.Factors + 1, 0));
     }
 
     public MfOptions Options { get; }
