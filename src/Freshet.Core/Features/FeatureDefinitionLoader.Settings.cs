@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Freshet.Windows;
 using YamlDotNet.RepresentationModel;
+using static Freshet.Yaml.YamlNodes;
 
 namespace Freshet.Features;
 
