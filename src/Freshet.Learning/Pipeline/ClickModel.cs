@@ -34,6 +34,7 @@ public sealed class ClickModel
     private readonly ulong[] _fieldNamespaces;
     private readonly (int A, string NameA, int B, string NameB, ulong NsA, ulong NsB)[] _crosses;
     private readonly ulong[] _liveNamespaces;
+    private readonly (LiveFeatureGroup Group, int Start, int KeyFieldId)[] _liveGroups;
     private readonly double[] _liveValues;
     private readonly SparseVector _x = new();
     private readonly Lock _lock = new();
@@ -60,6 +61,7 @@ public sealed class ClickModel
         _fieldNamespaces = [.. definition.Fields.Select(FeatureHasher.Namespace)];
         _crosses = [.. definition.Crosses.Select(c => (strings.GetOrAdd(c.A), c.A, strings.GetOrAdd(c.B), c.B, FeatureHasher.Namespace(c.A), FeatureHasher.Namespace(c.B)))];
         _liveNamespaces = [.. definition.Live.Select(l => FeatureHasher.Namespace($"live:{l.Feature}:{l.WindowMs}"))];
+        _liveGroups = [.. LiveFeatureGroup.GroupsOf(definition.Live).Select(g => (g.Group, g.Start, strings.GetOrAdd(g.Group.KeyField)))];
         _liveValues = new double[definition.Live.Length];
     }
 
@@ -311,19 +313,13 @@ public sealed class ClickModel
             return;
         }
 
-        var live = Definition.Live;
-        for (int i = 0; i < live.Length;)
+        // The features of one entity key are read together, resolved when the model was made.
+        foreach (var (group, i, keyFieldId) in _liveGroups)
         {
-            // Read the features of one entity key together.
-            int end = i + 1;
-            while (end < live.Length && live[end].Entity == live[i].Entity && live[end].KeyField == live[i].KeyField)
+            int end = i + group.Features.Length;
+            if (source.TryString(keyFieldId, group.KeyField, out string? key))
             {
-                end++;
-            }
-
-            if (source.TryString(_strings.GetOrAdd(live[i].KeyField), live[i].KeyField, out string? key))
-            {
-                _live.Read(live[i].Entity, key, beforeMs, live.AsSpan()[i..end], liveValues.AsSpan(i, end - i));
+                _live.Read(group, key, beforeMs, liveValues.AsSpan(i, end - i));
                 for (int j = i; j < end; j++)
                 {
                     // The value on its own coordinate (log-scaled), and its power-of-two bucket as a category: a linear
@@ -333,8 +329,6 @@ public sealed class ClickModel
                     _hasher.AddHashed(x, _liveNamespaces[j], (ulong)(value < 1 ? 0 : 1 + Math.Min(16, (int)Math.Log2(value))));
                 }
             }
-
-            i = end;
         }
     }
 

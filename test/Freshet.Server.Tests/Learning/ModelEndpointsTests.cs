@@ -135,11 +135,11 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
     {
         // s1's clicks are in the engine already; read as of a view at T0 + 30 min, the features count only earlier events.
         var live = new EngineLiveFeatures(_server.Engine);
-        var features = new LiveFeature[] { new("item", "item", "item_clicks", 3_600_000), new("item", "item", "item_views", 3_600_000) };
+        var features = new LiveFeatureGroup([new("item", "item", "item_clicks", 3_600_000), new("item", "item", "item_views", 3_600_000)]);
         var atView = new double[2];
         var now = new double[2];
-        live.Read("item", "s1", T0 + (30 * 60_000), features, atView);
-        live.Read("item", "s1", long.MaxValue, features, now);
+        live.Read(features, "s1", T0 + (30 * 60_000), atView);
+        live.Read(features, "s1", long.MaxValue, now);
 
         var vector = await _server.GetJsonAsync($"v1/vector/item?key=s1&features=item_views,item_clicks&as_of={T0 + (29 * 60_000)}");
         Assert.Equal(vector.GetProperty("features").GetProperty("item_views").GetProperty("1h").GetProperty("value").GetDouble(), atView[1]);
