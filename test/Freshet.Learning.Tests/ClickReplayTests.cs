@@ -4,6 +4,7 @@ using Freshet.Learning.Ftrl;
 using Freshet.Learning.Labels;
 using Freshet.Learning.Metrics;
 using Freshet.Learning.Parameters;
+using Freshet.Testing.TestData;
 using Xunit.Abstractions;
 
 namespace Freshet.Learning.Tests;
@@ -30,7 +31,7 @@ public sealed class ClickReplayTests(ITestOutputHelper output)
     public void Taobao_ViewsLabelledByCartFavBuy_FtrlMatchesTheConstantRateOnIdsAlone()
     {
         // user_id,item_id,category_id,behavior_type,timestamp (seconds)
-        var events = File.ReadLines(TestData.PathOf("taobao_userbehavior/UserBehavior.csv"))
+        var events = File.ReadLines(SharedData.PathOf("taobao_userbehavior/UserBehavior.csv"))
             .Select(line => line.Split(','))
             .Select(f => new ShopEvent(f[3] == "pv", f[0], f[1], f[2], long.Parse(f[4], CultureInfo.InvariantCulture) * 1000));
         var (model, constant, holdout) = Replay(events, "Taobao");
@@ -46,7 +47,7 @@ public sealed class ClickReplayTests(ITestOutputHelper output)
     public void Rees46_ViewsLabelledByCartOrPurchase_FtrlBeatsTheConstantRate()
     {
         // event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session; the last line is cut off.
-        var lines = File.ReadLines(TestData.PathOf("rees46_ecommerce_sample/2019-Oct.csv")).Skip(1).ToList();
+        var lines = File.ReadLines(SharedData.PathOf("rees46_ecommerce_sample/2019-Oct.csv")).Skip(1).ToList();
         var events = lines.Take(lines.Count - 1)
             .Select(line => line.Split(','))
             .Select(f => new ShopEvent(f[1] == "view", f[7], f[2], f[3],

@@ -1,4 +1,5 @@
 using Freshet.Learning.Pipeline;
+using Freshet.Testing.TestData;
 
 namespace Freshet.Learning.Tests;
 
@@ -7,7 +8,7 @@ public sealed class ModelDefinitionLoaderTests
     [Fact]
     public void Load_TheSampleFile_GivesItsModels()
     {
-        string path = Path.Combine(Repository(), "samples", "models.yaml");
+        string path = SharedData.RepositoryFile("samples", "models.yaml");
         var set = ModelDefinitionLoader.Load(path);
 
         var clicks = Assert.Single(set.ClickModels);
@@ -202,18 +203,5 @@ public sealed class ModelDefinitionLoaderTests
         Assert.Contains("m.yaml:5:5: model 'clicks': unknown key 'outcom' in a click model; expected one of: kind, exposure, outcome, key, window, fields, crosses, live, ftrl, max_pending, sample (did you mean 'outcome'?)", messages);
         Assert.Contains(messages, m => m.StartsWith("m.yaml:7:13: model 'clicks': unknown key 'alpah' in 'ftrl'", StringComparison.Ordinal) && m.EndsWith("(did you mean 'alpha'?)", StringComparison.Ordinal));
         Assert.Contains("m.yaml:9:11: model 'recs': unknown kind 'recomender'; use click or recommender (did you mean 'recommender'?)", messages);
-    }
-
-    private static string Repository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Freshet.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("repository root not found");
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Freshet.Learning.Pipeline;
 using Freshet.Server.Learning;
+using Freshet.Testing.TestData;
 using static Freshet.Server.Tests.TestServer;
 
 namespace Freshet.Server.Tests.Learning;
@@ -11,24 +12,7 @@ namespace Freshet.Server.Tests.Learning;
 /// </summary>
 public sealed class ModelEndpointsTests : IAsyncLifetime
 {
-    private const string Models = """
-        models:
-          clicks:
-            kind: click
-            exposure: [view]
-            outcome: [click]
-            key: [user, item]
-            window: 10m
-            fields: [user, item, category]
-            live:
-              - { entity: item, feature: item_views, window: 1h }
-            ftrl: { alpha: 0.3, bits: 18, prior_rate: 0.05 }
-          for_you:
-            kind: recommender
-            events: [view, click]
-            factors: 8
-            evaluate: 1
-        """;
+    private const string Models = ShopModels.WithLiveFeaturesYaml;
 
     private Dictionary<string, HashSet<string>> _seen = [];
     private TestServer _server = null!;
