@@ -26,7 +26,9 @@ public sealed partial class RealtimeMf
     private readonly IParameterStore _items;
     private readonly List<HashSet<int>> _seen = [];
     private readonly float[] _user;
-    private readonly float[] _pair;
+    private readonly float[] _itemRows; // The rows of an interaction's item and its negatives, k + 1 floats each.
+    private readonly int[] _itemKeys; // Their keys: the item first, then each distinct negative.
+    private readonly int[] _negativeSlots; // For each step, in order, the row of its negative.
     private readonly float[] _gradient;
 
     /// <param name="options">The hyper-parameters.</param>
@@ -51,7 +53,9 @@ public sealed partial class RealtimeMf
         }
 
         _user = new float[_k];
-        _pair = new float[2 * (_k + 1)];
+        _itemRows = new float[(1 + options.Negatives) * (_k + 1)];
+        _itemKeys = new int[1 + options.Negatives];
+        _negativeSlots = new int[options.Negatives];
         _gradient = new float[_k];
     }
 
@@ -70,7 +74,12 @@ public sealed partial class RealtimeMf
 
     public long Interactions { get; private set; }
 
-    /// <summary>Learns that <paramref name="user"/> chose <paramref name="item"/>, adding either if new.</summary>
+    /// <summary>
+    /// Learns that <paramref name="user"/> chose <paramref name="item"/>, adding either if new: one BPR step per sampled
+    /// negative. The negatives are drawn first (the draws do not depend on the factors), so the rows of the user, the
+    /// item and its negatives are pulled once, stepped in the order of the draws as one step at a time would step them,
+    /// and pushed once: an interaction is one pull and one push a store, however many negatives it samples.
+    /// </summary>
     public void Learn(int user, int item)
     {
         EnsureUser(user);
@@ -82,6 +91,9 @@ public sealed partial class RealtimeMf
             return;
         }
 
+        var keys = _itemKeys.AsSpan();
+        keys[0] = item;
+        int rows = 1, steps = 0;
         for (int n = 0; n < Options.Negatives; n++)
         {
             int negative = (int)(NextRandom() % (ulong)Items);
@@ -90,8 +102,34 @@ public sealed partial class RealtimeMf
                 continue;
             }
 
-            Step(user, item, negative);
+            // A negative drawn twice is stepped twice on its one row, as the second step saw the first's update.
+            int slot = keys[1..rows].IndexOf(negative) + 1;
+            if (slot == 0)
+            {
+                keys[rows] = negative;
+                slot = rows++;
+            }
+
+            _negativeSlots[steps++] = slot;
         }
+
+        if (steps == 0)
+        {
+            return;
+        }
+
+        int width = _k + 1;
+        var p = _user.AsSpan();
+        var itemRows = _itemRows.AsSpan(0, rows * width);
+        _users.Pull([user], p);
+        _items.Pull(keys[..rows], itemRows);
+        for (int s = 0; s < steps; s++)
+        {
+            Step(p, itemRows[..width], itemRows.Slice(_negativeSlots[s] * width, width));
+        }
+
+        _users.Push([user], p);
+        _items.Push(keys[..rows], itemRows);
     }
 
     /// <summary>The model's score of <paramref name="item"/> for <paramref name="user"/> (unknown ones score the item bias or 0).</summary>
@@ -210,20 +248,17 @@ public sealed partial class RealtimeMf
     private static readonly HashSet<int> EmptySet = [];
 
     /// <summary>
-    /// One BPR step: raise x = s(u, i) − s(u, j) by the gradient of ln σ(x), with L2. The three rows are pulled,
-    /// updated together and pushed back.
+    /// One BPR step: raise x = s(u, i) − s(u, j) by the gradient of ln σ(x), with L2, on the user's factors
+    /// <paramref name="p"/>, the chosen item's row <paramref name="positive"/> and a sampled one's <paramref name="negative"/>
+    /// (factors, then bias), in place.
     /// </summary>
-    private void Step(int user, int positive, int negative)
+    private void Step(Span<float> p, Span<float> positive, Span<float> negative)
     {
         int k = _k;
-        var p = _user.AsSpan();
-        var pair = _pair.AsSpan();
-        _users.Pull([user], p);
-        _items.Pull([positive, negative], pair);
-        var qi = pair[..k];
-        var qj = pair.Slice(k + 1, k);
-        ref float bi = ref pair[k];
-        ref float bj = ref pair[(2 * k) + 1];
+        var qi = positive[..k];
+        var qj = negative[..k];
+        ref float bi = ref positive[k];
+        ref float bj = ref negative[k];
         float x = bi - bj + Dot(p, qi) - Dot(p, qj);
         float g = 1f / (1f + MathF.Exp(x)); // σ(−x): how wrong the order still is.
         float rate = _rate;
@@ -245,9 +280,6 @@ public sealed partial class RealtimeMf
         {
             p[f] += gradient[f] * rate;
         }
-
-        _users.Push([user], p);
-        _items.Push([positive, negative], pair);
     }
 
     private void EnsureUser(int user)
@@ -264,7 +296,7 @@ public sealed partial class RealtimeMf
     private void EnsureItem(int item)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(item);
-        var row = _pair.AsSpan(0, _k + 1);
+        var row = _itemRows.AsSpan(0, _k + 1);
         for (; Items <= item; Items++)
         {
             Initialize(row[.._k]);

@@ -148,6 +148,37 @@ public sealed class InjectedStoreTests
         Assert.Equal(recommender.Recommend("u2", 5), resumed.Recommend("u2", 5));
     }
 
+    /// <summary>
+    /// An interaction of a known user and item is one pull and one push a store, however many negatives it samples
+    /// (a step per negative used to pull and push its three rows). The factors are those of stepping one negative at a
+    /// time: a store sharded 1 or 8 ways, and a fresh model, learn the same (ShardedParameterStoreTests), and the saved
+    /// state of seeded streams hashed before and after this change was equal.
+    /// </summary>
+    [Fact]
+    public void RealtimeMf_Learn_OneInteractionIsOnePullAndOnePushAStore()
+    {
+        var stores = new CountingParameterStores();
+        var mf = RealtimeMf.Create(new MfOptions { Factors = 4, Negatives = 8, Seed = 2 }, stores, "mf");
+        var users = stores.Of("mf", ParameterStoreRoles.Users);
+        var items = stores.Of("mf", ParameterStoreRoles.Items);
+        for (int i = 0; i < 50; i++)
+        {
+            mf.Learn(0, i);
+        }
+
+        mf.Learn(1, 0);
+        (int Pulls, int Pushes) Change(Action learn)
+        {
+            int pulls = users.Pulls + items.Pulls, pushes = users.Pushes + items.Pushes;
+            learn();
+            return (users.Pulls + items.Pulls - pulls, users.Pushes + items.Pushes - pushes);
+        }
+
+        Assert.Equal((2, 2), Change(() => mf.Learn(1, 7)));
+        Assert.Equal((2, 2), Change(() => mf.Learn(1, 9)));
+        Assert.Equal((0, 0), Change(() => mf.Learn(0, 3))); // User 0 has seen every item: no negative to step.
+    }
+
     private static EventBatch Events(StringInterner strings, params (string Type, string User, string Item, long TimeMs)[] events)
     {
         var batch = new EventBatch();
