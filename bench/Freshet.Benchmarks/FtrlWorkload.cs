@@ -1,5 +1,6 @@
 using Freshet.Learning.Features;
 using Freshet.Learning.Ftrl;
+using Freshet.Learning.Parameters;
 
 namespace Freshet.Benchmarks;
 
@@ -36,7 +37,7 @@ public sealed class FtrlWorkload
             Build(e, _examples[e]);
         }
 
-        Model = new FtrlModel(new FtrlOptions { Bits = bits });
+        Model = FtrlModel.Create(new FtrlOptions { Bits = bits }, InProcessParameterStores.Default, "bench");
     }
 
     public FtrlModel Model { get; }

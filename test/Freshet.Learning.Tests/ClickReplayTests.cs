@@ -3,6 +3,8 @@ using Freshet.Learning.Features;
 using Freshet.Learning.Ftrl;
 using Freshet.Learning.Labels;
 using Freshet.Learning.Metrics;
+using Freshet.Learning.Parameters;
+using Freshet.Testing.TestData;
 using Xunit.Abstractions;
 
 namespace Freshet.Learning.Tests;
@@ -29,7 +31,7 @@ public sealed class ClickReplayTests(ITestOutputHelper output)
     public void Taobao_ViewsLabelledByCartFavBuy_FtrlMatchesTheConstantRateOnIdsAlone()
     {
         // user_id,item_id,category_id,behavior_type,timestamp (seconds)
-        var events = File.ReadLines(TestData.PathOf("taobao_userbehavior/UserBehavior.csv"))
+        var events = File.ReadLines(SharedData.PathOf("taobao_userbehavior/UserBehavior.csv"))
             .Select(line => line.Split(','))
             .Select(f => new ShopEvent(f[3] == "pv", f[0], f[1], f[2], long.Parse(f[4], CultureInfo.InvariantCulture) * 1000));
         var (model, constant, holdout) = Replay(events, "Taobao");
@@ -45,7 +47,7 @@ public sealed class ClickReplayTests(ITestOutputHelper output)
     public void Rees46_ViewsLabelledByCartOrPurchase_FtrlBeatsTheConstantRate()
     {
         // event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session; the last line is cut off.
-        var lines = File.ReadLines(TestData.PathOf("rees46_ecommerce_sample/2019-Oct.csv")).Skip(1).ToList();
+        var lines = File.ReadLines(SharedData.PathOf("rees46_ecommerce_sample/2019-Oct.csv")).Skip(1).ToList();
         var events = lines.Take(lines.Count - 1)
             .Select(line => line.Split(','))
             .Select(f => new ShopEvent(f[1] == "view", f[7], f[2], f[3],
@@ -72,7 +74,7 @@ public sealed class ClickReplayTests(ITestOutputHelper output)
     {
         // Outcomes are rare (0.2 % of views on Taobao, 2 % on REES46): the bias starts at a 1 % rate instead of 50 %.
         var options = new FtrlOptions { Alpha = 0.2, Beta = 1, L1 = 1, L2 = 10, PriorRate = 0.01, Bits = 20 };
-        var model = new FtrlModel(options);
+        var model = FtrlModel.Create(options, InProcessParameterStores.Default, "test");
         var baseline = new RunningRate(options.PriorRate, priorCount: 100); // Also learns with fake negatives.
         var hasher = new FeatureHasher(options.Bits);
         var served = new ProgressiveValidation();

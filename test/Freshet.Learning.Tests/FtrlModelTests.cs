@@ -1,6 +1,7 @@
 using Freshet.Learning.Features;
 using Freshet.Learning.Ftrl;
 using Freshet.Learning.Metrics;
+using Freshet.Learning.Parameters;
 
 namespace Freshet.Learning.Tests;
 
@@ -11,7 +12,7 @@ public sealed class FtrlModelTests
     [Fact]
     public void Learn_SyntheticClicks_BeatsTheConstantRateInProgressiveValidation()
     {
-        var model = new FtrlModel(Options);
+        var model = FtrlModel.Create(Options, InProcessParameterStores.Default, "test");
         var baseline = new RunningRate();
         var hasher = new FeatureHasher(Options.Bits);
         var stream = new SyntheticClicks(seed: 1);
@@ -57,14 +58,14 @@ public sealed class FtrlModelTests
     {
         var hasher = new FeatureHasher(Options.Bits);
         var x = new SparseVector();
-        var uninterrupted = new FtrlModel(Options);
+        var uninterrupted = FtrlModel.Create(Options, InProcessParameterStores.Default, "test");
         var stream = new SyntheticClicks(seed: 3);
         for (int i = 0; i < 30_000; i++)
         {
             uninterrupted.Learn(x, stream.Next(hasher, x));
         }
 
-        var first = new FtrlModel(Options);
+        var first = FtrlModel.Create(Options, InProcessParameterStores.Default, "test");
         var replay = new SyntheticClicks(seed: 3);
         for (int i = 0; i < 12_345; i++)
         {
@@ -74,7 +75,7 @@ public sealed class FtrlModelTests
         using var file = new MemoryStream();
         first.Save(file);
         file.Position = 0;
-        var restarted = FtrlModel.Load(file);
+        var restarted = FtrlModel.Load(file, InProcessParameterStores.Default, "test");
         for (int i = 12_345; i < 30_000; i++)
         {
             restarted.Learn(x, replay.Next(hasher, x));
@@ -93,11 +94,11 @@ public sealed class FtrlModelTests
         var bytes = file.ToArray();
         bytes[100] ^= 0x10;
 
-        var damaged = Assert.Throws<InvalidDataException>(() => FtrlModel.Load(new MemoryStream(bytes)));
+        var damaged = Assert.Throws<InvalidDataException>(() => FtrlModel.Load(new MemoryStream(bytes), InProcessParameterStores.Default, "test"));
         Assert.Contains("checksum", damaged.Message);
-        var foreign = Assert.Throws<InvalidDataException>(() => FtrlModel.Load(new MemoryStream(new byte[200])));
+        var foreign = Assert.Throws<InvalidDataException>(() => FtrlModel.Load(new MemoryStream(new byte[200]), InProcessParameterStores.Default, "test"));
         Assert.Contains("magic", foreign.Message);
-        Assert.Throws<EndOfStreamException>(() => FtrlModel.Load(new MemoryStream(bytes.AsSpan(0, 80).ToArray())));
+        Assert.Throws<EndOfStreamException>(() => FtrlModel.Load(new MemoryStream(bytes.AsSpan(0, 80).ToArray()), InProcessParameterStores.Default, "test"));
     }
 
     [Theory]
@@ -108,13 +109,13 @@ public sealed class FtrlModelTests
     [InlineData(0.1, 0, 1, 1, 18, "beta")]
     public void New_BadOptions_NameTheOption(double alpha, double beta, double l1, double l2, int bits, string name)
     {
-        var error = Assert.Throws<ArgumentException>(() => new FtrlModel(new FtrlOptions { Alpha = alpha, Beta = beta, L1 = l1, L2 = l2, Bits = bits }));
+        var error = Assert.Throws<ArgumentException>(() => FtrlModel.Create(new FtrlOptions { Alpha = alpha, Beta = beta, L1 = l1, L2 = l2, Bits = bits }, InProcessParameterStores.Default, "test"));
         Assert.Contains(name, error.Message);
     }
 
     private static FtrlModel Train(FtrlOptions options, int examples)
     {
-        var model = new FtrlModel(options);
+        var model = FtrlModel.Create(options, InProcessParameterStores.Default, "test");
         var hasher = new FeatureHasher(options.Bits);
         var stream = new SyntheticClicks(seed: 2);
         var x = new SparseVector();

@@ -4,6 +4,7 @@ using Freshet.Events;
 using Freshet.Features;
 using Freshet.Learning.Pipeline;
 using Freshet.Server.Learning;
+using Freshet.Testing.TestData;
 using Xunit.Abstractions;
 
 namespace Freshet.Learning.Tests;
@@ -45,7 +46,7 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
     [DataFact("rees46_ecommerce_sample")]
     public async Task Rees46_LiveFeatures_BeatIdsAloneAndTheConstantRate()
     {
-        var lines = File.ReadLines(TestData.PathOf("rees46_ecommerce_sample/2019-Oct.csv")).Skip(1).ToList();
+        var lines = File.ReadLines(SharedData.PathOf("rees46_ecommerce_sample/2019-Oct.csv")).Skip(1).ToList();
         var events = lines.Take(lines.Count - 1).Select(line => line.Split(',')).Select(f => (
             Type: f[1], User: f[7], Item: f[2], Category: f[3],
             TimeMs: DateTimeOffset.ParseExact(f[0], "yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds()));
@@ -69,7 +70,7 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
     [DataFact("taobao_userbehavior")]
     public async Task Taobao_RecentCategoryTraffic_GetsNormalizedEntropyBelowOne()
     {
-        var events = File.ReadLines(TestData.PathOf("taobao_userbehavior/UserBehavior.csv")).Select(line => line.Split(',')).Select(f => (
+        var events = File.ReadLines(SharedData.PathOf("taobao_userbehavior/UserBehavior.csv")).Select(line => line.Split(',')).Select(f => (
             Type: f[3] switch { "pv" => "view", "buy" => "purchase", _ => "cart" }, User: f[0], Item: f[1], Category: f[2],
             TimeMs: long.Parse(f[4], CultureInfo.InvariantCulture) * 1000));
         var (withLive, _) = await ReplayAsync(events, "Taobao");

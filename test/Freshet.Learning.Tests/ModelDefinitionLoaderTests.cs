@@ -1,4 +1,5 @@
 using Freshet.Learning.Pipeline;
+using Freshet.Testing.TestData;
 
 namespace Freshet.Learning.Tests;
 
@@ -7,7 +8,7 @@ public sealed class ModelDefinitionLoaderTests
     [Fact]
     public void Load_TheSampleFile_GivesItsModels()
     {
-        string path = Path.Combine(Repository(), "samples", "models.yaml");
+        string path = SharedData.RepositoryFile("samples", "models.yaml");
         var set = ModelDefinitionLoader.Load(path);
 
         var clicks = Assert.Single(set.ClickModels);
@@ -143,19 +144,64 @@ public sealed class ModelDefinitionLoaderTests
     {
         var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse("models:\n  a: [b\n", "m.yaml"));
         Assert.StartsWith("m.yaml:", error.Message);
-        Assert.Contains("not valid YAML", error.Message);
+        Assert.Contains("YAML syntax error", error.Message); // The features file's wording: both files share one reader.
     }
 
-    private static string Repository()
+    /// <summary>
+    /// A key given twice is reported at the second one, naming both lines, and the rest of the file is still checked
+    /// (YamlDotNet alone stops at the first duplicate); a model declared twice says so.
+    /// </summary>
+    [Fact]
+    public void Parse_DuplicateKeys_AreReportedAtTheSecondWithBothLines()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Freshet.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
+        const string yaml = """
+            models:
+              clicks:
+                kind: click
+                exposure: [view]
+                outcome: [click]
+                key: [user, item]
+                window: 10m
+                window: 1h
+              clicks:
+                kind: recommender
+                events: [view]
+              later:
+                kind: recommender
+                events: [view]
+                factors: lots
+            """;
 
-        throw new InvalidOperationException("repository root not found");
+        var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse(yaml, "m.yaml"));
+        var messages = error.Errors.Select(e => e.ToString()).ToList();
+        Assert.Equal(
+            [
+                "m.yaml:8:5: model 'clicks': key 'window' appears twice (lines 7 and 8); keep one",
+                "m.yaml:9:3: model 'clicks': declared on both line 2 and line 9; model names must be unique, so rename or remove one",
+                "m.yaml:15:14: model 'later': 'factors' must be a number",
+            ],
+            messages);
+    }
+
+    [Fact]
+    public void Parse_MisspeltKeyOrKind_SuggestsTheMeantOne()
+    {
+        const string yaml = """
+            models:
+              clicks:
+                kind: click
+                exposure: [view]
+                outcom: [click]
+                key: [user, item]
+                ftrl: { alpah: 0.2 }
+              recs:
+                kind: recomender
+            """;
+
+        var error = Assert.Throws<ModelDefinitionException>(() => ModelDefinitionLoader.Parse(yaml, "m.yaml"));
+        var messages = error.Errors.Select(e => e.ToString()).ToList();
+        Assert.Contains("m.yaml:5:5: model 'clicks': unknown key 'outcom' in a click model; expected one of: kind, exposure, outcome, key, window, fields, crosses, live, ftrl, max_pending, sample (did you mean 'outcome'?)", messages);
+        Assert.Contains(messages, m => m.StartsWith("m.yaml:7:13: model 'clicks': unknown key 'alpah' in 'ftrl'", StringComparison.Ordinal) && m.EndsWith("(did you mean 'alpha'?)", StringComparison.Ordinal));
+        Assert.Contains("m.yaml:9:11: model 'recs': unknown kind 'recomender'; use click or recommender (did you mean 'recommender'?)", messages);
     }
 }

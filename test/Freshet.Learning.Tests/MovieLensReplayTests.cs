@@ -3,7 +3,9 @@ using System.Globalization;
 using Freshet.Events;
 using Freshet.Learning.Factorization;
 using Freshet.Learning.Metrics;
+using Freshet.Learning.Parameters;
 using Freshet.Learning.Pipeline;
+using Freshet.Testing.TestData;
 using Xunit.Abstractions;
 
 namespace Freshet.Learning.Tests;
@@ -19,7 +21,7 @@ public sealed class MovieLensReplayTests(ITestOutputHelper output)
     public void Replay_InTimeOrder_FactorizationBeatsMostPopular()
     {
         var ratings = Load();
-        var mf = new RealtimeMf(new MfOptions());
+        var mf = RealtimeMf.Create(new MfOptions(), InProcessParameterStores.Default, "test");
         var popular = new MostPopular();
         var mfQuality = new RankingQuality(10);
         var popularQuality = new RankingQuality(10);
@@ -96,13 +98,13 @@ public sealed class MovieLensReplayTests(ITestOutputHelper output)
 
     /// <summary>Movie id → its 19 genre flags as bits (u.item is latin-1 and '|'-separated).</summary>
     private static Dictionary<int, int> LoadGenres() =>
-        File.ReadLines(TestData.PathOf("movielens_100k/u.item"), System.Text.Encoding.Latin1)
+        File.ReadLines(SharedData.PathOf("movielens_100k/u.item"), System.Text.Encoding.Latin1)
             .Select(line => line.Split('|'))
             .ToDictionary(f => int.Parse(f[0], CultureInfo.InvariantCulture), f => f[^19..].Select((flag, g) => flag == "1" ? 1 << g : 0).Sum());
 
     /// <summary>(user, item) of u.data sorted by time; ratings sharing a second keep their order in the file.</summary>
     private static List<(int User, int Item)> Load() =>
-        [.. File.ReadLines(TestData.PathOf("movielens_100k/u.data"))
+        [.. File.ReadLines(SharedData.PathOf("movielens_100k/u.data"))
             .Select((line, index) => (Fields: line.Split('\t'), Index: index))
             .Select(r => (User: int.Parse(r.Fields[0], CultureInfo.InvariantCulture), Item: int.Parse(r.Fields[1], CultureInfo.InvariantCulture),
                 Time: long.Parse(r.Fields[3], CultureInfo.InvariantCulture), r.Index))

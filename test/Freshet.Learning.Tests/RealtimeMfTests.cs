@@ -1,5 +1,6 @@
 using Freshet.Learning.Factorization;
 using Freshet.Learning.Metrics;
+using Freshet.Learning.Parameters;
 
 namespace Freshet.Learning.Tests;
 
@@ -9,7 +10,7 @@ public sealed class RealtimeMfTests
     public void Learn_TwoTasteGroups_RecommendsTheUnseenItemsOfTheUsersGroup()
     {
         // Users 0–49 like items 0–9, users 50–99 like items 10–19; every user has seen all but one item of their group.
-        var mf = new RealtimeMf(new MfOptions { Factors = 8, Seed = 1 });
+        var mf = RealtimeMf.Create(new MfOptions { Factors = 8, Seed = 1 }, InProcessParameterStores.Default, "test");
         var random = new Random(2);
         for (int round = 0; round < 30; round++)
         {
@@ -36,7 +37,7 @@ public sealed class RealtimeMfTests
     [Fact]
     public void Learn_NewUsersAndItems_AreAddedOnTheFly()
     {
-        var mf = new RealtimeMf(new MfOptions { Factors = 4 });
+        var mf = RealtimeMf.Create(new MfOptions { Factors = 4 }, InProcessParameterStores.Default, "test");
         mf.Learn(0, 0);
         mf.Learn(250, 1_000);
 
@@ -52,7 +53,7 @@ public sealed class RealtimeMfTests
     {
         static IReadOnlyList<(int, float)> Run()
         {
-            var mf = new RealtimeMf(new MfOptions { Seed = 9 });
+            var mf = RealtimeMf.Create(new MfOptions { Seed = 9 }, InProcessParameterStores.Default, "test");
             var random = new Random(4);
             for (int i = 0; i < 5_000; i++)
             {
@@ -71,7 +72,7 @@ public sealed class RealtimeMfTests
     [InlineData(8, 0.05, 0, "negatives")]
     public void New_BadOptions_NameTheOption(int factors, double rate, int negatives, string name)
     {
-        var error = Assert.Throws<ArgumentException>(() => new RealtimeMf(new MfOptions { Factors = factors, LearningRate = rate, Negatives = negatives }));
+        var error = Assert.Throws<ArgumentException>(() => RealtimeMf.Create(new MfOptions { Factors = factors, LearningRate = rate, Negatives = negatives }, InProcessParameterStores.Default, "test"));
         Assert.Contains(name, error.Message);
     }
 
@@ -107,7 +108,7 @@ public sealed class RealtimeMfTests
     [Fact]
     public async Task Rank_BesideTheWriterAddingItems_NeverFailsAndNamesOnlyItemsThatExisted()
     {
-        var mf = new RealtimeMf(new MfOptions { Factors = 16 });
+        var mf = RealtimeMf.Create(new MfOptions { Factors = 16 }, InProcessParameterStores.Default, "test");
         var gate = new Lock();
         using var done = new CancellationTokenSource();
         var writer = Task.Run(() =>

@@ -1,5 +1,6 @@
 using Freshet.Events;
 using Freshet.Learning.Factorization;
+using Freshet.Learning.Parameters;
 using Freshet.Learning.Pipeline;
 
 namespace Freshet.Learning.Tests;
@@ -54,7 +55,7 @@ public sealed class RecommenderTests(Xunit.Abstractions.ITestOutputHelper output
         var definition = Definition with { Evaluate = evaluate };
         var recommender = new Recommender(definition, strings);
         var stream = TasteGroups(strings, users: 80, groups: 4, itemsPerGroup: 15, rounds: 10, seed: 2);
-        var mf = new RealtimeMf(definition.Factorization);
+        var mf = RealtimeMf.Create(definition.Factorization, InProcessParameterStores.Default, "test");
         var counts = new Dictionary<int, long>();
         var users = new Dictionary<string, int>();
         var items = new Dictionary<string, int>();

@@ -60,7 +60,7 @@ internal sealed class LearningScenario : IScenario
             Fields = ["user", "item", "category"],
             Crosses = [("user", "category")],
         }, strings);
-        var mf = new Freshet.Learning.Factorization.RealtimeMf(new Freshet.Learning.Factorization.MfOptions());
+        var mf = Freshet.Learning.Factorization.RealtimeMf.Create(new Freshet.Learning.Factorization.MfOptions(), Freshet.Learning.Parameters.InProcessParameterStores.Default, "bench");
         var random = new Random(5);
         for (int i = 0; i < 100_000; i++)
         {

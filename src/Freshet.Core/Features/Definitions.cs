@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Freshet.Windows;
 
 namespace Freshet.Features;
 
@@ -31,9 +32,6 @@ public enum AggregationKind
     /// <summary>Derived: rate in a short window over rate in a long window of one count/sum feature.</summary>
     Trend,
 }
-
-/// <summary>One rung of the tile ladder: tiles of <see cref="ResolutionMs"/> are kept for <see cref="KeepMs"/>.</summary>
-public sealed record TileLevel(long ResolutionMs, long KeepMs);
 
 /// <summary>Comparison a filter applies to one field.</summary>
 public enum FilterOp

@@ -1,4 +1,5 @@
 using YamlDotNet.RepresentationModel;
+using static Freshet.Yaml.YamlNodes;
 
 namespace Freshet.Features;
 

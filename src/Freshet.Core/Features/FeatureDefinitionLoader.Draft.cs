@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Freshet.Windows;
 using YamlDotNet.RepresentationModel;
 
 namespace Freshet.Features;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using YamlDotNet.RepresentationModel;
+using static Freshet.Yaml.YamlNodes;
 
 namespace Freshet.Features;
 

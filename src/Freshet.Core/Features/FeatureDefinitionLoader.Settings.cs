@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Freshet.Windows;
 using YamlDotNet.RepresentationModel;
+using static Freshet.Yaml.YamlNodes;
 
 namespace Freshet.Features;
 

@@ -1,12 +1,13 @@
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Freshet.Yaml.YamlNodes;
 
 namespace Freshet.Features;
 
 public static partial class FeatureDefinitionLoader
 {
-    /// <summary>Reading YAML nodes as names, fields, durations and numbers, and wording what went wrong.</summary>
+    /// <summary>Reading YAML nodes as names, fields, durations and numbers (over <see cref="Freshet.Yaml.YamlNodes"/>), and wording what went wrong.</summary>
     private sealed partial class Reader
     {
         private static readonly string[] ReservedFields = ["id", "type", "time"];
@@ -15,38 +16,6 @@ public static partial class FeatureDefinitionLoader
 
         private void Error(Mark at, string? feature, string message) =>
             _errors.Add(new DefinitionError(source, (int)Math.Max(at.Line, 1), (int)Math.Max(at.Column, 1), feature, message));
-
-        /// <summary>True for an absent value: <c>key:</c> with nothing after it, <c>~</c> or <c>null</c>.</summary>
-        private static bool IsNull(YamlNode node) =>
-            node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" };
-
-        /// <summary>What a node is, for "found …" in messages.</summary>
-        private static string Describe(YamlNode node) => node switch
-        {
-            YamlMappingNode { Children.Count: 0 } => "an empty map",
-            YamlMappingNode => "a map",
-            YamlSequenceNode { Children.Count: 0 } => "an empty list",
-            YamlSequenceNode => "a list",
-            _ when IsNull(node) => "nothing",
-            YamlScalarNode s => $"'{s.Value}'",
-            _ => "an alias",
-        };
-
-        private static bool TryGet(YamlMappingNode map, string key, out YamlNode keyNode, out YamlNode value)
-        {
-            foreach (var (k, v) in map.Children)
-            {
-                if (k is YamlScalarNode { Value: { } name } && name == key)
-                {
-                    keyNode = k;
-                    value = v;
-                    return true;
-                }
-            }
-
-            keyNode = value = map;
-            return false;
-        }
 
         /// <summary>Reports every key of <paramref name="map"/> that is not in <paramref name="allowed"/>.</summary>
         private void CheckKeys(YamlMappingNode map, IReadOnlyList<string> allowed, string? feature, string where)
@@ -60,11 +29,6 @@ public static partial class FeatureDefinitionLoader
                 }
             }
         }
-
-        /// <summary>A scalar's text as the user wrote it, for quoting in messages.</summary>
-        private static string TextOf(YamlNode node) => node is YamlScalarNode { Value: { } text } ? text.Trim() : Describe(node);
-
-        private static string KeyName(YamlNode key) => key is YamlScalarNode { Value: { } name } ? name : Describe(key);
 
         /// <summary>A single non-empty scalar, or null after recording what was found instead.</summary>
         private string? ReadText(YamlNode node, string? feature, string what)
@@ -205,60 +169,6 @@ public static partial class FeatureDefinitionLoader
 
         private static bool TryNumber(string text, out double value) =>
             double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
-
-        /// <summary>" (did you mean 'x'?)" when a candidate is a small edit away from <paramref name="given"/>.</summary>
-        private static string DidYouMean(string given, IEnumerable<string> candidates) =>
-            ClosestMatch(given, candidates) is { } best ? $" (did you mean '{best}'?)" : "";
-
-        /// <summary>The candidate a small edit away from <paramref name="given"/>, if there is one.</summary>
-        private static string? ClosestMatch(string given, IEnumerable<string> candidates)
-        {
-            string? best = null;
-            int bestDistance = int.MaxValue;
-            foreach (string candidate in candidates)
-            {
-                int distance = EditDistance(given.ToLowerInvariant(), candidate.ToLowerInvariant());
-                if (distance < bestDistance)
-                {
-                    best = candidate;
-                    bestDistance = distance;
-                }
-            }
-
-            // One typo in a short word, two in a longer one; beyond that a suggestion is more noise than help.
-            int allowed = given.Length <= 4 ? 1 : 2;
-            return best is not null && bestDistance <= allowed && best != given ? best : null;
-        }
-
-        /// <summary>Levenshtein distance with adjacent transpositions counted as one edit.</summary>
-        private static int EditDistance(string a, string b)
-        {
-            var d = new int[a.Length + 1, b.Length + 1];
-            for (int i = 0; i <= a.Length; i++)
-            {
-                d[i, 0] = i;
-            }
-
-            for (int j = 0; j <= b.Length; j++)
-            {
-                d[0, j] = j;
-            }
-
-            for (int i = 1; i <= a.Length; i++)
-            {
-                for (int j = 1; j <= b.Length; j++)
-                {
-                    int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                    d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                    {
-                        d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                    }
-                }
-            }
-
-            return d[a.Length, b.Length];
-        }
 
         private static string Format(long ms) => Time.Duration.Format(ms);
     }

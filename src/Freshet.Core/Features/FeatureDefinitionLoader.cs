@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
+using Freshet.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Freshet.Yaml.YamlNodes;
 
 namespace Freshet.Features;
 
@@ -12,8 +14,8 @@ namespace Freshet.Features;
 /// </summary>
 /// <remarks>
 /// The loader is split by concern: this file holds the public API and the top level of the file;
-/// <c>.Yaml.cs</c> reading nodes and wording errors; <c>.DuplicateKeys.cs</c> the duplicate-key check YamlDotNet
-/// would otherwise stop at; <c>.Settings.cs</c> settings, tile ladders and entities; <c>.Features.cs</c> one
+/// <c>.Yaml.cs</c> reading values and wording errors (over the node reader shared with the models file, in
+/// <c>Freshet.Yaml</c>); <c>.DuplicateKeys.cs</c> how a duplicate key is worded in a features file; <c>.Settings.cs</c> settings, tile ladders and entities; <c>.Features.cs</c> one
 /// feature; <c>.Filter.cs</c> filters; <c>.Derived.cs</c> windows and the references of ratios and trends;
 /// <c>.Draft.cs</c> the half-read feature and how it becomes a <see cref="FeatureDefinition"/>.
 /// </remarks>
@@ -85,25 +87,9 @@ public static partial class FeatureDefinitionLoader
         /// <summary>Parses the text into one YAML document whose root is a map, or records why it is not.</summary>
         private YamlMappingNode? LoadRoot(string yaml)
         {
-            var stream = new YamlStream();
-            var parser = new DuplicateKeyFilter(new Parser(new Scanner(new StringReader(yaml))), this);
-            try
+            var stream = YamlDocumentLoader.Load(yaml, ReportDuplicate, (at, message) => Error(at, null, message));
+            if (stream is null)
             {
-                stream.Load(parser);
-            }
-            catch (YamlException e)
-            {
-                SyntaxError(e.Start, e.Message, yaml);
-                return null;
-            }
-            catch (InvalidOperationException)
-            {
-                // YamlDotNet 16.3 throws this instead of a YamlException when a flow list or map ([ or {) is not
-                // closed before the next key; point at the bracket that was left open.
-                var open = parser.InnermostOpenFlow;
-                Error(open ?? parser.LastPosition, null, open is null
-                    ? "YAML syntax error: the document ends in the middle of a value"
-                    : "YAML syntax error: this '[' or '{' is never closed; close it on the same line or continue it with more items");
                 return null;
             }
 
@@ -127,36 +113,6 @@ public static partial class FeatureDefinitionLoader
 
             Error(rootNode, null, $"the file must be a map with 'entities' and 'features' at the top; found {Describe(rootNode)}");
             return null;
-        }
-
-        private void SyntaxError(Mark at, string message, string yaml)
-        {
-            string text = message.TrimEnd('.');
-            text = text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..] : "the text is not valid YAML";
-
-            // YamlDotNet places some tab errors at the start of the enclosing map, which can be far above the tab.
-            var lines = yaml.Split('\n');
-            int tabLine = -1;
-            for (int i = (int)Math.Max(at.Line - 1, 0); i < lines.Length && tabLine < 0; i++)
-            {
-                string line = lines[i];
-                if (line[..(line.Length - line.TrimStart().Length)].Contains('\t', StringComparison.Ordinal))
-                {
-                    tabLine = i;
-                }
-            }
-
-            if (tabLine >= 0 && (tabLine == at.Line - 1 || text.Contains("tab", StringComparison.Ordinal)))
-            {
-                at = new Mark(0, tabLine + 1, lines[tabLine].IndexOf('\t', StringComparison.Ordinal) + 1);
-                Error(at, null, $"YAML syntax error: {text}; YAML indents with spaces only, and this line has a tab");
-                return;
-            }
-
-            string hint = text.Contains("did not find expected key", StringComparison.Ordinal)
-                ? "; check the indentation of this line (the keys of one map start in the same column)"
-                : "";
-            Error(at, null, $"YAML syntax error: {text}{hint}");
         }
 
         private string? ReadVersion(YamlMappingNode root)

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Freshet.Features;
 using Freshet.Time;
 
 namespace Freshet.Windows;

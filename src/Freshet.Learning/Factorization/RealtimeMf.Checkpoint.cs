@@ -47,10 +47,10 @@ public sealed partial class RealtimeMf
         }
     }
 
-    /// <summary>Reads a model written by <see cref="Save"/> with the same options into the given stores (new in-process ones when null).</summary>
-    public static RealtimeMf Load(BinaryReader r, MfOptions options, IParameterStore? users = null, IParameterStore? items = null)
+    /// <summary>Reads a model written by <see cref="Save"/> with the same options into new stores of <paramref name="model"/> from <paramref name="stores"/>.</summary>
+    public static RealtimeMf Load(BinaryReader r, MfOptions options, IParameterStoreFactory stores, string model)
     {
-        var mf = new RealtimeMf(options, users, items);
+        var mf = Create(options, stores, model);
         int k = r.ReadInt32();
         if (k != options.Factors)
         {

@@ -26,14 +26,18 @@ public sealed partial class RealtimeMf
     private readonly IParameterStore _items;
     private readonly List<HashSet<int>> _seen = [];
     private readonly float[] _user;
-    private readonly float[] _pair;
+    private readonly float[] _itemRows; // The rows of an interaction's item and its negatives, k + 1 floats each.
+    private readonly int[] _itemKeys; // Their keys: the item first, then each distinct negative.
+    private readonly int[] _negativeSlots; // For each step, in order, the row of its negative.
     private readonly float[] _gradient;
 
     /// <param name="options">The hyper-parameters.</param>
-    /// <param name="users">Rows of <see cref="MfOptions.Factors"/> floats (in process, sharded, when null).</param>
-    /// <param name="items">Rows of <see cref="MfOptions.Factors"/> + 1 floats (in process, sharded, when null).</param>
-    public RealtimeMf(MfOptions options, IParameterStore? users = null, IParameterStore? items = null)
+    /// <param name="users">Rows of <see cref="MfOptions.Factors"/> floats (see <see cref="Create"/> to get both stores from a factory).</param>
+    /// <param name="items">Rows of <see cref="MfOptions.Factors"/> + 1 floats.</param>
+    public RealtimeMf(MfOptions options, IParameterStore users, IParameterStore items)
     {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(items);
         options.Validate();
         Options = options;
         _k = options.Factors;
@@ -41,16 +45,25 @@ public sealed partial class RealtimeMf
         _regularization = (float)options.Regularization;
         _scale = (float)options.InitialScale;
         _random = (ulong)options.Seed;
-        _users = users ?? new ShardedParameterStore(_k);
-        _items = items ?? new ShardedParameterStore(_k + 1);
+        _users = users;
+        _items = items;
         if (_users.Width != _k || _items.Width != _k + 1)
         {
             throw new ArgumentException($"{_k} factors need user rows of {_k} floats and item rows of {_k + 1} (factors and bias), but the stores hold {_users.Width} and {_items.Width}");
         }
 
         _user = new float[_k];
-        _pair = new float[2 * (_k + 1)];
+        _itemRows = new float[(1 + options.Negatives) * (_k + 1)];
+        _itemKeys = new int[1 + options.Negatives];
+        _negativeSlots = new int[options.Negatives];
         _gradient = new float[_k];
+    }
+
+    /// <summary>A new factorization whose user and item stores come from <paramref name="stores"/> (roles <see cref="ParameterStoreRoles.Users"/> and <see cref="ParameterStoreRoles.Items"/> of <paramref name="model"/>).</summary>
+    public static RealtimeMf Create(MfOptions options, IParameterStoreFactory stores, string model)
+    {
+        options.Validate();
+        return new RealtimeMf(options, stores.Create(model, ParameterStoreRoles.Users, options.Factors, 0), stores.Create(model, ParameterStoreRoles.Items, options.Factors + 1, 0));
     }
 
     public MfOptions Options { get; }
@@ -61,7 +74,12 @@ public sealed partial class RealtimeMf
 
     public long Interactions { get; private set; }
 
-    /// <summary>Learns that <paramref name="user"/> chose <paramref name="item"/>, adding either if new.</summary>
+    /// <summary>
+    /// Learns that <paramref name="user"/> chose <paramref name="item"/>, adding either if new: one BPR step per sampled
+    /// negative. The negatives are drawn first (the draws do not depend on the factors), so the rows of the user, the
+    /// item and its negatives are pulled once, stepped in the order of the draws as one step at a time would step them,
+    /// and pushed once: an interaction is one pull and one push a store, however many negatives it samples.
+    /// </summary>
     public void Learn(int user, int item)
     {
         EnsureUser(user);
@@ -73,6 +91,9 @@ public sealed partial class RealtimeMf
             return;
         }
 
+        var keys = _itemKeys.AsSpan();
+        keys[0] = item;
+        int rows = 1, steps = 0;
         for (int n = 0; n < Options.Negatives; n++)
         {
             int negative = (int)(NextRandom() % (ulong)Items);
@@ -81,8 +102,34 @@ public sealed partial class RealtimeMf
                 continue;
             }
 
-            Step(user, item, negative);
+            // A negative drawn twice is stepped twice on its one row, as the second step saw the first's update.
+            int slot = keys[1..rows].IndexOf(negative) + 1;
+            if (slot == 0)
+            {
+                keys[rows] = negative;
+                slot = rows++;
+            }
+
+            _negativeSlots[steps++] = slot;
         }
+
+        if (steps == 0)
+        {
+            return;
+        }
+
+        int width = _k + 1;
+        var p = _user.AsSpan();
+        var itemRows = _itemRows.AsSpan(0, rows * width);
+        _users.Pull([user], p);
+        _items.Pull(keys[..rows], itemRows);
+        for (int s = 0; s < steps; s++)
+        {
+            Step(p, itemRows[..width], itemRows.Slice(_negativeSlots[s] * width, width));
+        }
+
+        _users.Push([user], p);
+        _items.Push(keys[..rows], itemRows);
     }
 
     /// <summary>The model's score of <paramref name="item"/> for <paramref name="user"/> (unknown ones score the item bias or 0).</summary>
@@ -201,20 +248,17 @@ public sealed partial class RealtimeMf
     private static readonly HashSet<int> EmptySet = [];
 
     /// <summary>
-    /// One BPR step: raise x = s(u, i) − s(u, j) by the gradient of ln σ(x), with L2. The three rows are pulled,
-    /// updated together and pushed back.
+    /// One BPR step: raise x = s(u, i) − s(u, j) by the gradient of ln σ(x), with L2, on the user's factors
+    /// <paramref name="p"/>, the chosen item's row <paramref name="positive"/> and a sampled one's <paramref name="negative"/>
+    /// (factors, then bias), in place.
     /// </summary>
-    private void Step(int user, int positive, int negative)
+    private void Step(Span<float> p, Span<float> positive, Span<float> negative)
     {
         int k = _k;
-        var p = _user.AsSpan();
-        var pair = _pair.AsSpan();
-        _users.Pull([user], p);
-        _items.Pull([positive, negative], pair);
-        var qi = pair[..k];
-        var qj = pair.Slice(k + 1, k);
-        ref float bi = ref pair[k];
-        ref float bj = ref pair[(2 * k) + 1];
+        var qi = positive[..k];
+        var qj = negative[..k];
+        ref float bi = ref positive[k];
+        ref float bj = ref negative[k];
         float x = bi - bj + Dot(p, qi) - Dot(p, qj);
         float g = 1f / (1f + MathF.Exp(x)); // σ(−x): how wrong the order still is.
         float rate = _rate;
@@ -236,9 +280,6 @@ public sealed partial class RealtimeMf
         {
             p[f] += gradient[f] * rate;
         }
-
-        _users.Push([user], p);
-        _items.Push([positive, negative], pair);
     }
 
     private void EnsureUser(int user)
@@ -255,7 +296,7 @@ public sealed partial class RealtimeMf
     private void EnsureItem(int item)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(item);
-        var row = _pair.AsSpan(0, _k + 1);
+        var row = _itemRows.AsSpan(0, _k + 1);
         for (; Items <= item; Items++)
         {
             Initialize(row[.._k]);

@@ -34,9 +34,10 @@ public sealed class FtrlModel
     private readonly double _l2;
 
     /// <param name="options">The hyper-parameters.</param>
-    /// <param name="store">Where z and √n live, one two-float row per coordinate (in process, sharded, when null).</param>
-    public FtrlModel(FtrlOptions options, IParameterStore? store = null)
+    /// <param name="store">Where z and √n live, one two-float row per coordinate (see <see cref="Create"/> to get one from a factory).</param>
+    public FtrlModel(FtrlOptions options, IParameterStore store)
     {
+        ArgumentNullException.ThrowIfNull(store);
         options.Validate();
         Options = options;
         _alpha = options.Alpha;
@@ -44,7 +45,7 @@ public sealed class FtrlModel
         _beta = options.Beta;
         _l1 = options.L1;
         _l2 = options.L2;
-        _store = store ?? new ShardedParameterStore(width: 2, keyCapacity: 1 << options.Bits);
+        _store = store;
         if (_store.Width != 2)
         {
             throw new ArgumentException($"an FTRL model keeps two floats a coordinate (z and √n), but the store's rows hold {_store.Width}", nameof(store));
@@ -58,6 +59,17 @@ public sealed class FtrlModel
             _store.Push([FeatureHasher.BiasIndex], [z, 0]);
         }
     }
+
+    /// <summary>A new model whose store comes from <paramref name="stores"/> (role <see cref="ParameterStoreRoles.Ftrl"/> of <paramref name="model"/>).</summary>
+    public static FtrlModel Create(FtrlOptions options, IParameterStoreFactory stores, string model)
+    {
+        options.Validate();
+        return new FtrlModel(options, CreateStore(options, stores, model));
+    }
+
+    /// <summary>The store of a model with <paramref name="options"/>, from <paramref name="stores"/>: two floats a coordinate, sized for 2^bits of them.</summary>
+    public static IParameterStore CreateStore(FtrlOptions options, IParameterStoreFactory stores, string model) =>
+        stores.Create(model, ParameterStoreRoles.Ftrl, width: 2, keyCapacity: 1 << options.Bits);
 
     public FtrlOptions Options { get; }
 
@@ -173,10 +185,19 @@ public sealed class FtrlModel
     }
 
     /// <summary>
-    /// Reads a model written by <see cref="Save"/> into <paramref name="store"/> (a new in-process one when null);
+    /// Reads a model written by <see cref="Save"/> into a store of <paramref name="model"/> from <paramref name="stores"/>;
     /// throws <see cref="InvalidDataException"/> naming what is wrong.
     /// </summary>
-    public static FtrlModel Load(Stream stream, IParameterStore? store = null)
+    public static FtrlModel Load(Stream stream, IParameterStoreFactory stores, string model) =>
+        Load(stream, options => CreateStore(options, stores, model));
+
+    /// <summary>
+    /// Reads a model written by <see cref="Save"/> into the store <paramref name="createStore"/> returns for the saved
+    /// options, asked only once the whole file has been read and checked (so a damaged file touches no store; the
+    /// callback may refuse options by throwing <see cref="InvalidDataException"/>). Throws
+    /// <see cref="InvalidDataException"/> naming what is wrong.
+    /// </summary>
+    public static FtrlModel Load(Stream stream, Func<FtrlOptions, IParameterStore> createStore)
     {
         var header = new byte[HeaderBytes];
         stream.ReadExactly(header);
@@ -222,7 +243,7 @@ public sealed class FtrlModel
             throw new InvalidDataException("FTRL model checkpoint is damaged (checksum mismatch)");
         }
 
-        var model = new FtrlModel(options, store) { Examples = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(48)) };
+        var model = new FtrlModel(options, createStore(options)) { Examples = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(48)) };
         model.PushNonZero(body);
         return model;
     }

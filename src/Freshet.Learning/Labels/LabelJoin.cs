@@ -108,6 +108,25 @@ public sealed class LabelJoin
         return true;
     }
 
+    /// <summary>
+    /// Moves time to <paramref name="timeMs"/>; then, when an example of <paramref name="key"/> is open without an outcome,
+    /// counts this exposure as a repeat of it (as <see cref="Expose"/> would) and returns true. False when the exposure
+    /// would open an example: the caller scores and learns it, then calls <see cref="Expose"/>. A learner that checks
+    /// first spends nothing on a repeat, and learns a new example with the pull that scores it.
+    /// </summary>
+    public bool TryRepeat(JoinKey key, long timeMs)
+    {
+        AdvanceTo(timeMs);
+        if (!_pending.ContainsKey(key))
+        {
+            return false;
+        }
+
+        _exposures++;
+        _repeats++;
+        return true;
+    }
+
     /// <summary>An outcome for <paramref name="key"/>: emits its open example as a positive, if there is one.</summary>
     public void Outcome(JoinKey key, long timeMs)
     {

@@ -4,6 +4,7 @@ using Freshet.Learning.Features;
 using Freshet.Learning.Ftrl;
 using Freshet.Learning.Labels;
 using Freshet.Learning.Metrics;
+using Freshet.Learning.Parameters;
 
 namespace Freshet.Learning.Pipeline;
 
@@ -33,16 +34,23 @@ public sealed class ClickModel
     private readonly ulong[] _fieldNamespaces;
     private readonly (int A, string NameA, int B, string NameB, ulong NsA, ulong NsB)[] _crosses;
     private readonly ulong[] _liveNamespaces;
+    private readonly (LiveFeatureGroup Group, int Start, int KeyFieldId)[] _liveGroups;
     private readonly double[] _liveValues;
     private readonly SparseVector _x = new();
     private readonly Lock _lock = new();
+    private readonly IParameterStoreFactory _stores;
 
-    public ClickModel(ClickModelDefinition definition, StringInterner strings, ILiveFeatures? live = null)
+    /// <param name="definition">What the model learns from.</param>
+    /// <param name="strings">The stream's interned strings.</param>
+    /// <param name="live">Where live features are read (required when the definition has some).</param>
+    /// <param name="stores">Where FTRL's parameters live (<see cref="InProcessParameterStores.Default"/> when null).</param>
+    public ClickModel(ClickModelDefinition definition, StringInterner strings, ILiveFeatures? live = null, IParameterStoreFactory? stores = null)
     {
         Definition = definition;
         _strings = strings;
         _live = definition.Live.IsEmpty ? null : live ?? throw new ArgumentException($"model '{definition.Name}' reads live features but no source of them was given", nameof(live));
-        Model = new FtrlModel(definition.Ftrl);
+        _stores = stores ?? InProcessParameterStores.Default;
+        Model = FtrlModel.Create(definition.Ftrl, _stores, definition.Name);
         _hasher = new FeatureHasher(definition.Ftrl.Bits);
         _constant = new RunningRate(definition.Ftrl.PriorRate, priorCount: 100);
         _join = new LabelJoin(definition.WindowMs, definition.MaxPending, OnPositive, OnFinal);
@@ -53,6 +61,7 @@ public sealed class ClickModel
         _fieldNamespaces = [.. definition.Fields.Select(FeatureHasher.Namespace)];
         _crosses = [.. definition.Crosses.Select(c => (strings.GetOrAdd(c.A), c.A, strings.GetOrAdd(c.B), c.B, FeatureHasher.Namespace(c.A), FeatureHasher.Namespace(c.B)))];
         _liveNamespaces = [.. definition.Live.Select(l => FeatureHasher.Namespace($"live:{l.Feature}:{l.WindowMs}"))];
+        _liveGroups = [.. LiveFeatureGroup.GroupsOf(definition.Live).Select(g => (g.Group, g.Start, strings.GetOrAdd(g.Group.KeyField)))];
         _liveValues = new double[definition.Live.Length];
     }
 
@@ -116,13 +125,19 @@ public sealed class ClickModel
             return;
         }
 
-        Build(new EventFields(batch, index, _strings), _x, _liveValues, e.TimeMs);
-        double served = DelayedFeedback.Calibrate(Model.Predict(_x));
-        if (_join.Expose(key, e.TimeMs, _x, served, DelayedFeedback.Calibrate(_constant.Predict())))
+        if (_join.TryRepeat(key, e.TimeMs))
         {
-            Model.Learn(_x, false); // The fake negative.
-            _constant.Learn(false);
+            // A repeat of an open example is neither scored nor learned again.
+            return;
         }
+
+        // A new example is learned at once as the fake negative, and Learn returns the score it made before learning:
+        // one pull and one push of the example's rows give both the served score and the update (with a store in
+        // another process, one round trip).
+        Build(new EventFields(batch, index, _strings), _x, _liveValues, e.TimeMs);
+        double served = DelayedFeedback.Calibrate(Model.Learn(_x, false));
+        _join.Expose(key, e.TimeMs, _x, served, DelayedFeedback.Calibrate(_constant.Predict()));
+        _constant.Learn(false);
     }
 
     /// <summary>Closes the windows that ended by <paramref name="nowMs"/> (the stream's clock moving without events: wall ticks).</summary>
@@ -203,13 +218,10 @@ public sealed class ClickModel
     {
         lock (_lock)
         {
-            var model = FtrlModel.Load(ReadSection(r));
-            if (model.Options != Definition.Ftrl)
-            {
-                throw new InvalidDataException($"model '{Definition.Name}' was saved with other FTRL settings ({model.Options}); it starts afresh");
-            }
-
-            Model = model;
+            // Saved state under other settings is refused before a store is asked for.
+            Model = FtrlModel.Load(ReadSection(r), options => options == Definition.Ftrl
+                ? FtrlModel.CreateStore(options, _stores, Definition.Name)
+                : throw new InvalidDataException($"model '{Definition.Name}' was saved with other FTRL settings ({options}); it starts afresh"));
             _join = LabelJoin.Load(ReadSection(r), Definition.MaxPending, OnPositive, OnFinal);
             _constant.Load(r);
             Quality = ProgressiveValidation.Load(r);
@@ -301,19 +313,13 @@ public sealed class ClickModel
             return;
         }
 
-        var live = Definition.Live;
-        for (int i = 0; i < live.Length;)
+        // The features of one entity key are read together, resolved when the model was made.
+        foreach (var (group, i, keyFieldId) in _liveGroups)
         {
-            // Read the features of one entity key together.
-            int end = i + 1;
-            while (end < live.Length && live[end].Entity == live[i].Entity && live[end].KeyField == live[i].KeyField)
+            int end = i + group.Features.Length;
+            if (source.TryString(keyFieldId, group.KeyField, out string? key))
             {
-                end++;
-            }
-
-            if (source.TryString(_strings.GetOrAdd(live[i].KeyField), live[i].KeyField, out string? key))
-            {
-                _live.Read(live[i].Entity, key, beforeMs, live.AsSpan()[i..end], liveValues.AsSpan(i, end - i));
+                _live.Read(group, key, beforeMs, liveValues.AsSpan(i, end - i));
                 for (int j = i; j < end; j++)
                 {
                     // The value on its own coordinate (log-scaled), and its power-of-two bucket as a category: a linear
@@ -323,8 +329,6 @@ public sealed class ClickModel
                     _hasher.AddHashed(x, _liveNamespaces[j], (ulong)(value < 1 ? 0 : 1 + Math.Min(16, (int)Math.Log2(value))));
                 }
             }
-
-            i = end;
         }
     }
 

@@ -3,14 +3,18 @@ using System.Globalization;
 using Freshet.Learning.Factorization;
 using Freshet.Learning.Ftrl;
 using Freshet.Time;
+using Freshet.Yaml;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using static Freshet.Yaml.YamlNodes;
 
 namespace Freshet.Learning.Pipeline;
 
 /// <summary>
 /// Reads a models file (<c>samples/models.yaml</c> is the worked example) into a validated <see cref="ModelSet"/>.
-/// Every problem is reported at once as <c>file:line:column: model 'x': rule</c>. Live features are checked against
+/// Every problem is reported at once as <c>file:line:column: model 'x': rule</c>, in file order. The file is parsed by
+/// the features file's reader (<see cref="YamlDocumentLoader"/>, <see cref="YamlNodes"/>): the same syntax messages,
+/// duplicate keys reported rather than fatal, and a suggestion for a misspelt key. Live features are checked against
 /// the feature catalog by whoever wires the models to an engine.
 /// </summary>
 public static class ModelDefinitionLoader
@@ -20,6 +24,7 @@ public static class ModelDefinitionLoader
     private static readonly string[] RecommenderKeys = ["kind", "events", "user", "item", "factors", "learning_rate", "regularization", "negatives", "seed", "sample", "evaluate"];
     private static readonly string[] FtrlKeys = ["alpha", "beta", "l1", "l2", "bits", "prior_rate"];
     private static readonly string[] LiveKeys = ["entity", "key", "feature", "window"];
+    private static readonly string[] Kinds = ["click", "recommender"];
 
     public static ModelSet Load(string path) => Parse(File.ReadAllText(path), path);
 
@@ -61,23 +66,32 @@ public static class ModelDefinitionLoader
     public static ModelSet Parse(string yaml, string source)
     {
         var errors = new List<ModelDefinitionError>();
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException e)
-        {
-            throw new ModelDefinitionException([new ModelDefinitionError(source, (int)e.Start.Line, (int)e.Start.Column, null, $"not valid YAML: {e.InnerException?.Message ?? e.Message}")]);
-        }
-
         var reader = new Reader(source, errors);
-        var set = stream.Documents.Count == 0 ? ModelSet.Empty : reader.ReadFile(stream.Documents[0].RootNode);
-        return errors.Count > 0 ? throw new ModelDefinitionException(errors) : set;
+        var stream = YamlDocumentLoader.Load(yaml, reader.ReportDuplicate, (at, message) => reader.Error(at, null, message));
+        var set = stream is null || stream.Documents.Count == 0 ? ModelSet.Empty : reader.ReadFile(stream.Documents[0].RootNode);
+        return errors.Count > 0 ? throw new ModelDefinitionException([.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]) : set;
     }
 
     private sealed class Reader(string source, List<ModelDefinitionError> errors)
     {
+        /// <summary>Words a key the <see cref="DuplicateKeyFilter"/> dropped for where it is in a models file.</summary>
+        public void ReportDuplicate(DuplicateKey duplicate)
+        {
+            // Path 0 is the top-level map, 1 the map under 'models', 2 one model, deeper its 'ftrl' or a live feature.
+            var (key, at, first, path) = duplicate;
+            int depth = path.Count - 1;
+            string? section = path.Count > 1 ? path[1] : null;
+            string lines = $"lines {first.Line} and {at.Line}";
+            (string? model, string message) = (depth, section) switch
+            {
+                (0, _) => (null, $"top-level key '{key}' appears twice ({lines}); only the first is read, so merge them into one"),
+                (1, "models") => (key, $"declared on both line {first.Line} and line {at.Line}; model names must be unique, so rename or remove one"),
+                (>= 2, "models") => (path[2], $"key '{key}' appears twice ({lines}); keep one"),
+                _ => (null, $"key '{key}' appears twice in the same map ({lines}); keep one"),
+            };
+            Error(at, model, message);
+        }
+
         public ModelSet ReadFile(YamlNode root)
         {
             if (root is not YamlMappingNode top)
@@ -131,7 +145,7 @@ public static class ModelDefinitionLoader
                         Error(map, name, "'kind' is missing; use click or recommender");
                         break;
                     default:
-                        Error(Value(map, "kind"), name, $"unknown kind '{kind}'; use click or recommender");
+                        Error(Value(map, "kind"), name, $"unknown kind '{kind}'; use click or recommender{DidYouMean(kind, Kinds)}");
                         break;
                 }
             }
@@ -394,32 +408,21 @@ public static class ModelDefinitionLoader
         {
             foreach (var key in map.Children.Keys)
             {
-                string name = (key as YamlScalarNode)?.Value ?? "";
+                string name = KeyName(key);
                 if (!allowed.Contains(name))
                 {
-                    Error(key, model, $"unknown key '{name}' {where}; expected one of: {string.Join(", ", allowed)}");
+                    Error(key, model, $"unknown key '{name}' {where}; expected one of: {string.Join(", ", allowed)}{DidYouMean(name, allowed)}");
                 }
             }
         }
 
-        private static bool TryGet(YamlMappingNode map, string key, out YamlNode value)
-        {
-            foreach (var (k, v) in map.Children)
-            {
-                if (k is YamlScalarNode { Value: { } name } && name == key)
-                {
-                    value = v;
-                    return true;
-                }
-            }
-
-            value = map;
-            return false;
-        }
+        private static bool TryGet(YamlMappingNode map, string key, out YamlNode value) => YamlNodes.TryGet(map, key, out _, out value);
 
         private static YamlNode Value(YamlMappingNode map, string key) => TryGet(map, key, out var node) ? node : map;
 
-        private void Error(YamlNode node, string? model, string message) =>
-            errors.Add(new ModelDefinitionError(source, (int)Math.Max(node.Start.Line, 1), (int)Math.Max(node.Start.Column, 1), model, message));
+        private void Error(YamlNode node, string? model, string message) => Error(node.Start, model, message);
+
+        public void Error(Mark at, string? model, string message) =>
+            errors.Add(new ModelDefinitionError(source, (int)Math.Max(at.Line, 1), (int)Math.Max(at.Column, 1), model, message));
     }
 }

@@ -1,5 +1,6 @@
 using Freshet.Events;
 using Freshet.Learning.Factorization;
+using Freshet.Learning.Parameters;
 
 namespace Freshet.Learning.Pipeline;
 
@@ -20,12 +21,17 @@ public sealed partial class Recommender
     private readonly Dictionary<string, int> _items = new(StringComparer.Ordinal);
     private readonly List<string> _itemNames = [];
     private readonly StringInterner _strings;
+    private readonly IParameterStoreFactory _stores;
 
-    public Recommender(RecommenderDefinition definition, StringInterner strings)
+    /// <param name="definition">What the recommender learns from.</param>
+    /// <param name="strings">The stream's interned strings.</param>
+    /// <param name="stores">Where the factors live (<see cref="InProcessParameterStores.Default"/> when null).</param>
+    public Recommender(RecommenderDefinition definition, StringInterner strings, IParameterStoreFactory? stores = null)
     {
         Definition = definition;
         _strings = strings;
-        _mf = new RealtimeMf(definition.Factorization);
+        _stores = stores ?? InProcessParameterStores.Default;
+        _mf = RealtimeMf.Create(definition.Factorization, _stores, definition.Name);
         _types = [.. definition.Events.Select(strings.GetOrAdd)];
         _userField = strings.GetOrAdd(definition.UserField);
         _itemField = strings.GetOrAdd(definition.ItemField);
@@ -130,7 +136,7 @@ public sealed partial class Recommender
                 _itemNames.Add(name);
             }
 
-            _mf = RealtimeMf.Load(r, Definition.Factorization);
+            _mf = RealtimeMf.Load(r, Definition.Factorization, _stores, Definition.Name);
             LoadQuality(r);
         }
     }

@@ -15,55 +15,23 @@ namespace Freshet.Server.Learning;
 /// </summary>
 internal sealed class EngineLiveFeatures(FreshetEngine engine) : ILiveFeatures
 {
-    public void Read(string entity, string key, long beforeMs, ReadOnlySpan<LiveFeature> features, Span<double> values)
+    public void Read(LiveFeatureGroup group, string key, long beforeMs, Span<double> values)
     {
         var catalog = engine.Catalog;
-        long finest = 0;
-        foreach (var live in features)
-        {
-            if (catalog.TryGetFeature(live.Feature, out var feature))
-            {
-                finest = Math.Max(finest, (feature.Numerator ?? feature).Ladder.FinestMs);
-            }
-        }
-
+        long finest = group.FinestMs(catalog);
         long now = engine.NowMs;
         long at = Math.Min(beforeMs, now == long.MinValue ? beforeMs : now) - finest;
         values.Fill(double.NaN);
-        Span<bool> done = features.Length <= 64 ? stackalloc bool[features.Length] : new bool[features.Length];
-        for (int i = 0; i < features.Length; i++)
+        var features = group.Features;
+        foreach (var window in group.Windows)
         {
-            if (done[i])
-            {
-                continue;
-            }
-
-            // One read per window, asking for that window only: a feature's other windows (a week, say) would cost
-            // tiles the model never looks at.
-            long window = features[i].WindowMs;
-            var names = new List<string>(features.Length - i);
-            for (int j = i; j < features.Length; j++)
-            {
-                if (features[j].WindowMs == window)
-                {
-                    done[j] = true;
-                    if (!names.Contains(features[j].Feature))
-                    {
-                        names.Add(features[j].Feature);
-                    }
-                }
-            }
-
             try
             {
-                var query = new VectorQuery { Features = names, WindowsMs = [window], AsOfMs = at, PlanAsOf = beforeMs != long.MaxValue };
-                var readings = engine.GetVector(entity, [key], query).Readings;
-                for (int j = i; j < features.Length; j++)
+                var query = window.Query with { AsOfMs = at, PlanAsOf = beforeMs != long.MaxValue };
+                var readings = engine.GetVector(group.Entity, [key], query).Readings;
+                foreach (int j in window.Members)
                 {
-                    if (features[j].WindowMs == window)
-                    {
-                        values[j] = Number(readings, features[j].Feature);
-                    }
+                    values[j] = Number(readings, features[j].Feature);
                 }
             }
             catch (Exception e) when (e is QueryException or InvalidOperationException)

@@ -1,4 +1,5 @@
 using Freshet.Features;
+using Freshet.Windows;
 using static Freshet.Tests.Features.DefinitionText;
 
 namespace Freshet.Tests.Features;

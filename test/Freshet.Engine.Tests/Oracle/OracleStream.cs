@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Time;
+using Freshet.Windows;
 
 namespace Freshet.Engine.Tests.Oracle;
 

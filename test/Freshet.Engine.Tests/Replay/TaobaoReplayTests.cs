@@ -2,6 +2,7 @@ using System.Globalization;
 using Freshet.Reading;
 using Freshet.Events;
 using Freshet.Features;
+using Freshet.Testing.TestData;
 using Freshet.Time;
 
 namespace Freshet.Engine.Tests.Replay;
@@ -45,7 +46,7 @@ public sealed class TaobaoReplayTests
     [DataFact(Dataset)]
     public async Task Replay_TaobaoUserBehavior_MatchesLinqOverTheCsv()
     {
-        var rows = File.ReadLines(TestData.PathOf($"{Dataset}/UserBehavior.csv"))
+        var rows = File.ReadLines(SharedData.PathOf($"{Dataset}/UserBehavior.csv"))
             .Select(line => line.Split(','))
             .Select(p => new Row(p[0], p[1], p[2], p[3], long.Parse(p[4], CultureInfo.InvariantCulture) * 1000))
             .ToList();

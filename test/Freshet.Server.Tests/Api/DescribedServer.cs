@@ -5,6 +5,7 @@ using Freshet.Engine;
 using Freshet.Features;
 using Freshet.Learning.Pipeline;
 using Freshet.Server.Tests.Learning;
+using Freshet.Testing.TestData;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -22,23 +23,7 @@ namespace Freshet.Server.Tests.Api;
 /// </summary>
 public sealed class DescribedServer : IAsyncLifetime
 {
-    public const string Models = """
-        models:
-          clicks:
-            kind: click
-            exposure: [view]
-            outcome: [click]
-            key: [user, item]
-            window: 10m
-            fields: [user, item, category]
-            live:
-              - { entity: item, feature: item_views, window: 1h }
-            ftrl: { alpha: 0.3, bits: 18, prior_rate: 0.05 }
-          for_you:
-            kind: recommender
-            events: [view, click]
-            factors: 8
-        """;
+    public const string Models = ShopModels.WithLiveFeaturesYaml;
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, bool>> _queryRead = new(StringComparer.Ordinal);
     private FreshetEngine _engine = null!;

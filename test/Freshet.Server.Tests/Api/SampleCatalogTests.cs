@@ -1,4 +1,5 @@
 using Freshet.Features;
+using Freshet.Testing.TestData;
 
 namespace Freshet.Server.Tests.Api;
 
@@ -11,7 +12,7 @@ public sealed class SampleCatalogTests
     [Fact]
     public async Task GetFeature_SampleCatalog_ShowsTheDescriptionTheSampleDeclares()
     {
-        string path = SamplePath();
+        string path = SharedData.RepositoryFile("samples", "features.yaml");
         string yaml = await File.ReadAllTextAsync(path);
         Assert.Contains("description: How often the item was viewed   # optional, shown by GET /v1/features", yaml);
         var declared = FeatureDefinitionLoader.Parse(yaml, "features.yaml").Features.Single(f => f.Name == "item_views").Description;
@@ -21,19 +22,5 @@ public sealed class SampleCatalogTests
 
         Assert.Equal("How often the item was viewed", declared);
         Assert.Equal(declared, feature.GetProperty("description").GetString());
-    }
-
-    /// <summary>Finds samples/features.yaml by walking up to the directory that holds Freshet.slnx.</summary>
-    private static string SamplePath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Freshet.slnx")))
-            {
-                return Path.Combine(dir.FullName, "samples", "features.yaml");
-            }
-        }
-
-        throw new InvalidOperationException($"no Freshet.slnx above {AppContext.BaseDirectory}");
     }
 }

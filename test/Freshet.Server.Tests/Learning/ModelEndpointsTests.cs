@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Freshet.Learning.Pipeline;
 using Freshet.Server.Learning;
+using Freshet.Testing.TestData;
 using static Freshet.Server.Tests.TestServer;
 
 namespace Freshet.Server.Tests.Learning;
@@ -11,24 +12,7 @@ namespace Freshet.Server.Tests.Learning;
 /// </summary>
 public sealed class ModelEndpointsTests : IAsyncLifetime
 {
-    private const string Models = """
-        models:
-          clicks:
-            kind: click
-            exposure: [view]
-            outcome: [click]
-            key: [user, item]
-            window: 10m
-            fields: [user, item, category]
-            live:
-              - { entity: item, feature: item_views, window: 1h }
-            ftrl: { alpha: 0.3, bits: 18, prior_rate: 0.05 }
-          for_you:
-            kind: recommender
-            events: [view, click]
-            factors: 8
-            evaluate: 1
-        """;
+    private const string Models = ShopModels.WithLiveFeaturesYaml;
 
     private Dictionary<string, HashSet<string>> _seen = [];
     private TestServer _server = null!;
@@ -135,11 +119,11 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
     {
         // s1's clicks are in the engine already; read as of a view at T0 + 30 min, the features count only earlier events.
         var live = new EngineLiveFeatures(_server.Engine);
-        var features = new LiveFeature[] { new("item", "item", "item_clicks", 3_600_000), new("item", "item", "item_views", 3_600_000) };
+        var features = new LiveFeatureGroup([new("item", "item", "item_clicks", 3_600_000), new("item", "item", "item_views", 3_600_000)]);
         var atView = new double[2];
         var now = new double[2];
-        live.Read("item", "s1", T0 + (30 * 60_000), features, atView);
-        live.Read("item", "s1", long.MaxValue, features, now);
+        live.Read(features, "s1", T0 + (30 * 60_000), atView);
+        live.Read(features, "s1", long.MaxValue, now);
 
         var vector = await _server.GetJsonAsync($"v1/vector/item?key=s1&features=item_views,item_clicks&as_of={T0 + (29 * 60_000)}");
         Assert.Equal(vector.GetProperty("features").GetProperty("item_views").GetProperty("1h").GetProperty("value").GetDouble(), atView[1]);

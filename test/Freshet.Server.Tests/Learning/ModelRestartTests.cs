@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Freshet.Engine;
 using Freshet.Engine.Storage;
 using Freshet.Learning.Pipeline;
+using Freshet.Testing.TestData;
 using static Freshet.Server.Tests.TestServer;
 
 namespace Freshet.Server.Tests.Learning;
@@ -13,22 +14,7 @@ namespace Freshet.Server.Tests.Learning;
 /// </summary>
 public sealed class ModelRestartTests
 {
-    private const string Models = """
-        models:
-          clicks:
-            kind: click
-            exposure: [view]
-            outcome: [click]
-            key: [user, item]
-            window: 10m
-            fields: [user, item, category]
-            crosses: [[user, category]]
-            ftrl: { alpha: 0.3, bits: 18, prior_rate: 0.05 }
-          for_you:
-            kind: recommender
-            events: [view, click]
-            factors: 8
-        """;
+    private const string Models = ShopModels.Yaml;
 
     private static readonly ModelSet ModelSet = ModelDefinitionLoader.Parse(Models, "models.yaml");
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Freshet.Testing.TestData;
 
 namespace Freshet.Cli.Tests.Demo;
 
@@ -16,7 +17,7 @@ public sealed class LauncherTests : IDisposable
 
     public LauncherTests()
     {
-        File.Copy(Path.Combine(RepositoryRoot(), "freshet"), Path.Combine(_root, "freshet"));
+        File.Copy(SharedData.RepositoryFile("freshet"), Path.Combine(_root, "freshet"));
         Directory.CreateDirectory(Path.Combine(_root, "src", "Freshet"));
         Directory.CreateDirectory(Path.Combine(_root, "samples"));
         Directory.CreateDirectory(Path.Combine(_root, "tools"));
@@ -113,18 +114,5 @@ public sealed class LauncherTests : IDisposable
         {
             File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Freshet.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the repository root (Freshet.slnx) was not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Freshet.Testing.TestData;
 using Freshet.Time;
 
 namespace Freshet.Cli.Tests.Replay;
@@ -20,7 +21,7 @@ public sealed class ReplayIntoServerTests
     [DataFact(Rees46)]
     public async Task Replay_Rees46IntoServer_QueriesMatchTheFile()
     {
-        string path = ReplayTestData.PathOf($"{Rees46}/2019-Oct.csv");
+        string path = SharedData.PathOf($"{Rees46}/2019-Oct.csv");
         var rows = File.ReadLines(path).Skip(1).Select(line => line.Split(','))
             .Where(p => p.Length == 9) // The last line is cut off mid-field: 8 fields.
             .Select(p => new ShopRow(
@@ -83,7 +84,7 @@ public sealed class ReplayIntoServerTests
     [DataFact(Yoochoose)]
     public async Task Replay_YoochooseIntoServer_QueriesMatchTheFile()
     {
-        string path = ReplayTestData.PathOf($"{Yoochoose}/yoochoose-clicks-100k_train_full.txt");
+        string path = SharedData.PathOf($"{Yoochoose}/yoochoose-clicks-100k_train_full.txt");
         var rows = File.ReadLines(path).Skip(1).Select(line => line.Split('\t'))
             .Select(p => new ClickRow(p[0], p[1], (long)decimal.Floor(decimal.Parse(p[2], CultureInfo.InvariantCulture) * 1000)))
             .ToList();

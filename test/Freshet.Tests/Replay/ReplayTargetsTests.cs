@@ -5,6 +5,7 @@ using Freshet.Features;
 using Freshet.Files.Mapping;
 using Freshet.Files.Sources;
 using Freshet.Reading;
+using Freshet.Testing.TestData;
 using Freshet.Time;
 
 namespace Freshet.Cli.Tests.Replay;
@@ -19,7 +20,7 @@ public sealed class ReplayTargetsTests
     [DataFact(Taobao)]
     public async Task Replay_TaobaoIntoEmbeddedEngine_CountsMatchTheFile()
     {
-        string path = ReplayTestData.PathOf($"{Taobao}/UserBehavior.csv");
+        string path = SharedData.PathOf($"{Taobao}/UserBehavior.csv");
         var rows = File.ReadLines(path).Select(line => line.Split(','))
             .Select(p => new TaobaoRow(p[0], p[1], p[3], long.Parse(p[4], CultureInfo.InvariantCulture) * 1000)).ToList();
         var spec = MappingPresets.Find("taobao")!.Spec;
@@ -55,7 +56,7 @@ public sealed class ReplayTargetsTests
         // The original UserBehavior.csv is grouped by user (each user's rows in time order, users one after another);
         // the shared excerpt is time-ordered, so it is regrouped the original's way. A sort limit far below the file's
         // 110,300 rows makes the sort go through runs on disk, as the 100M-row original does with the default limit.
-        string path = ReplayTestData.PathOf($"{Taobao}/UserBehavior.csv");
+        string path = SharedData.PathOf($"{Taobao}/UserBehavior.csv");
         var lines = File.ReadLines(path).ToList();
         string grouped = ReplayFiles.Write(string.Concat(lines
             .Select((line, index) => (Fields: line.Split(','), Line: line, Index: index))
@@ -89,7 +90,7 @@ public sealed class ReplayTargetsTests
               item_views: { entity: item, events: [view], aggregation: count, windows: [1h] }
             """;
         await using var server = await ReplayServer.StartAsync(yaml);
-        string path = ReplayTestData.PathOf($"{Taobao}/UserBehavior.csv");
+        string path = SharedData.PathOf($"{Taobao}/UserBehavior.csv");
 
         var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", path, "--preset", "taobao", "--server", server.Url,
             "--batch-size", "700", "--in-flight", "8", "--gzip");
@@ -190,7 +191,7 @@ public sealed class ReplayTargetsTests
     {
         string features = ReplayFiles.Write(ReplayServer.Yaml, ".yaml");
 
-        var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", ReplayTestData.PathOf("rees46_ecommerce_sample/2019-Oct.csv"),
+        var (exitCode, output, error) = await ReplayFiles.RunAsync("replay", SharedData.PathOf("rees46_ecommerce_sample/2019-Oct.csv"),
             "--preset", "rees46", "--features", features);
 
         Assert.True(exitCode == ExitCodes.Success, $"exit {exitCode}: {error}\n{output}");

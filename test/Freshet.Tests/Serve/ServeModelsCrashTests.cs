@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Freshet.Testing.TestData;
 
 namespace Freshet.Cli.Tests.Serve;
 
@@ -20,22 +21,7 @@ public sealed partial class ServeModelsCrashTests
           item_views: { entity: item, events: [view], aggregation: count, windows: [1h] }
         """;
 
-    private const string Models = """
-        models:
-          clicks:
-            kind: click
-            exposure: [view]
-            outcome: [click]
-            key: [user, item]
-            window: 10m
-            fields: [user, item, category]
-            crosses: [[user, category]]
-            ftrl: { alpha: 0.3, bits: 18, prior_rate: 0.05 }
-          for_you:
-            kind: recommender
-            events: [view, click]
-            factors: 8
-        """;
+    private const string Models = ShopModels.Yaml;
 
     [Fact]
     public async Task Serve_KilledAfterASaveAndRestarted_EndsWithTheModelsOfAnUninterruptedServer()
