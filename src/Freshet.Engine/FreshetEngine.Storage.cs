@@ -5,7 +5,6 @@ using Freshet.Engine.Shards;
 using Freshet.Engine.Log;
 using Freshet.Engine.Storage;
 using Freshet.Events;
-using Freshet.Features;
 
 namespace Freshet.Engine;
 
@@ -37,8 +36,7 @@ public sealed partial class FreshetEngine
     /// Completes when every event acknowledged by <paramref name="result"/> is as safe as the durability policy promises
     /// (at once without a data directory). Faults with the log's <see cref="StorageException"/> when it failed first.
     /// </summary>
-    public Task WaitDurableAsync(IngestResult result) =>
-        _storage is null || result.DurableOffset == 0 ? Task.CompletedTask : _storage.Log.WaitDurableAsync(result.DurableOffset);
+    public Task WaitDurableAsync(IngestResult result) => _router.WaitDurableAsync(result);
 
     /// <summary>The log, checkpoint and failure figures; null for an in-memory engine.</summary>
     public StorageStats? GetStorageStats()
@@ -92,9 +90,9 @@ public sealed partial class FreshetEngine
         CheckpointRequest request;
         CheckpointManifest manifest;
         int markEpoch;
-        lock (_ingestLock)
+        lock (_router.IngestLock)
         {
-            if (_disposed)
+            if (_router.IsStopped)
             {
                 return null;
             }
@@ -106,16 +104,16 @@ public sealed partial class FreshetEngine
                 return null; // Nothing logged since the last checkpoint (or ever): the state on disk already says it all.
             }
 
-            var catalog = _catalog;
-            long now = catalog.Settings.Clock == ClockMode.Wall ? WallMs : _nowMs;
+            var catalog = _router.Catalog;
+            var state = _router.Capture();
             // Everything routed so far is below the offset; the marker follows it through every shard queue.
             string folder = storage.Checkpoints.Begin(offset);
             // Promotions from here on stamp a newer epoch: ids stamped before it and unmarked by the shards are unused.
             markEpoch = Strings.AdvanceEpoch();
             request = new CheckpointRequest(folder, offset, _shards.Length, storage.Options.FaultPoint, new StringMarks(Strings.Count));
-            manifest = new CheckpointManifest(offset, WallMs, _shards.Length, _nowMs, 0, new Dictionary<string, int>(), _accepted, _duplicates,
-                _withoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), _dedup.Capture());
-            Dispatch(null, catalog, now, request);
+            manifest = new CheckpointManifest(offset, WallMs, _shards.Length, state.NowMs, 0, new Dictionary<string, int>(), state.Accepted, state.Duplicates,
+                state.WithoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), state.Dedup);
+            _router.DispatchCheckpoint(request);
         }
 
         try
@@ -307,11 +305,7 @@ public sealed partial class FreshetEngine
     /// </summary>
     internal void SimulateCrash()
     {
-        lock (_ingestLock)
-        {
-            _disposed = true;
-        }
-
+        _router.Stop();
         _checkpointStop.Cancel();
         _checkpointLoop?.Wait();
         try
@@ -323,7 +317,7 @@ public sealed partial class FreshetEngine
             // Cancelled: it stops with the rest.
         }
 
-        Task.WaitAll(_shards.Select(s => s.StopAsync()));
+        _worker.StopAsync().Wait();
         _storage?.Dispose();
     }
 

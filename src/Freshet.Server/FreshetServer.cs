@@ -79,6 +79,9 @@ public static class FreshetServer
         FreshetOpenApi.Add(builder.Services);
         builder.Services.AddSingleton<RootPage>();
         builder.Services.AddSingleton(engine);
+        // The ingest, health and learning endpoints depend on the seams; the storage figures have none (the embedded backend's own).
+        builder.Services.AddSingleton(engine.Router);
+        builder.Services.AddSingleton(new StorageStatsSource(engine.GetStorageStats));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EventsEndpoint>();
         builder.Services.AddSingleton<VectorEndpoints>();
