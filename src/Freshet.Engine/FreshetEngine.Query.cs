@@ -20,7 +20,7 @@ public sealed partial class FreshetEngine
         // Strings of ids freed while this reads (a key, top-k items) stay readable until it is done.
         using var reading = Strings.EnterRead();
         query ??= new VectorQuery();
-        var catalog = _catalog;
+        var catalog = Catalog;
         var entity = ResolveEntity(catalog, entityName);
         var target = ResolveKey(entity, key);
         IReadOnlyList<CompiledFeature> features = query.Features is null
@@ -111,7 +111,7 @@ public sealed partial class FreshetEngine
     {
         // Strings of ids freed while this reads (a key, top-k items) stay readable until it is done.
         using var reading = Strings.EnterRead();
-        var catalog = _catalog;
+        var catalog = Catalog;
         var feature = ResolveFeature(catalog, featureName, null);
         var target = ResolveKey(feature.Entity, key);
         var baseFeature = RequireSeriesSupport(feature, resolutionMs);
@@ -149,7 +149,7 @@ public sealed partial class FreshetEngine
     {
         // Strings of ids freed while this reads (a key, top-k items) stay readable until it is done.
         using var reading = Strings.EnterRead();
-        var catalog = _catalog;
+        var catalog = Catalog;
         var feature = ResolveFeature(catalog, featureName, null);
         var target = ResolveKey(feature.Entity, key);
         long bucket = kind == ProfileKind.HourOfDay ? Duration.Hour : Duration.Day;

@@ -57,7 +57,7 @@ public sealed partial class FreshetEngine
 
         List<int> freed;
         var lengths = new List<int>();
-        lock (_ingestLock)
+        lock (_router.IngestLock)
         {
             // Promotions (which restamp ids) run under this lock: no event can take one of these ids while they are freed.
             freed = Strings.Free(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(candidates), markEpoch);

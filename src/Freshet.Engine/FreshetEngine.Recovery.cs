@@ -102,8 +102,8 @@ public sealed partial class FreshetEngine
         {
             if (engine is not null)
             {
-                engine._disposed = true;
-                Task.WaitAll(engine._shards.Select(s => s.StopAsync()));
+                engine._router.Stop();
+                engine._worker.StopAsync().Wait();
             }
 
             log?.Dispose();
@@ -236,13 +236,9 @@ public sealed partial class FreshetEngine
         var oldest = used.Any(m => m is null) ? null : used.MinBy(m => m!.Offset);
         if (newest is not null)
         {
-            _dedup.Restore(newest.Dedup);
             // The clock replays from the oldest checkpoint a shard uses, moving as it moved the first time, so a shard
             // that fell back sees its events with the clock they had (a shard ahead ignores a clock behind its own).
-            _nowMs = oldest?.NowMs ?? long.MinValue;
-            _accepted = newest.Accepted;
-            _duplicates = newest.Duplicates;
-            _withoutFeatures = newest.EventsWithoutFeatures;
+            _router.Restore(newest.Dedup, oldest?.NowMs ?? long.MinValue, newest.Accepted, newest.Duplicates, newest.EventsWithoutFeatures);
             _lastCheckpointOffset = newest.Offset;
             _lastCheckpointMs = newest.CreatedMs; // The loaded checkpoint's own time, not 1970, until the next one is written.
         }
@@ -252,27 +248,16 @@ public sealed partial class FreshetEngine
             NoteFeatureChanges(newest, notes);
         }
 
-        long loaded = 0;
-        foreach (var shard in _shards)
-        {
-            loaded += shard.TileCount;
-        }
+        long loaded = _worker.TileCount;
 
         var loadTime = load.Elapsed - beforeCheckpoints;
         var replay = Stopwatch.StartNew();
         long from = shardOffsets.Min();
-        _replayFrom = shardOffsets;
-        _countFromOffset = newest?.Offset ?? 0;
+        _router.BeginReplay(shardOffsets, newest?.Offset ?? 0);
         long replayed = 0;
-        storage.Log.Read(EngineStorage.Partition, new LogPosition(from), Strings, (batch, first) => replayed += ReplayBatch(batch, first.Offset, from));
+        storage.Log.Read(EngineStorage.Partition, new LogPosition(from), Strings, (batch, first) => replayed += _router.Replay(batch, first.Offset, from));
         Flush(TimeSpan.FromDays(1));
-        if (newest is not null && newest.NowMs > _nowMs)
-        {
-            _nowMs = newest.NowMs;
-        }
-
-        _replayFrom = null;
-        _countFromOffset = long.MinValue;
+        _router.EndReplay(newest?.NowMs ?? long.MinValue);
 
         Recovery = new RecoveryReport(directory.Path, directory.Created, newest?.Offset, from, replayed, logReport.EndOffset, logReport.Segments, logReport.Bytes,
             loaded, idsTime, beforeCheckpoints - idsTime, loadTime, replay.Elapsed, notes);
@@ -281,7 +266,7 @@ public sealed partial class FreshetEngine
     /// <summary>Says which features' state a definitions change dropped, and which start empty.</summary>
     private void NoteFeatureChanges(CheckpointManifest manifest, List<string> notes)
     {
-        var current = _catalog.Features.Where(f => !f.IsDerived).ToArray();
+        var current = Catalog.Features.Where(f => !f.IsDerived).ToArray();
         var kept = manifest.Features.Select(f => f.StateFingerprint).ToHashSet(StringComparer.Ordinal);
         var now = current.Select(f => f.StateFingerprint).ToHashSet(StringComparer.Ordinal);
         string[] dropped = [.. manifest.Features.Where(f => !now.Contains(f.StateFingerprint)).Select(f => f.Name)];
@@ -380,9 +365,9 @@ public sealed partial class FreshetEngine
 
         var own = _shards[index % _shards.Length];
         Func<CompiledFeature, int, Shard> route = reroute
-            ? (feature, keyId) => _shards[ShardOf(feature.Entity.RouteHashOf(keyId))]
+            ? (feature, keyId) => _shards[_worker.ShardOf(feature.Entity.RouteHashOf(keyId))]
             : (_, _) => own;
-        Shard.LoadCheckpointTiles(reader, _catalog, route, reroute ? _shards.Length : 1);
+        Shard.LoadCheckpointTiles(reader, Catalog, route, reroute ? _shards.Length : 1);
         reader.ExpectEnd();
         if (!reroute)
         {
@@ -390,53 +375,5 @@ public sealed partial class FreshetEngine
         }
 
         return header;
-    }
-
-    /// <summary>Routes replayed events: already accepted once, so not judged again; shards whose checkpoint holds an event skip it.</summary>
-    private int ReplayBatch(EventBatch batch, long firstOffset, long from)
-    {
-        lock (_ingestLock)
-        {
-            var catalog = _catalog;
-            bool eventTime = catalog.Settings.Clock == ClockMode.EventTime;
-            long now = eventTime ? _nowMs : WallMs;
-            var shared = RentBatch();
-            var events = shared.Events;
-            int replayed = 0;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                long offset = firstOffset + i;
-                if (offset < from)
-                {
-                    continue;
-                }
-
-                long time = batch[i].TimeMs;
-                if (eventTime && time > now)
-                {
-                    now = time;
-                }
-
-                _dedup.TryAdd(batch[i].IdHash, now == long.MinValue ? time : now);
-                if (offset >= _countFromOffset)
-                {
-                    _accepted++;
-                }
-
-                int copied = events.Count;
-                events.CopyFrom(batch, i);
-                events.Promote(copied, Strings, catalog.KeptValueFields);
-                Route(catalog, events, copied, offset);
-                replayed++;
-            }
-
-            if (eventTime)
-            {
-                Volatile.Write(ref _nowMs, now);
-            }
-
-            Dispatch(shared, catalog, now);
-            return replayed;
-        }
     }
 }

@@ -4,7 +4,6 @@ using Freshet.Engine.Checkpoints;
 using Freshet.Engine.Shards;
 using Freshet.Engine.Storage;
 using Freshet.Events;
-using Freshet.Features;
 
 namespace Freshet.Engine;
 
@@ -36,8 +35,7 @@ public sealed partial class FreshetEngine
     /// Completes when every event acknowledged by <paramref name="result"/> is as safe as the durability policy promises
     /// (at once without a data directory). Faults with the log's <see cref="StorageException"/> when it failed first.
     /// </summary>
-    public Task WaitDurableAsync(IngestResult result) =>
-        _storage is null || result.DurableOffset == 0 ? Task.CompletedTask : _storage.Log.WaitDurableAsync(EngineStorage.Partition, new LogPosition(result.DurableOffset));
+    public Task WaitDurableAsync(IngestResult result) => _router.WaitDurableAsync(result);
 
     /// <summary>
     /// The event log, for readers beside the features (a model that saved its state rejoins the stream by reading it
@@ -101,9 +99,9 @@ public sealed partial class FreshetEngine
         CheckpointRequest? request = null;
         int markEpoch = 0;
         Task<PartitionCheckpoint> save;
-        lock (_ingestLock)
+        lock (_router.IngestLock)
         {
-            if (_disposed)
+            if (_router.IsStopped)
             {
                 return null;
             }
@@ -115,19 +113,19 @@ public sealed partial class FreshetEngine
                 return null; // Nothing logged since the last checkpoint (or ever): the state on disk already says it all.
             }
 
-            var catalog = _catalog;
-            long now = catalog.Settings.Clock == ClockMode.Wall ? WallMs : _nowMs;
+            var catalog = _router.Catalog;
             // The save calls this before it returns, still under the lock: everything routed so far is below the
             // position, and the marker follows it through every shard queue. The rest (waiting for the shards, the
             // manifest, syncing the log) runs outside the lock.
             save = storage.Checkpoints.SaveAsync(EngineStorage.Partition, position, (writer, _) =>
             {
+                var state = _router.Capture();
                 // Promotions from here on stamp a newer epoch: ids stamped before it and unmarked by the shards are unused.
                 markEpoch = Strings.AdvanceEpoch();
                 request = new CheckpointRequest(writer, position.Offset, _shards.Length, storage.Options.FaultPoint, new StringMarks(Strings.Count));
-                var manifest = new CheckpointManifest(position.Offset, WallMs, _shards.Length, _nowMs, 0, new Dictionary<string, int>(), _accepted, _duplicates,
-                    _withoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), _dedup.Capture());
-                Dispatch(null, catalog, now, request);
+                var manifest = new CheckpointManifest(position.Offset, WallMs, _shards.Length, state.NowMs, 0, new Dictionary<string, int>(), state.Accepted, state.Duplicates,
+                    state.WithoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), state.Dedup);
+                _router.DispatchCheckpoint(request);
                 return CompleteCheckpointAsync(storage, writer, request, manifest);
             });
         }
@@ -272,11 +270,7 @@ public sealed partial class FreshetEngine
     /// </summary>
     internal void SimulateCrash()
     {
-        lock (_ingestLock)
-        {
-            _disposed = true;
-        }
-
+        _router.Stop();
         _checkpointStop.Cancel();
         _checkpointLoop?.Wait();
         try
@@ -288,7 +282,7 @@ public sealed partial class FreshetEngine
             // Cancelled: it stops with the rest.
         }
 
-        Task.WaitAll(_shards.Select(s => s.StopAsync()));
+        _worker.StopAsync().Wait();
         _storage?.Dispose();
     }
 }

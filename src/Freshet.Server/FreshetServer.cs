@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using Freshet.Contracts;
 using Freshet.Engine;
+using Freshet.Seams;
 using Freshet.Server.ApiDescription;
 using Freshet.Server.Catalog;
 using Freshet.Server.Health;
@@ -30,10 +31,17 @@ public static class FreshetServer
     private const string HostLogCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
     /// <summary>Builds the application without starting it.</summary>
-    public static WebApplication Build(FreshetEngine engine, ServerOptions options)
+    public static WebApplication Build(FreshetEngine engine, ServerOptions options) => Build(engine, options, engine.Router);
+
+    /// <summary>
+    /// Builds the application with <paramref name="router"/> taking the events: the ingest, health and stats endpoints
+    /// see only that seam (the engine's own router, or another backend's), the other endpoints the engine.
+    /// </summary>
+    internal static WebApplication Build(FreshetEngine engine, ServerOptions options, IEventRouter router)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ServerOptionsValidator.ThrowIfInvalid(options);
+        ArgumentNullException.ThrowIfNull(router);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -79,6 +87,9 @@ public static class FreshetServer
         FreshetOpenApi.Add(builder.Services);
         builder.Services.AddSingleton<RootPage>();
         builder.Services.AddSingleton(engine);
+        // The ingest, health and learning endpoints depend on the seams; the storage figures have none (the embedded backend's own).
+        builder.Services.AddSingleton(router);
+        builder.Services.AddSingleton(new StorageStatsSource(engine.GetStorageStats));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EventsEndpoint>();
         builder.Services.AddSingleton<VectorEndpoints>();
@@ -109,9 +120,13 @@ public static class FreshetServer
     public static IReadOnlyList<string> DefaultAllowedHosts(string url) => RequestGuards.DefaultAllowedHosts(url);
 
     /// <summary>Builds and starts the server; the returned handle knows the address it really listens on.</summary>
-    public static async Task<RunningServer> StartAsync(FreshetEngine engine, ServerOptions options, CancellationToken cancellationToken = default)
+    public static Task<RunningServer> StartAsync(FreshetEngine engine, ServerOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(engine, options, engine.Router, cancellationToken);
+
+    /// <summary>Builds and starts the server with <paramref name="router"/> taking the events (see <see cref="Build(FreshetEngine, ServerOptions, IEventRouter)"/>).</summary>
+    internal static async Task<RunningServer> StartAsync(FreshetEngine engine, ServerOptions options, IEventRouter router, CancellationToken cancellationToken = default)
     {
-        var app = Build(engine, options);
+        var app = Build(engine, options, router);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/"));

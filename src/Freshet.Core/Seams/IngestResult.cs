@@ -33,8 +33,8 @@ public sealed record EngineStats(
     public long Rejected => RejectedByReason.Values.Sum();
 }
 
-/// <summary>One shard's progress.</summary>
-public sealed record ShardStats(int Index, long EventsApplied, long AppliedSequence, int QueueDepth);
+/// <summary>One shard's progress, and its queue: batches waiting now and at most (a full queue makes ingest wait).</summary>
+public sealed record ShardStats(int Index, long EventsApplied, long AppliedSequence, int QueueDepth, int QueueCapacity);
 
 /// <summary>
 /// The dedup window: the promised horizon and how far back it reaches now (the age of the oldest remembered id), the

@@ -1,5 +1,5 @@
 using Freshet.Contracts;
-using Freshet.Engine;
+using Freshet.Seams;
 using Freshet.Server.Ingest;
 using Freshet.Server.Problems;
 using Freshet.Time;
@@ -12,7 +12,7 @@ namespace Freshet.Server.Health;
 /// <c>/healthz</c> (the process answers), <c>/readyz</c> (it should be sent traffic: not stopping, the event log
 /// writable) and <c>/v1/stats</c> (counters since start).
 /// </summary>
-internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint ingest, IHostApplicationLifetime lifetime)
+internal sealed class HealthEndpoints(IEventRouter router, StorageStatsSource storage, EventsEndpoint ingest, IHostApplicationLifetime lifetime)
 {
     public static IResult Live() => TypedResults.Json(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse);
 
@@ -25,18 +25,19 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
     /// </summary>
     public IResult Ready()
     {
-        var stats = engine.GetStats();
+        var stats = router.GetStats();
         string? reason = lifetime.ApplicationStopping.IsCancellationRequested ? "stopping"
-            : engine.StorageFailure is { } failure ? $"the event log cannot be written: {DataPaths.Relative(failure.Message, engine.GetStorageStats()?.Directory)}"
+            : router.Failure is { } failure ? $"the event log cannot be written: {DataPaths.Relative(failure.Message, storage.DataDirectory)}"
             : null;
-        var response = new ReadyResponse(reason is null ? "ready" : "not_ready", reason, stats.CatalogVersion, engine.QueueCapacity, Shards(stats));
+        int queueCapacity = stats.Shards.Count == 0 ? 0 : stats.Shards.Max(s => s.QueueCapacity);
+        var response = new ReadyResponse(reason is null ? "ready" : "not_ready", reason, stats.CatalogVersion, queueCapacity, Shards(stats));
         return TypedResults.Json(response, ServerJsonContext.Default.ReadyResponse,
             statusCode: reason is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     public IResult Stats()
     {
-        var stats = engine.GetStats();
+        var stats = router.GetStats();
         bool hasNow = stats.NowMs != long.MinValue;
         var response = new StatsResponse(
             stats.Accepted,
@@ -51,7 +52,7 @@ internal sealed class HealthEndpoints(FreshetEngine engine, EventsEndpoint inges
             stats.CatalogVersion,
             Dedup(stats.Dedup),
             Admission(ingest.Admission),
-            Storage(engine.GetStorageStats()),
+            Storage(storage.Read()),
             Shards(stats));
         return TypedResults.Json(response, ServerJsonContext.Default.StatsResponse);
     }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Freshet.Contracts;
-using Freshet.Engine;
 using Freshet.Events;
 using Freshet.Seams;
 using Microsoft.AspNetCore.Http;
@@ -10,13 +9,13 @@ namespace Freshet.Server.Ingest;
 
 /// <summary>
 /// <c>POST /v1/events</c>: reads the body (JSON array or NDJSON, optionally gzip) into a pooled buffer, parses it
-/// straight into an event batch and hands the batch to the engine. Every valid event is kept; each rejected one is
+/// straight into an event batch and hands the batch to the router (<see cref="IEventRouter"/>). Every valid event is kept; each rejected one is
 /// reported by its position in the request. Status: 200 when nothing was rejected; 400 when some of the body is not
 /// JSON; 422 when it is JSON but some events break a rule (the valid events of the same request are accepted either
 /// way, and the response says how many); 408, 413, 415 (encoding), 429 and 503 refuse the whole request before anything
 /// is taken. The content type is checked for every endpoint by <see cref="Hosting.RequestGuards"/>.
 /// </summary>
-internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options, Learning.LearningService learning)
+internal sealed class EventsEndpoint(IEventRouter router, Health.StorageStatsSource storage, ServerOptions options, Learning.LearningService learning)
 {
     /// <summary>The query parameter, bound by the framework (described here for the API).</summary>
     public static readonly ApiDescription.QueryParameter[] Query =
@@ -86,14 +85,14 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             return Problems.Problems.BadParameter("wait", $"wait: '{waitText}' is not false, true (visible to queries) or learned (and learned by the models)");
         }
 
-        if (engine.StorageFailure is { } failure)
+        if (router.Failure is { } failure)
         {
-            return Problems.Problems.StorageFailed(failure, engine.GetStorageStats()?.Directory);
+            return Problems.Problems.StorageFailed(failure, storage.DataDirectory);
         }
 
         // Shed load before reading the body: a full shard queue means the engine is behind, and holding the request
         // would only hold its memory too.
-        if (engine.IsSaturated)
+        if (router.IsSaturated)
         {
             Interlocked.Increment(ref _refusedOverloaded);
             return Problems.Problems.Overloaded(http, StatusCodes.Status503ServiceUnavailable,
@@ -183,15 +182,15 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
         try
         {
             // Acknowledge only what the durability policy calls safe (immediately for an in-memory engine).
-            await engine.WaitDurableAsync(result).ConfigureAwait(false);
+            await router.WaitDurableAsync(result).ConfigureAwait(false);
         }
-        catch (Engine.Storage.StorageException storageError)
+        catch (Exception storageError) when (IsLogFailure(storageError))
         {
-            return Problems.Problems.StorageFailed(storageError, engine.GetStorageStats()?.Directory, ingested.EventCount);
+            return Problems.Problems.StorageFailed(storageError, storage.DataDirectory, ingested.EventCount);
         }
 
         if (wait != WaitFor.Durable && result.Accepted > 0
-            && !await engine.WaitAppliedAsync(result.Sequence, options.VisibleTimeout, cancellationToken).ConfigureAwait(false))
+            && !await router.WaitAppliedAsync(result.Sequence, options.VisibleTimeout, cancellationToken).ConfigureAwait(false))
         {
             return Problems.Problems.Of(StatusCodes.Status504GatewayTimeout, "not-yet-visible", "Accepted, not yet visible",
                 $"the {result.Accepted} accepted events were not visible to queries within {options.VisibleTimeout.TotalSeconds:0} s; they are kept and will be",
@@ -222,7 +221,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
     /// <summary>Parses a body that was read in full and hands its events to the engine; runs under an ingest permit.</summary>
     private Ingested Ingest(HttpContext http, RequestBody body)
     {
-        var scratch = _scratch.TryTake(out var s) ? s : new Scratch(engine.Strings);
+        var scratch = _scratch.TryTake(out var s) ? s : new Scratch(router.Strings);
         try
         {
             if (IsBlank(body.Span))
@@ -236,11 +235,11 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             IngestResult result;
             try
             {
-                result = engine.Ingest(scratch.Batch);
+                result = router.Ingest(scratch.Batch);
             }
-            catch (Engine.Storage.StorageException storageError)
+            catch (Exception storageError) when (IsLogFailure(storageError))
             {
-                return new Ingested(Problems.Problems.StorageFailed(storageError, engine.GetStorageStats()?.Directory, scratch.Batch.Count));
+                return new Ingested(Problems.Problems.StorageFailed(storageError, storage.DataDirectory, scratch.Batch.Count));
             }
 
             if (result.Refused is { } refusal)
@@ -250,7 +249,7 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
                     (int)Math.Min(int.MaxValue, (refusal.RetryAfterMs + 999) / 1000)));
             }
 
-            engine.CountRejected(scratch.Errors);
+            router.CountRejected(scratch.Errors);
             return new Ingested(null, result, Merge(scratch.Errors, result.Rejected), scratch.Batch.Count);
         }
         finally
@@ -264,6 +263,9 @@ internal sealed class EventsEndpoint(FreshetEngine engine, ServerOptions options
             }
         }
     }
+
+    /// <summary>Whether <paramref name="error"/> says the log failed (the embedded log's exception, or the router's failure), not a bug.</summary>
+    private bool IsLogFailure(Exception error) => error is Engine.Storage.StorageException || ReferenceEquals(error, router.Failure);
 
     private static IResult Rejected(int accepted, int duplicates, long sequence, List<RejectedEvent> rejected)
     {

@@ -40,7 +40,9 @@ internal sealed class LearningService : IHostedService
 
     private readonly TimeSpan _saveInterval;
 
-    private readonly FreshetEngine _engine;
+    private readonly FreshetEngine _engine; // The log catch-up, the storage check and the live features; the rest goes through the seams.
+    private readonly IEventRouter _router;
+    private readonly IAcceptedFeed _feed;
     private readonly string? _stateDirectory;
     private readonly Slot[] _slots;
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
@@ -77,6 +79,8 @@ internal sealed class LearningService : IHostedService
     public LearningService(FreshetEngine engine, ModelSet models, string? stateDirectory = null, TimeSpan? saveInterval = null)
     {
         _engine = engine;
+        _router = engine.Router;
+        _feed = engine.Feed;
         _saveInterval = saveInterval ?? TimeSpan.FromSeconds(30);
         if (ModelDefinitionLoader.Check(models, engine.Catalog) is { Count: > 0 } problems)
         {
@@ -190,7 +194,7 @@ internal sealed class LearningService : IHostedService
             CatchUp();
         }
 
-        long start = _stateDirectory is null ? _engine.GetStats().Accepted : _slots.Max(s => s.NextOffset);
+        long start = _stateDirectory is null ? _router.GetStats().Accepted : _slots.Max(s => s.NextOffset);
         lock (_positionLock)
         {
             _acceptedThrough = _fedThrough = start;
@@ -198,7 +202,7 @@ internal sealed class LearningService : IHostedService
 
         _learner = new Thread(Learn) { IsBackground = true, Name = "freshet-learner" };
         _learner.Start();
-        _engine.ObserveAccepted(OnAccepted);
+        _feed.Observe(OnAccepted);
         if (ClickModels.Count > 0)
         {
             _ticker = TimeProvider.System.CreateTimer(_ => Tick(), null, TickInterval, TickInterval);
@@ -214,7 +218,7 @@ internal sealed class LearningService : IHostedService
             return Task.CompletedTask;
         }
 
-        _engine.ObserveAccepted(null);
+        _feed.Observe(null);
         _ticker?.Dispose();
         _queue.Writer.TryComplete();
         _learner?.Join();
@@ -239,7 +243,7 @@ internal sealed class LearningService : IHostedService
             Interlocked.Add(ref _replayed, read);
 
             // The whole log is learned and nothing else is accepted yet: the engine's clock is the stream's.
-            AdvanceClickModels(_engine.NowMs);
+            AdvanceClickModels(_router.NowMs);
         }
         catch (StorageException e)
         {
@@ -269,8 +273,9 @@ internal sealed class LearningService : IHostedService
     }
 
     /// <summary>Under the engine's ingest lock: copy and queue, never wait, never throw.</summary>
-    private void OnAccepted(EventBatch events, long firstOffset, long sequence)
+    private void OnAccepted(EventBatch events, int partition, LogPosition first, long sequence)
     {
+        long firstOffset = first.Offset; // The embedded engine has one partition.
         try
         {
             if (!_spare.TryTake(out var copy))
@@ -289,7 +294,7 @@ internal sealed class LearningService : IHostedService
                 if (_readsLive && _queuedBatches == 0)
                 {
                     // Held before the shards see this batch, so no tile its reads need can expire first.
-                    _engine.HoldRetention(OldestTimeMs(copy) - _readLeadMs);
+                    _feed.HoldRetention(OldestTimeMs(copy) - _readLeadMs);
                 }
 
                 _acceptedThrough = firstOffset + copy.Count;
@@ -302,7 +307,7 @@ internal sealed class LearningService : IHostedService
                 {
                     if (--_queuedBatches == 0 && _readsLive)
                     {
-                        _engine.HoldRetention(long.MaxValue);
+                        _feed.HoldRetention(long.MaxValue);
                     }
                 }
 
@@ -333,7 +338,7 @@ internal sealed class LearningService : IHostedService
                 }
 
                 BeforeFeeding?.Invoke();
-                if (_readsLive && !_engine.WaitApplied(item.Sequence, AppliedTimeout))
+                if (_readsLive && !_feed.WaitApplied(item.Sequence, AppliedTimeout))
                 {
                     Fail(new TimeoutException($"the shards did not apply batch {item.Sequence} within {AppliedTimeout.TotalSeconds:F0} s"), "reading live features");
                 }
@@ -359,12 +364,12 @@ internal sealed class LearningService : IHostedService
                         // is about to queue one, and the hold stays at this batch's, which is older: safe).
                         if (_queuedBatches == 0)
                         {
-                            _engine.HoldRetention(long.MaxValue);
+                            _feed.HoldRetention(long.MaxValue);
                         }
                         else if (reader.TryPeek(out var next) && next.Batch is not null)
                         {
                             // (A tick or flush next: the hold stays at this batch's, older than any batch behind it.)
-                            _engine.HoldRetention(OldestTimeMs(next.Batch) - _readLeadMs);
+                            _feed.HoldRetention(OldestTimeMs(next.Batch) - _readLeadMs);
                         }
                     }
                 }
@@ -409,9 +414,9 @@ internal sealed class LearningService : IHostedService
     /// <summary>Wall-clock mode: the stream's clock moves without events, so windows still close on time.</summary>
     private void Tick()
     {
-        if (_engine.Catalog.Settings.Clock == ClockMode.Wall)
+        if (_router.Catalog.Settings.Clock == ClockMode.Wall)
         {
-            _queue.Writer.TryWrite(new Work(null, 0, TickMs: _engine.NowMs)); // A tick that does not fit: the next one will.
+            _queue.Writer.TryWrite(new Work(null, 0, TickMs: _router.NowMs)); // A tick that does not fit: the next one will.
         }
     }
 

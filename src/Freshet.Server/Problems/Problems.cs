@@ -34,12 +34,14 @@ internal static class Problems
     /// The event log cannot take writes (a full disk, a read-only or vanished directory): 507 when the device is full,
     /// 503 otherwise. Nothing of the request was acknowledged; the server takes no more events until it is restarted.
     /// </summary>
-    public static IResult StorageFailed(Engine.Storage.StorageException error, string? dataDirectory, int accepted = 0) =>
-        Of(error.Problem == Engine.Storage.StorageProblem.Full ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status503ServiceUnavailable,
+    public static IResult StorageFailed(Exception error, string? dataDirectory, int accepted = 0) =>
+        Of(error is Engine.Storage.StorageException { Problem: Engine.Storage.StorageProblem.Full } ? StatusCodes.Status507InsufficientStorage : StatusCodes.Status503ServiceUnavailable,
             "storage-failed", "The event log cannot be written",
             $"{DataPaths.Relative(error.Message, dataDirectory)}. {(accepted > 0 ? $"The {accepted} events of this request were not acknowledged; " : "")}"
             + "no event is acknowledged until the server is restarted (it then recovers everything acknowledged before); resend the events then",
-            [new("storage_problem", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(error.Problem.ToString()))]);
+            // A backend other than the file log names no storage problem of its own: it is unavailable.
+            [new("storage_problem", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(
+                error is Engine.Storage.StorageException storage ? storage.Problem.ToString() : "Unavailable"))]);
 
     /// <summary>A query parameter (or body member) that could not be read.</summary>
     public static IResult BadParameter(string parameter, string detail) =>

@@ -99,7 +99,7 @@ public sealed class LiveViewTests
     {
         var stats = new EngineStats(123_456_789, 0, new Dictionary<EventRejectReason, long>(), 0, new Dictionary<string, long>(), 60_000,
             1_765_000_000_000, 1, new DedupStats(600_000, 600_000, 0, 0, 1 << 28, 1_000_000, 0, 0, 0),
-            [new ShardStats(0, 60_000_000, 1, 2), new ShardStats(1, 60_000_000, 1, 0)]);
+            [new ShardStats(0, 60_000_000, 1, 2, 64), new ShardStats(1, 60_000_000, 1, 0, 64)]);
         var history = Enumerable.Range(0, 40).Select(i => 40_000.0 + (i * 1_000)).ToList();
         var quality = new QualityDto(1_234_567, 60_000, 0.2220, 0.6512, 0.9480, 0.9810);
         var constant = new QualityDto(1_234_567, 60_000, 0.2342, 0.5, 1, 1);

@@ -1,21 +1,16 @@
-using Freshet.Seams;
-using Freshet.Engine.Shards;
-
-namespace Freshet.Engine;
+namespace Freshet.Engine.Shards;
 
 /// <summary>
-/// Progress and backpressure: waiting until batches are applied (visible to queries), whether the shard queues are
-/// full, and the test hook that pauses the shards.
+/// What is applied: every shard pulses the applied signal after each batch and returns the batch's pooled arrays; waits
+/// for a batch to become visible to reads block on that signal (or complete a task, for the server's ?wait=true).
 /// </summary>
-public sealed partial class FreshetEngine
+internal sealed partial class PartitionWorker
 {
-    /// <summary>Waits until every shard has applied everything ingested before the call.</summary>
-    public bool Flush(TimeSpan timeout) => WaitApplied(Volatile.Read(ref _sequence), timeout);
+    private readonly object _appliedSignal = new(); // Monitor: shards pulse it after each batch, WaitApplied waits on it.
+    // Async waiters for a batch to become visible (HTTP ?wait=true), completed by OnApplied under _appliedSignal.
+    private readonly List<(long Sequence, TaskCompletionSource Done)> _visibleWaiters = [];
 
-    /// <summary>
-    /// Waits until every shard has applied the batch numbered <paramref name="sequence"/> (see
-    /// <see cref="IngestResult.Sequence"/>) and everything before it, so queries see those events.
-    /// </summary>
+    /// <summary>Waits until every shard has applied the batch numbered <paramref name="sequence"/> and everything before it.</summary>
     public async Task<bool> WaitAppliedAsync(long sequence, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         TaskCompletionSource done;
@@ -49,11 +44,10 @@ public sealed partial class FreshetEngine
     /// <inheritdoc cref="WaitAppliedAsync"/>
     public bool WaitApplied(long sequence, TimeSpan timeout)
     {
-        long target = sequence;
         long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_appliedSignal)
         {
-            while (_shards.Any(s => s.AppliedSequence < target))
+            while (MinAppliedSequence() < sequence)
             {
                 long remaining = deadline - Environment.TickCount64;
                 if (remaining <= 0)
@@ -66,29 +60,6 @@ public sealed partial class FreshetEngine
         }
 
         return true;
-    }
-
-    /// <summary>Batches each shard queues before <see cref="Ingest"/> blocks.</summary>
-    public int QueueCapacity => _queueCapacity;
-
-    /// <summary>
-    /// True while some shard's queue is full, so the next <see cref="Ingest"/> would block until that shard catches
-    /// up. Servers use it to answer "overloaded, retry later" instead of holding requests.
-    /// </summary>
-    public bool IsSaturated
-    {
-        get
-        {
-            foreach (var shard in _shards)
-            {
-                if (shard.QueueDepth >= _queueCapacity)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
     }
 
     /// <summary>Tests only: open coarse tiles read for their closed children, over all shards.</summary>
@@ -104,7 +75,7 @@ public sealed partial class FreshetEngine
     }
 
     /// <summary>Tests only: every shard stops applying after the batch in hand, so queues fill up.</summary>
-    internal void PauseShards()
+    internal void Pause()
     {
         foreach (var shard in _shards)
         {
@@ -112,7 +83,7 @@ public sealed partial class FreshetEngine
         }
     }
 
-    internal void ResumeShards()
+    internal void Resume()
     {
         foreach (var shard in _shards)
         {

@@ -2,9 +2,9 @@ using Freshet.Seams;
 using Freshet.Events;
 using Freshet.Features;
 
-namespace Freshet.Engine;
+namespace Freshet.Engine.Ingest;
 
-public sealed partial class FreshetEngine
+internal sealed partial class EventRouter
 {
     /// <summary>
     /// Makes room in the dedup window for the ids of <paramref name="batch"/> before any of its events is taken; a
