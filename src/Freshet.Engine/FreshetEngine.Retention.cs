@@ -10,7 +10,7 @@ public sealed partial class FreshetEngine
     /// <summary>
     /// Keeps every tile that a read as of <paramref name="asOfMs"/> or later would use, however far the clock moves on,
     /// until the hold is moved or released (<see cref="long.MaxValue"/>). The model learner holds retention at the
-    /// oldest exposure it has yet to read, so its <see cref="Reading.VectorQuery.PlanAsOf"/> reads find their tiles; the
+    /// oldest exposure it has yet to read, so its <see cref="Freshet.Reading.VectorQuery.PlanAsOf"/> reads find their tiles; the
     /// cost is the tiles of the time it lags behind, which its bounded queue bounds.
     /// </summary>
     public void HoldRetention(long asOfMs) => _hold.AsOfMs = asOfMs;

@@ -73,6 +73,8 @@ public sealed partial class FreshetEngine : IAsyncDisposable
             _freeItems[i] = new ConcurrentQueue<WorkItem[]>();
             _shards[i].Start();
         }
+
+        Reader = new Reading.ShardFeatureReader(this, _shards, _time);
     }
 
     /// <summary>

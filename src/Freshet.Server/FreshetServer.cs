@@ -79,6 +79,7 @@ public static class FreshetServer
         FreshetOpenApi.Add(builder.Services);
         builder.Services.AddSingleton<RootPage>();
         builder.Services.AddSingleton(engine);
+        builder.Services.AddSingleton(engine.Reader);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EventsEndpoint>();
         builder.Services.AddSingleton<VectorEndpoints>();

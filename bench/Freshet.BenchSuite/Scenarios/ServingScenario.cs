@@ -59,11 +59,11 @@ internal sealed class ServingScenario : IScenario
                 engine.Ingest(batch);
             }))
             {
-                var (one, many) = Measure(options.MeasureSeconds, new Random(run), workload, key => engine.GetVector("item", [key]), keys =>
+                var (one, many) = Measure(options.MeasureSeconds, new Random(run), workload, key => engine.Reader.ReadVector("item", [key]).ValueOrThrow(), keys =>
                 {
                     foreach (string key in keys)
                     {
-                        engine.GetVector("item", [key]);
+                        engine.Reader.ReadVector("item", [key]).ValueOrThrow();
                     }
                 });
                 one50.Samples.Add(one.At(0.5));
@@ -119,7 +119,7 @@ internal sealed class ServingScenario : IScenario
         long reads = 0;
         while (clock.Elapsed.TotalSeconds < seconds)
         {
-            engine.GetVector("item", [workload.Key(random)]);
+            engine.Reader.ReadVector("item", [workload.Key(random)]).ValueOrThrow();
             reads++;
         }
 
