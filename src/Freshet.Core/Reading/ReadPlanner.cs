@@ -62,7 +62,7 @@ public static class ReadPlanner
             return false;
         }
 
-        target = entity.TryResolve(key, out int keyId, out ulong hash) ? new ReadTarget(entity, keyId, hash) : new ReadTarget(entity, 0, hash);
+        target = new ReadTarget(entity, key, entity.TryResolve(key, out int keyId, out ulong hash) ? keyId : 0, hash);
         failure = default;
         return true;
     }
