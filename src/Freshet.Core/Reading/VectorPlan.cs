@@ -7,18 +7,17 @@ namespace Freshet.Reading;
 /// <summary>
 /// A vector read planned once for any number of keys of one entity: the features and windows asked, the time it is
 /// answered at, and the base windows to read for each key (a ratio reads its numerator and denominator, a trend its
-/// source over two windows). A reader fills the windows of a key from its tiles (<see cref="Reads"/> as a template)
-/// and <see cref="Compose"/> turns them into the vector, derived values included.
+/// source over two windows). A reader lays them out for each key with <see cref="FillReads"/>, fills them in from its
+/// tiles, and <see cref="Compose"/> turns them into the vector, derived values included.
 /// </summary>
 public sealed class VectorPlan
 {
     private readonly IReadOnlyList<CompiledFeature> _features;
     private readonly IReadOnlyList<long>? _windowsMs;
-    private readonly WindowRead[] _reads;
     private readonly int _readingCount;
 
     private VectorPlan(CompiledEntity entity, IReadOnlyList<CompiledFeature> features, IReadOnlyList<long>? windowsMs, long atMs, long nowMs,
-        bool planAsOf, WindowRead[] reads, int readingCount)
+        bool planAsOf, int readCount, int readingCount)
     {
         Entity = entity;
         _features = features;
@@ -26,7 +25,7 @@ public sealed class VectorPlan
         AtMs = atMs;
         NowMs = nowMs;
         PlanAsOf = planAsOf;
-        _reads = reads;
+        ReadCount = readCount;
         _readingCount = readingCount;
     }
 
@@ -41,8 +40,8 @@ public sealed class VectorPlan
     /// <summary>Plan the windows as of <see cref="AtMs"/> (see <see cref="VectorQuery.PlanAsOf"/>).</summary>
     public bool PlanAsOf { get; }
 
-    /// <summary>The base windows to read for one key, in the order <see cref="Compose"/> expects; copy them per key.</summary>
-    public ReadOnlySpan<WindowRead> Reads => _reads;
+    /// <summary>How many base windows one key reads (the length <see cref="FillReads"/> and <see cref="Compose"/> take).</summary>
+    public int ReadCount { get; }
 
     /// <summary>
     /// Plans <paramref name="query"/> (null: every feature of the entity in its declared windows, now) on
@@ -77,22 +76,23 @@ public sealed class VectorPlan
         }
 
         int count = 0, readingCount = 0;
-        foreach (var feature in features)
+        for (int f = 0; f < features.Count; f++)
         {
+            var feature = features[f];
             var d = feature.Definition;
-            int windows = d.Aggregation == AggregationKind.Trend ? 1 : (query.WindowsMs ?? d.WindowsMs).Count;
+            int windows = d.Aggregation == AggregationKind.Trend ? 1 : WindowCount(query.WindowsMs, d);
             readingCount += windows;
             count += d.Aggregation is AggregationKind.Trend or AggregationKind.Ratio ? 2 * windows : windows;
         }
 
-        var reads = new WindowRead[count];
-        int n = 0;
-        foreach (var feature in features)
+        // Check every window now, so laying out the reads of each key later cannot fail.
+        for (int f = 0; f < features.Count; f++)
         {
+            var feature = features[f];
             var d = feature.Definition;
             if (d.Aggregation == AggregationKind.Trend)
             {
-                if (!TryAdd(reads, ref n, feature.Numerator!, d.ShortWindowMs, out failure) || !TryAdd(reads, ref n, feature.Numerator!, d.LongWindowMs, out failure))
+                if (!ReadPlanner.TryCheckWindow(feature.Numerator!, d.ShortWindowMs, out failure) || !ReadPlanner.TryCheckWindow(feature.Numerator!, d.LongWindowMs, out failure))
                 {
                     return failure;
                 }
@@ -100,12 +100,13 @@ public sealed class VectorPlan
                 continue;
             }
 
-            foreach (long window in query.WindowsMs ?? d.WindowsMs)
+            for (int w = 0; w < WindowCount(query.WindowsMs, d); w++)
             {
-                bool planned = d.Aggregation == AggregationKind.Ratio
-                    ? TryAdd(reads, ref n, feature.Numerator!, window, out failure) && TryAdd(reads, ref n, feature.Denominator!, window, out failure)
-                    : TryAdd(reads, ref n, feature, window, out failure);
-                if (!planned)
+                long window = WindowAt(query.WindowsMs, d, w);
+                bool valid = d.Aggregation == AggregationKind.Ratio
+                    ? ReadPlanner.TryCheckWindow(feature.Numerator!, window, out failure) && ReadPlanner.TryCheckWindow(feature.Denominator!, window, out failure)
+                    : ReadPlanner.TryCheckWindow(feature, window, out failure);
+                if (!valid)
                 {
                     return failure;
                 }
@@ -113,17 +114,49 @@ public sealed class VectorPlan
         }
 
         var plan = new VectorPlan(entity, features, query.WindowsMs, at, ReadPlanner.NowOr(nowMs, wallMs),
-            query.PlanAsOf && query.AsOfMs is not null, reads, readingCount);
+            query.PlanAsOf && query.AsOfMs is not null, count, readingCount);
         return ReadResult<VectorPlan>.Ok(plan);
     }
 
-    /// <summary>The vector of <paramref name="target"/> from its filled-in <paramref name="reads"/> (a copy of <see cref="Reads"/>).</summary>
+    /// <summary>Lays out the base windows one key reads (<see cref="ReadCount"/> of them), in the order <see cref="Compose"/> expects.</summary>
+    public void FillReads(Span<WindowRead> reads)
+    {
+        int n = 0;
+        for (int f = 0; f < _features.Count; f++)
+        {
+            var feature = _features[f];
+            var d = feature.Definition;
+            if (d.Aggregation == AggregationKind.Trend)
+            {
+                reads[n++] = new WindowRead(feature.Numerator!, d.ShortWindowMs);
+                reads[n++] = new WindowRead(feature.Numerator!, d.LongWindowMs);
+                continue;
+            }
+
+            for (int w = 0; w < WindowCount(_windowsMs, d); w++)
+            {
+                long window = WindowAt(_windowsMs, d, w);
+                if (d.Aggregation == AggregationKind.Ratio)
+                {
+                    reads[n++] = new WindowRead(feature.Numerator!, window);
+                    reads[n++] = new WindowRead(feature.Denominator!, window);
+                }
+                else
+                {
+                    reads[n++] = new WindowRead(feature, window);
+                }
+            }
+        }
+    }
+
+    /// <summary>The vector of <paramref name="target"/> from its <paramref name="reads"/>, laid out by <see cref="FillReads"/> and filled in.</summary>
     public FeatureVector Compose(ReadTarget target, ReadOnlySpan<WindowRead> reads)
     {
         var readings = new FeatureReading[_readingCount];
         int r = 0, n = 0;
-        foreach (var feature in _features)
+        for (int f = 0; f < _features.Count; f++)
         {
+            var feature = _features[f];
             var d = feature.Definition;
             if (d.Aggregation == AggregationKind.Trend)
             {
@@ -134,8 +167,9 @@ public sealed class VectorPlan
                 continue;
             }
 
-            foreach (long window in _windowsMs ?? d.WindowsMs)
+            for (int w = 0; w < WindowCount(_windowsMs, d); w++)
             {
+                long window = WindowAt(_windowsMs, d, w);
                 string label = feature.WindowLabel(window);
                 if (d.Aggregation == AggregationKind.Ratio)
                 {
@@ -155,14 +189,9 @@ public sealed class VectorPlan
         return new FeatureVector(Entity.Name, target.Describe(), AtMs, target.IsKnown, readings);
     }
 
-    private static bool TryAdd(WindowRead[] reads, ref int n, CompiledFeature feature, long windowMs, out ReadFailure failure)
-    {
-        if (!ReadPlanner.TryCheckWindow(feature, windowMs, out failure))
-        {
-            return false;
-        }
+    // Indexed rather than foreach over IReadOnlyList: a read plans and composes once per key, and enumerators (and the
+    // declared windows boxed as a list) would be allocations on the read path.
+    private static int WindowCount(IReadOnlyList<long>? asked, FeatureDefinition d) => asked?.Count ?? d.WindowsMs.Length;
 
-        reads[n++] = new WindowRead(feature, windowMs);
-        return true;
-    }
+    private static long WindowAt(IReadOnlyList<long>? asked, FeatureDefinition d, int index) => asked is null ? d.WindowsMs[index] : asked[index];
 }

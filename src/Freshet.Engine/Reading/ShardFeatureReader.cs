@@ -43,14 +43,13 @@ internal sealed class ShardFeatureReader(FreshetEngine engine, Shard[] shards, T
         }
 
         var plan = planned.Value!;
-        int count = plan.Reads.Length;
-        var reads = ArrayPool<WindowRead>.Shared.Rent(count);
+        var reads = ArrayPool<WindowRead>.Shared.Rent(plan.ReadCount);
         try
         {
-            var span = reads.AsSpan(0, count);
-            plan.Reads.CopyTo(span);
+            var span = reads.AsSpan(0, plan.ReadCount);
+            plan.FillReads(span);
             var status = ShardFor(target).ReadWindows(span, [target.KeyId], plan.AtMs, plan.NowMs, plan.PlanAsOf, out int failed);
-            return status == ReadStatus.Ok ? ReadResult<FeatureVector>.Ok(plan.Compose(target, span)) : Failed(plan, status, failed);
+            return status == ReadStatus.Ok ? ReadResult<FeatureVector>.Ok(plan.Compose(target, span)) : Failed(plan, span[failed], status);
         }
         finally
         {
@@ -99,7 +98,7 @@ internal sealed class ShardFeatureReader(FreshetEngine engine, Shard[] shards, T
 
         var plan = planned.Value!;
         Array.Sort(shardOf, order, 0, pending);
-        int perKey = plan.Reads.Length;
+        int perKey = plan.ReadCount;
         var reads = ArrayPool<WindowRead>.Shared.Rent(Math.Max(1, perKey * Math.Min(pending, KeysPerHold)));
         Span<int> keyIds = stackalloc int[KeysPerHold];
         try
@@ -118,7 +117,7 @@ internal sealed class ShardFeatureReader(FreshetEngine engine, Shard[] shards, T
                 var span = reads.AsSpan(0, perKey * n);
                 for (int k = 0; k < n; k++)
                 {
-                    plan.Reads.CopyTo(span.Slice(k * perKey, perKey));
+                    plan.FillReads(span.Slice(k * perKey, perKey));
                     keyIds[k] = targets[order[start + k]].KeyId;
                 }
 
@@ -126,7 +125,7 @@ internal sealed class ShardFeatureReader(FreshetEngine engine, Shard[] shards, T
                 for (int k = 0; k < n; k++)
                 {
                     int i = order[start + k];
-                    results[i] = status == ReadStatus.Ok ? ReadResult<FeatureVector>.Ok(plan.Compose(targets[i], span.Slice(k * perKey, perKey))) : Failed(plan, status, failed);
+                    results[i] = status == ReadStatus.Ok ? ReadResult<FeatureVector>.Ok(plan.Compose(targets[i], span.Slice(k * perKey, perKey))) : Failed(plan, span[failed], status);
                 }
 
                 start = end;
@@ -199,8 +198,8 @@ internal sealed class ShardFeatureReader(FreshetEngine engine, Shard[] shards, T
         return true;
     }
 
-    private static ReadFailure Failed(VectorPlan plan, ReadStatus status, int failed) =>
-        status == ReadStatus.Unavailable ? ReadPlanner.NotLoaded(plan.Reads[failed].Feature) : ReadPlanner.TooOld(plan.Reads[failed], plan.AtMs);
+    private static ReadFailure Failed(VectorPlan plan, in WindowRead read, ReadStatus status) =>
+        status == ReadStatus.Unavailable ? ReadPlanner.NotLoaded(read.Feature) : ReadPlanner.TooOld(read, plan.AtMs);
 
     private Shard ShardFor(ReadTarget target) => shards[ShardIndex(target)];
 
