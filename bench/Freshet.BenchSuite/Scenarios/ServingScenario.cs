@@ -3,6 +3,8 @@ using Freshet.BenchSuite.Suite;
 using Freshet.BenchSuite.Workload;
 using Freshet.Engine;
 using Freshet.Events;
+using Freshet.Reading;
+using Freshet.Seams;
 using StackExchange.Redis;
 
 namespace Freshet.BenchSuite.Scenarios;
@@ -61,9 +63,12 @@ internal sealed class ServingScenario : IScenario
             {
                 var (one, many) = Measure(options.MeasureSeconds, new Random(run), workload, key => engine.Reader.ReadVector("item", [key]).ValueOrThrow(), keys =>
                 {
-                    foreach (string key in keys)
+                    // As POST /v1/vectors reads them: one batch read, one lock hold per shard.
+                    var results = new ReadResult<FeatureVector>[keys.Length];
+                    engine.Reader.ReadVectors("item", keys.Select(key => (IReadOnlyList<string>)[key]).ToArray(), null, results);
+                    foreach (var result in results)
                     {
-                        engine.Reader.ReadVector("item", [key]).ValueOrThrow();
+                        result.ValueOrThrow();
                     }
                 });
                 one50.Samples.Add(one.At(0.5));
