@@ -59,13 +59,13 @@ internal sealed partial class Shard
                 // The planned interval depends on the window and the clock only, so a key's read fails as every key's would.
                 if (!WindowPlan.TryPlan(read.Feature.Ladder, read.WindowMs, atMs, now, out read.Span))
                 {
-                    failed = i - (i / perKey * perKey);
+                    failed = i % perKey;
                     return ReadStatus.OutOfRange;
                 }
 
                 if (TryFeaturesFor(read.Feature) is not { } tiles)
                 {
-                    failed = i - (i / perKey * perKey);
+                    failed = i % perKey;
                     return ReadStatus.Unavailable;
                 }
 
