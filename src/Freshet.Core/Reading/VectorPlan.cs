@@ -12,6 +12,8 @@ namespace Freshet.Reading;
 /// </summary>
 public sealed class VectorPlan
 {
+    // Every feature in its declared windows, now: what a null query asks (immutable, so shared).
+    private static readonly VectorQuery Everything = new();
     private readonly IReadOnlyList<CompiledFeature> _features;
     private readonly IReadOnlyList<long>? _windowsMs;
     private readonly int _readingCount;
@@ -50,7 +52,7 @@ public sealed class VectorPlan
     /// </summary>
     public static ReadResult<VectorPlan> Create(FeatureCatalog catalog, CompiledEntity entity, VectorQuery? query, long nowMs, long wallMs)
     {
-        query ??= new VectorQuery();
+        query ??= Everything;
         IReadOnlyList<CompiledFeature> features;
         if (query.Features is null)
         {
