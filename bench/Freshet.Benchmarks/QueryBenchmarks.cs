@@ -32,8 +32,8 @@ public class QueryBenchmarks
     public void Cleanup() => _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark]
-    public FeatureVector CountAndSumVector() => _engine.GetVector("item", _hot, _counts);
+    public FeatureVector CountAndSumVector() => _engine.Reader.ReadVector("item", _hot, _counts).ValueOrThrow();
 
     [Benchmark]
-    public FeatureVector FullItemVector() => _engine.GetVector("item", _hot);
+    public FeatureVector FullItemVector() => _engine.Reader.ReadVector("item", _hot).ValueOrThrow();
 }

@@ -38,6 +38,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         _storage = storage;
         _worker = new PartitionWorker(catalog, strings, options.ShardCount, options.QueueCapacity, storage is null ? null : offset => storage.Log.WaitVisible(EngineStorage.Partition, offset));
         _router = new EventRouter(catalog, strings, _worker, storage?.Log, options.Time, options.DedupHorizonMs, options.DedupMemoryBytes);
+        Reader = new Reading.ShardFeatureReader(this, _shards, _time);
     }
 
     /// <summary>

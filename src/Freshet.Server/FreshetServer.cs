@@ -90,6 +90,7 @@ public static class FreshetServer
         // The ingest, health and learning endpoints depend on the seams; the storage figures have none (the embedded backend's own).
         builder.Services.AddSingleton(router);
         builder.Services.AddSingleton(new StorageStatsSource(engine.GetStorageStats));
+        builder.Services.AddSingleton(engine.Reader);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EventsEndpoint>();
         builder.Services.AddSingleton<VectorEndpoints>();

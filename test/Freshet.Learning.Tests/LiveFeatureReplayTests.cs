@@ -3,7 +3,6 @@ using Freshet.Engine;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Learning.Pipeline;
-using Freshet.Server.Learning;
 using Freshet.Testing.TestData;
 using Xunit.Abstractions;
 
@@ -114,7 +113,7 @@ public sealed class LiveFeatureReplayTests(ITestOutputHelper output)
             Crosses = [("user", "category")],
             Ftrl = new() { Alpha = 0.2, Beta = 1, L1 = 1, L2 = 10, PriorRate = 0.01, Bits = 20 },
         };
-        var withLive = new ClickModel(only ?? definition with { Live = [.. Live] }, engine.Strings, new EngineLiveFeatures(engine));
+        var withLive = new ClickModel(only ?? definition with { Live = [.. Live] }, engine.Strings, new ReaderLiveFeatures(engine.Reader));
         var idsOnly = new ClickModel(definition, engine.Strings);
         var strings = engine.Strings;
         int user = strings.GetOrAdd("user"), item = strings.GetOrAdd("item"), category = strings.GetOrAdd("category");

@@ -3,6 +3,8 @@ using Freshet.BenchSuite.Suite;
 using Freshet.BenchSuite.Workload;
 using Freshet.Engine;
 using Freshet.Events;
+using Freshet.Reading;
+using Freshet.Seams;
 using StackExchange.Redis;
 
 namespace Freshet.BenchSuite.Scenarios;
@@ -59,11 +61,14 @@ internal sealed class ServingScenario : IScenario
                 engine.Ingest(batch);
             }))
             {
-                var (one, many) = Measure(options.MeasureSeconds, new Random(run), workload, key => engine.GetVector("item", [key]), keys =>
+                var (one, many) = Measure(options.MeasureSeconds, new Random(run), workload, key => engine.Reader.ReadVector("item", [key]).ValueOrThrow(), keys =>
                 {
-                    foreach (string key in keys)
+                    // As POST /v1/vectors reads them: one batch read, one lock hold per shard.
+                    var results = new ReadResult<FeatureVector>[keys.Length];
+                    engine.Reader.ReadVectors("item", keys.Select(key => (IReadOnlyList<string>)[key]).ToArray(), null, results);
+                    foreach (var result in results)
                     {
-                        engine.GetVector("item", [key]);
+                        result.ValueOrThrow();
                     }
                 });
                 one50.Samples.Add(one.At(0.5));
@@ -119,7 +124,7 @@ internal sealed class ServingScenario : IScenario
         long reads = 0;
         while (clock.Elapsed.TotalSeconds < seconds)
         {
-            engine.GetVector("item", [workload.Key(random)]);
+            engine.Reader.ReadVector("item", [workload.Key(random)]).ValueOrThrow();
             reads++;
         }
 

@@ -13,8 +13,10 @@ public enum FieldRequirement
     Any = Number | String,
 }
 
-internal static class FieldRequirementExtensions
+/// <summary>Whether an aggregator takes a field of a given kind.</summary>
+public static class FieldRequirementExtensions
 {
+    /// <summary>True when <paramref name="requirement"/> consumes a field of <paramref name="kind"/>.</summary>
     public static bool Accepts(this FieldRequirement requirement, FieldKind kind) => kind switch
     {
         FieldKind.Number => (requirement & FieldRequirement.Number) != 0,

@@ -69,7 +69,8 @@ public sealed class CompiledFeature
         return Time.Duration.Format(windowMs);
     }
 
-    internal CompiledFilter Filter { get; }
+    /// <summary>The feature's filter, compiled: an event feeds the feature only when it matches.</summary>
+    public CompiledFilter Filter { get; }
 
     /// <summary>Makes the aggregator for one shard (it may own pools, so it is never shared between shards).</summary>
     public Aggregator CreateAggregator(StringInterner strings)

@@ -3,11 +3,11 @@ using Freshet.Events;
 namespace Freshet.Features;
 
 /// <summary>A feature's filter compiled to interned ids: evaluated per event without allocation.</summary>
-internal sealed class CompiledFilter
+public sealed class CompiledFilter
 {
     private readonly Condition[] _conditions;
 
-    public CompiledFilter(IReadOnlyList<FilterCondition> conditions, StringInterner strings)
+    internal CompiledFilter(IReadOnlyList<FilterCondition> conditions, StringInterner strings)
     {
         _conditions = conditions.Select(c => new Condition(
             strings.GetOrAdd(c.Field),

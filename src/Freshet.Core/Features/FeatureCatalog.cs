@@ -7,8 +7,11 @@ using Freshet.Hashing;
 
 namespace Freshet.Features;
 
-/// <summary>The entity of an event type's route and the features of that entity the event type feeds.</summary>
-internal sealed record EntityRoute(CompiledEntity Entity, int[] FeatureIndexes);
+/// <summary>
+/// The entity of an event type's route and the features of that entity the event type feeds (by
+/// <see cref="CompiledFeature.Index"/>): what a router and a partition worker look up for each event.
+/// </summary>
+public sealed record EntityRoute(CompiledEntity Entity, int[] FeatureIndexes);
 
 /// <summary>
 /// An immutable, compiled set of feature definitions with a version. The engine swaps a whole catalog between two
@@ -108,7 +111,7 @@ public sealed class FeatureCatalog
 
     public bool TryGetEntity(string name, out CompiledEntity entity) => _entities.TryGetValue(name, out entity!);
 
-    /// <summary>The entities and features an event type feeds; empty for types no feature uses.</summary>
-    internal ReadOnlySpan<EntityRoute> RoutesFor(int typeId) =>
+    /// <summary>The entities and features an event type (an interned id) feeds; empty for types no feature uses. Allocation-free.</summary>
+    public ReadOnlySpan<EntityRoute> RoutesFor(int typeId) =>
         (uint)typeId < (uint)_routesByType.Length && _routesByType[typeId] is { } r ? r : default;
 }

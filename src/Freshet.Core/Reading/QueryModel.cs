@@ -2,26 +2,6 @@ using Freshet.Aggregation;
 
 namespace Freshet.Reading;
 
-/// <summary>Why a query could not be answered; the HTTP layer maps each to a status code.</summary>
-public enum QueryError
-{
-    UnknownEntity,
-    UnknownFeature,
-    /// <summary>The key has the wrong number of parts for its entity.</summary>
-    BadKey,
-    BadWindow,
-    /// <summary>The as-of time or range is older than the tiles keep, or in the future.</summary>
-    OutOfRange,
-    /// <summary>The feature cannot answer this kind of query (a trend has no series).</summary>
-    NotSupported,
-}
-
-/// <summary>A query that cannot be answered as asked; the message names what was wrong and what is allowed.</summary>
-public sealed class QueryException(QueryError error, string message) : Exception(message)
-{
-    public QueryError Error { get; } = error;
-}
-
 /// <summary>Which features, windows and time a vector query asks for; nulls mean "all declared" and "now".</summary>
 public sealed record VectorQuery
 {

@@ -60,6 +60,12 @@ public readonly record struct ReadResult<T>(ReadStatus Status, T? Value, string?
 
     public static ReadResult<T> Fail(ReadStatus status, string problem) => new(status, null, problem);
 
+    /// <summary>A failed read of any kind answers a read of this kind with the same status and problem.</summary>
+    public static implicit operator ReadResult<T>(ReadFailure failure) => Fail(failure.Status, failure.Problem);
+
+    /// <summary>The status and problem of a failed read, to pass on as another kind of read's answer.</summary>
+    public ReadFailure Failure => IsOk ? throw new InvalidOperationException("the read succeeded") : new ReadFailure(Status, Problem!);
+
     /// <summary>The value of a read that must have succeeded (tests, tools); throws with the problem otherwise.</summary>
     public T ValueOrThrow() => IsOk ? Value! : throw new InvalidOperationException($"{Status}: {Problem}");
 }

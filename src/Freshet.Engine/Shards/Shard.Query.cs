@@ -1,19 +1,12 @@
 using Freshet.Aggregation;
 using Freshet.Engine.Tiles;
 using Freshet.Features;
+using Freshet.Reading;
+using Freshet.Seams;
 using Freshet.Time;
 using Freshet.Windows;
 
 namespace Freshet.Engine.Shards;
-
-/// <summary>One window of a base feature to read for a key: filled in with its effective interval and its value.</summary>
-internal struct WindowRead(CompiledFeature feature, long windowMs)
-{
-    public readonly CompiledFeature Feature = feature;
-    public readonly long WindowMs = windowMs;
-    public WindowSpan Span;
-    public FeatureValue Value;
-}
 
 /// <summary>Reads: windows merged from tiles under the shard lock.</summary>
 internal sealed partial class Shard
@@ -31,15 +24,19 @@ internal sealed partial class Shard
     }
 
     /// <summary>
-    /// Plans and merges several window reads of one key under one hold of the lock, so a feature vector sees one
-    /// moment of the shard and takes the lock once rather than once per feature.
-    /// Returns the index of a read whose window starts before every tile its feature keeps, or -1 when all were read.
-    /// <paramref name="nowIfUnset"/> is the now to plan with when this shard has applied nothing yet.
-    /// With <paramref name="planAsOf"/>, the windows are planned as this shard would have planned them at
-    /// <paramref name="atMs"/> (see <see cref="Reading.VectorQuery.PlanAsOf"/>).
+    /// Plans and merges the window reads of several keys under one hold of the lock, so each key's vector sees one
+    /// moment of the shard and a batch of keys takes the lock once rather than once per key and feature.
+    /// <paramref name="reads"/> holds <paramref name="keyIds"/>.Length runs of the same plan, one per key.
+    /// <paramref name="nowIfUnset"/> is the now to plan with when this shard has applied nothing yet. With
+    /// <paramref name="planAsOf"/>, the windows are planned as this shard would have planned them at
+    /// <paramref name="atMs"/> (see <see cref="VectorQuery.PlanAsOf"/>).
+    /// Returns <see cref="ReadStatus.OutOfRange"/> with the index (within one key's run) of a read whose window starts
+    /// before every tile its feature keeps, or <see cref="ReadStatus.Unavailable"/> with the index of a read whose
+    /// feature this shard does not run yet (a catalog swap in progress); then no key's reads are complete.
     /// </summary>
-    public int ReadWindows(Span<WindowRead> reads, int keyId, long atMs, long nowIfUnset, bool planAsOf = false)
+    public ReadStatus ReadWindows(Span<WindowRead> reads, ReadOnlySpan<int> keyIds, long atMs, long nowIfUnset, bool planAsOf, out int failed)
     {
+        int perKey = keyIds.Length == 0 ? 0 : reads.Length / keyIds.Length;
         lock (_lock)
         {
             long now = _nowMs == long.MinValue ? nowIfUnset : _nowMs;
@@ -59,33 +56,46 @@ internal sealed partial class Shard
             for (int i = 0; i < reads.Length; i++)
             {
                 ref var read = ref reads[i];
+                // The planned interval depends on the window and the clock only, so a key's read fails as every key's would.
                 if (!WindowPlan.TryPlan(read.Feature.Ladder, read.WindowMs, atMs, now, out read.Span))
                 {
-                    return i;
+                    failed = i % perKey;
+                    return ReadStatus.OutOfRange;
                 }
 
-                var tiles = FeaturesFor(read.Feature);
+                if (TryFeaturesFor(read.Feature) is not { } tiles)
+                {
+                    failed = i % perKey;
+                    return ReadStatus.Unavailable;
+                }
+
                 var aggregator = tiles.Aggregator;
                 var accumulator = aggregator.Width <= scratch.Length ? scratch[..aggregator.Width] : new long[aggregator.Width];
                 aggregator.Init(accumulator);
-                read.Span = MergeSpan(tiles, keyId, read.Span, accumulator, now, closedThrough, partials);
+                read.Span = MergeSpan(tiles, keyIds[i / perKey], read.Span, accumulator, now, closedThrough, partials);
                 read.Value = aggregator.Finish(accumulator, new FinishContext(atMs, _strings));
                 aggregator.Release(accumulator);
             }
 
-            return -1;
+            failed = -1;
+            return ReadStatus.Ok;
         }
     }
 
     /// <summary>
     /// Merges several spans into shared accumulators: <paramref name="slotOfSpan"/>[i] says which accumulator span i
-    /// feeds (profiles fold many days into one hour-of-day slot). Returns the finished value of each slot.
+    /// feeds (profiles fold many days into one hour-of-day slot), and finishes each slot into <paramref name="slots"/>.
+    /// False when this shard does not run <paramref name="feature"/> yet (a catalog swap in progress).
     /// </summary>
-    public void ReadGrouped(CompiledFeature feature, int keyId, ReadOnlySpan<WindowSpan> spans, ReadOnlySpan<int> slotOfSpan, long finishAtMs, Span<FeatureValue> slots)
+    public bool ReadGrouped(CompiledFeature feature, int keyId, IReadOnlyList<WindowSpan> spans, IReadOnlyList<int> slotOfSpan, long finishAtMs, Span<FeatureValue> slots)
     {
         lock (_lock)
         {
-            var tiles = FeaturesFor(feature);
+            if (TryFeaturesFor(feature) is not { } tiles)
+            {
+                return false;
+            }
+
             var aggregator = tiles.Aggregator;
             int width = aggregator.Width;
             var accumulators = new long[slots.Length * width];
@@ -94,7 +104,7 @@ internal sealed partial class Shard
                 aggregator.Init(accumulators.AsSpan(s * width, width));
             }
 
-            for (int i = 0; i < spans.Length; i++)
+            for (int i = 0; i < spans.Count; i++)
             {
                 MergeSpan(tiles, keyId, spans[i], accumulators.AsSpan(slotOfSpan[i] * width, width), _nowMs, _closedThroughMs, !_rollingUp);
             }
@@ -105,6 +115,8 @@ internal sealed partial class Shard
                 slots[s] = aggregator.Finish(accumulator, new FinishContext(finishAtMs, _strings));
                 aggregator.Release(accumulator);
             }
+
+            return true;
         }
     }
 
@@ -150,7 +162,7 @@ internal sealed partial class Shard
         return span with { ToMs = cover.EndMs };
     }
 
-    private FeatureTiles FeaturesFor(CompiledFeature feature)
+    private FeatureTiles? TryFeaturesFor(CompiledFeature feature)
     {
         // A reader may hold a feature of a catalog the shard has not switched to yet (or has just left): match by
         // state fingerprint, which is what decides whether the tiles hold that feature's data.
@@ -168,6 +180,6 @@ internal sealed partial class Shard
             }
         }
 
-        throw new InvalidOperationException($"feature '{feature.Name}' is not in the catalog this shard runs (a catalog swap is in progress); retry");
+        return null;
     }
 }

@@ -64,7 +64,7 @@ internal sealed class LearningService : IHostedService
     private long _fedThrough;
     private int _queuedBatches;
     // Some model reads live features: the learner then reads a batch only once the shards applied it, and holds the
-    // engine's retention at the oldest batch it has yet to learn (see EngineLiveFeatures), so reads do not depend on timing.
+    // engine's retention at the oldest batch it has yet to learn (see ReaderLiveFeatures), so reads do not depend on timing.
     private readonly bool _readsLive;
     private readonly long _readLeadMs;
     private Thread? _learner;
@@ -87,7 +87,7 @@ internal sealed class LearningService : IHostedService
             throw new ModelDefinitionException(problems);
         }
 
-        var live = new EngineLiveFeatures(engine);
+        var live = new ReaderLiveFeatures(engine.Reader);
         ClickModels = [.. models.ClickModels.Select(d => new ClickModel(d, engine.Strings, live))];
         Recommenders = [.. models.Recommenders.Select(d => new Recommender(d, engine.Strings))];
         _slots =
@@ -97,7 +97,7 @@ internal sealed class LearningService : IHostedService
         ];
         _stateDirectory = engine.GetStorageStats() is null ? null : stateDirectory;
         _readsLive = ClickModels.Any(m => !m.Definition.Live.IsEmpty);
-        _readLeadMs = EngineLiveFeatures.ReadLeadMs(engine.Catalog);
+        _readLeadMs = ReaderLiveFeatures.ReadLeadMs(engine.Catalog);
     }
 
     public IReadOnlyList<ClickModel> ClickModels { get; }

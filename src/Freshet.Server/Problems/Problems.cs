@@ -1,6 +1,7 @@
 using Freshet.Contracts;
 using Freshet.Features;
 using Freshet.Reading;
+using Freshet.Seams;
 using Microsoft.AspNetCore.Http;
 
 namespace Freshet.Server.Problems;
@@ -16,18 +17,19 @@ internal static class Problems
     public static IResult Of(int status, string code, string title, string detail, IEnumerable<KeyValuePair<string, object?>>? extensions = null) =>
         TypedResults.Problem(detail, instance: null, status, title, TypeBase + code, extensions);
 
-    /// <summary>A query the engine refused, with the names it does know where that helps.</summary>
-    public static IResult FromQuery(QueryException e, FeatureCatalog catalog, string? entity = null) => e.Error switch
+    /// <summary>A read the feature reader could not answer, with the names it does know where that helps.</summary>
+    public static IResult FromRead(ReadFailure failure, FeatureCatalog catalog, string? entity = null) => failure.Status switch
     {
-        QueryError.UnknownEntity => Of(StatusCodes.Status404NotFound, "unknown-entity", "Unknown entity", e.Message,
+        ReadStatus.UnknownEntity => Of(StatusCodes.Status404NotFound, "unknown-entity", "Unknown entity", failure.Problem,
             [new("known_entities", catalog.Entities.Select(x => x.Name).ToArray())]),
-        QueryError.UnknownFeature => Of(StatusCodes.Status404NotFound, "unknown-feature", "Unknown feature", e.Message,
+        ReadStatus.UnknownFeature => Of(StatusCodes.Status404NotFound, "unknown-feature", "Unknown feature", failure.Problem,
             [new("known_features", KnownFeatures(catalog, entity))]),
-        QueryError.BadKey => Of(StatusCodes.Status400BadRequest, "bad-key", "Bad key", e.Message),
-        QueryError.BadWindow => Of(StatusCodes.Status400BadRequest, "bad-window", "Bad window", e.Message),
-        QueryError.OutOfRange => Of(StatusCodes.Status422UnprocessableEntity, "out-of-range", "Time out of range", e.Message),
-        QueryError.NotSupported => Of(StatusCodes.Status422UnprocessableEntity, "not-supported", "Not supported for this feature", e.Message),
-        _ => Of(StatusCodes.Status400BadRequest, "bad-query", "Bad query", e.Message),
+        ReadStatus.BadKey => Of(StatusCodes.Status400BadRequest, "bad-key", "Bad key", failure.Problem),
+        ReadStatus.BadWindow => Of(StatusCodes.Status400BadRequest, "bad-window", "Bad window", failure.Problem),
+        ReadStatus.OutOfRange => Of(StatusCodes.Status422UnprocessableEntity, "out-of-range", "Time out of range", failure.Problem),
+        ReadStatus.NotSupported => Of(StatusCodes.Status422UnprocessableEntity, "not-supported", "Not supported for this feature", failure.Problem),
+        ReadStatus.Unavailable => Of(StatusCodes.Status503ServiceUnavailable, "unavailable", "Feature values unavailable", failure.Problem),
+        _ => Of(StatusCodes.Status400BadRequest, "bad-query", "Bad query", failure.Problem),
     };
 
     /// <summary>

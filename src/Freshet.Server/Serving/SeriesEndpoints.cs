@@ -1,13 +1,13 @@
 using Freshet.Contracts;
-using Freshet.Engine;
 using Freshet.Reading;
+using Freshet.Seams;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;
 
 namespace Freshet.Server.Serving;
 
 /// <summary>A feature over time: <c>GET /v1/series/{feature}</c> (bucket by bucket) and <c>GET /v1/profile/{feature}</c> (folded by hour of day or day of week).</summary>
-internal sealed class SeriesEndpoints(FreshetEngine engine)
+internal sealed class SeriesEndpoints(IFeatureReader reader)
 {
     private static readonly string[] Weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
@@ -56,19 +56,18 @@ internal sealed class SeriesEndpoints(FreshetEngine engine)
         }
 
         var key = QueryArgs.Key(request);
-        try
+        var read = reader.ReadSeries(feature, key, resolution ?? Duration.Hour, from, to);
+        if (!read.IsOk)
         {
-            var series = engine.GetSeries(feature, key, resolution ?? Duration.Hour, from, to);
-            var points = series.Points.Select(p => new SeriesPointDto(p.StartMs, p.Value)).ToArray();
-            long first = points.Length > 0 ? points[0].Start : from ?? 0;
-            long end = points.Length > 0 ? points[^1].Start + series.ResolutionMs : to ?? 0;
-            return TypedResults.Json(new SeriesResponse(series.Feature, key, Duration.Format(series.ResolutionMs), first, end, points),
-                ServerJsonContext.Default.SeriesResponse);
+            return Problems.Problems.FromRead(read.Failure, reader.Catalog);
         }
-        catch (QueryException e)
-        {
-            return Problems.Problems.FromQuery(e, engine.Catalog);
-        }
+
+        var series = read.Value!;
+        var points = series.Points.Select(p => new SeriesPointDto(p.StartMs, p.Value)).ToArray();
+        long first = points.Length > 0 ? points[0].Start : from ?? 0;
+        long end = points.Length > 0 ? points[^1].Start + series.ResolutionMs : to ?? 0;
+        return TypedResults.Json(new SeriesResponse(series.Feature, key, Duration.Format(series.ResolutionMs), first, end, points),
+            ServerJsonContext.Default.SeriesResponse);
     }
 
     public IResult GetProfile(string feature, HttpRequest request)
@@ -94,17 +93,16 @@ internal sealed class SeriesEndpoints(FreshetEngine engine)
         }
 
         var key = QueryArgs.Key(request);
-        try
+        var read = reader.ReadProfile(feature, key, kind, days);
+        if (!read.IsOk)
         {
-            var profile = engine.GetProfile(feature, key, kind, days);
-            var slots = profile.Slots.Select((value, i) => new ProfileSlotDto(
-                kind == ProfileKind.HourOfDay ? i.ToString("00", System.Globalization.CultureInfo.InvariantCulture) : Weekdays[i], value)).ToArray();
-            return TypedResults.Json(new ProfileResponse(profile.Feature, key, kindText, profile.FromMs, profile.ToMs, slots),
-                ServerJsonContext.Default.ProfileResponse);
+            return Problems.Problems.FromRead(read.Failure, reader.Catalog);
         }
-        catch (QueryException e)
-        {
-            return Problems.Problems.FromQuery(e, engine.Catalog);
-        }
+
+        var profile = read.Value!;
+        var slots = profile.Slots.Select((value, i) => new ProfileSlotDto(
+            kind == ProfileKind.HourOfDay ? i.ToString("00", System.Globalization.CultureInfo.InvariantCulture) : Weekdays[i], value)).ToArray();
+        return TypedResults.Json(new ProfileResponse(profile.Feature, key, kindText, profile.FromMs, profile.ToMs, slots),
+            ServerJsonContext.Default.ProfileResponse);
     }
 }

@@ -1,8 +1,8 @@
 using Freshet.Aggregation;
 using Freshet.Contracts;
-using Freshet.Engine;
 using Freshet.Features;
 using Freshet.Reading;
+using Freshet.Seams;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;
 
@@ -14,7 +14,7 @@ namespace Freshet.Server.Serving;
 /// keyed by the top-k field; <c>order_by=item_trend</c> re-ranks the list by one of them (what is trending now among
 /// what is popular).
 /// </summary>
-internal sealed class TopEndpoint(FreshetEngine engine)
+internal sealed class TopEndpoint(IFeatureReader reader)
 {
     /// <summary>What <see cref="Get"/> reads from the query.</summary>
     public static readonly ApiDescription.QueryParameter[] Query =
@@ -32,7 +32,7 @@ internal sealed class TopEndpoint(FreshetEngine engine)
 
     public IResult Get(string feature, HttpRequest request)
     {
-        var catalog = engine.Catalog;
+        var catalog = reader.Catalog;
         if (!catalog.TryGetFeature(feature, out var compiled))
         {
             return Problems.Problems.UnknownFeature(feature, catalog);
@@ -73,40 +73,53 @@ internal sealed class TopEndpoint(FreshetEngine engine)
         }
 
         var key = QueryArgs.Key(request);
-        try
+        long windowMs = window ?? compiled.Definition.WindowsMs[0];
+        var top = reader.ReadVector(compiled.Entity.Name, key, new VectorQuery { Features = [feature], WindowsMs = [windowMs], AsOfMs = asOf });
+        if (!top.IsOk)
         {
-            long windowMs = window ?? compiled.Definition.WindowsMs[0];
-            var vector = engine.GetVector(compiled.Entity.Name, key, new VectorQuery { Features = [feature], WindowsMs = [windowMs], AsOfMs = asOf });
-            var reading = vector.Readings[0];
-            var items = (reading.Value.Items ?? []).Take(k ?? compiled.Definition.K).ToArray();
-            var dtos = new TopItemDto[items.Length];
-            var sortKeys = new double[items.Length];
-            for (int i = 0; i < items.Length; i++)
+            return Problems.Problems.FromRead(top.Failure, catalog, itemEntity?.Name);
+        }
+
+        var vector = top.Value!;
+        var reading = vector.Readings[0];
+        var items = (reading.Value.Items ?? []).Take(k ?? compiled.Definition.K).ToArray();
+        // The items' features in one batch read, as of the top-k's time.
+        var itemKeys = itemEntity is null ? [] : items.Where(item => item.Item is not null).Select(item => (IReadOnlyList<string>)[item.Item!]).ToArray();
+        var itemVectors = new ReadResult<FeatureVector>[itemKeys.Length];
+        if (itemEntity is not null)
+        {
+            reader.ReadVectors(itemEntity.Name, itemKeys, new VectorQuery { Features = with, AsOfMs = vector.AtMs }, itemVectors);
+        }
+
+        var dtos = new TopItemDto[items.Length];
+        var sortKeys = new double[items.Length];
+        for (int i = 0, read = 0; i < items.Length; i++)
+        {
+            var item = items[i];
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, ReadingDto>>? features = null;
+            if (itemEntity is not null && item.Item is not null)
             {
-                var item = items[i];
-                IReadOnlyDictionary<string, IReadOnlyDictionary<string, ReadingDto>>? features = null;
-                if (itemEntity is not null && item.Item is not null)
+                var itemVector = itemVectors[read++];
+                if (!itemVector.IsOk)
                 {
-                    var itemVector = engine.GetVector(itemEntity.Name, [item.Item], new VectorQuery { Features = with, AsOfMs = vector.AtMs });
-                    features = VectorEndpoints.Readings(itemVector.Readings);
-                    sortKeys[i] = orderBy is null ? 0 : itemVector.Readings.FirstOrDefault(r => r.Feature == orderBy)?.Value is { Kind: FeatureValueKind.Number } v && double.IsFinite(v.Number) ? v.Number : double.NegativeInfinity;
+                    return Problems.Problems.FromRead(itemVector.Failure, catalog, itemEntity.Name);
                 }
 
-                dtos[i] = new TopItemDto(item.Item, item.Value, item.Error == 0 ? null : item.Error, features);
+                var readings = itemVector.Value!.Readings;
+                features = VectorEndpoints.Readings(readings);
+                sortKeys[i] = orderBy is null ? 0 : readings.FirstOrDefault(r => r.Feature == orderBy)?.Value is { Kind: FeatureValueKind.Number } v && double.IsFinite(v.Number) ? v.Number : double.NegativeInfinity;
             }
 
-            if (orderBy is not null)
-            {
-                // Stable: equal scores keep the top-k order.
-                dtos = dtos.Select((d, i) => (d, i)).OrderByDescending(x => sortKeys[x.i]).ThenBy(x => x.i).Select(x => x.d).ToArray();
-            }
-
-            return TypedResults.Json(new TopResponse(feature, key, reading.Window, vector.AtMs, TimeMath.FormatUtc(vector.AtMs, "?"), reading.FromMs, reading.ToMs, orderBy, dtos),
-                ServerJsonContext.Default.TopResponse);
+            dtos[i] = new TopItemDto(item.Item, item.Value, item.Error == 0 ? null : item.Error, features);
         }
-        catch (QueryException e)
+
+        if (orderBy is not null)
         {
-            return Problems.Problems.FromQuery(e, catalog, itemEntity?.Name);
+            // Stable: equal scores keep the top-k order.
+            dtos = dtos.Select((d, i) => (d, i)).OrderByDescending(x => sortKeys[x.i]).ThenBy(x => x.i).Select(x => x.d).ToArray();
         }
+
+        return TypedResults.Json(new TopResponse(feature, key, reading.Window, vector.AtMs, TimeMath.FormatUtc(vector.AtMs, "?"), reading.FromMs, reading.ToMs, orderBy, dtos),
+            ServerJsonContext.Default.TopResponse);
     }
 }

@@ -1,14 +1,14 @@
 using System.Text.Json;
 using Freshet.Contracts;
-using Freshet.Engine;
 using Freshet.Reading;
+using Freshet.Seams;
 using Freshet.Time;
 using Microsoft.AspNetCore.Http;
 
 namespace Freshet.Server.Serving;
 
 /// <summary>Feature vectors: <c>GET /v1/vector/{entity}</c> for one key and <c>POST /v1/vectors/{entity}</c> for many.</summary>
-internal sealed class VectorEndpoints(FreshetEngine engine, ServerOptions options)
+internal sealed class VectorEndpoints(IFeatureReader reader, ServerOptions options)
 {
     /// <summary>What <see cref="GetOne"/> reads from the query.</summary>
     public static readonly ApiDescription.QueryParameter[] GetOneQuery =
@@ -32,14 +32,10 @@ internal sealed class VectorEndpoints(FreshetEngine engine, ServerOptions option
 
         var key = QueryArgs.Key(request);
         var vectorQuery = new VectorQuery { Features = QueryArgs.List(query["features"]), WindowsMs = windows, AsOfMs = asOf };
-        try
-        {
-            return TypedResults.Json(ToDto(engine.GetVector(entity, key, vectorQuery), key), ServerJsonContext.Default.VectorResponse);
-        }
-        catch (QueryException e)
-        {
-            return Problems.Problems.FromQuery(e, engine.Catalog, entity);
-        }
+        var vector = reader.ReadVector(entity, key, vectorQuery);
+        return vector.IsOk
+            ? TypedResults.Json(ToDto(vector.Value!, key), ServerJsonContext.Default.VectorResponse)
+            : Problems.Problems.FromRead(vector.Failure, reader.Catalog, entity);
     }
 
     public async Task<IResult> PostBatchAsync(string entity, HttpRequest request, CancellationToken cancellationToken)
@@ -80,23 +76,23 @@ internal sealed class VectorEndpoints(FreshetEngine engine, ServerOptions option
             }
         }
 
-        try
+        // One plan and one as-of time for the whole batch, so every key is read at the same instant; the first key that
+        // cannot be read (in request order) answers for the batch.
+        var results = new ReadResult<FeatureVector>[parsedKeys.Length];
+        reader.ReadVectors(entity, parsedKeys, new VectorQuery { Features = body.Features, WindowsMs = windows, AsOfMs = asOf }, results);
+        var vectors = new VectorResponse[parsedKeys.Length];
+        for (int i = 0; i < parsedKeys.Length; i++)
         {
-            // One as-of time for the whole batch, so every key is read at the same instant.
-            long at = asOf ?? engine.GetVector(entity, parsedKeys[0], new VectorQuery { Features = body.Features, WindowsMs = windows }).AtMs;
-            var query = new VectorQuery { Features = body.Features, WindowsMs = windows, AsOfMs = at };
-            var vectors = new VectorResponse[parsedKeys.Length];
-            for (int i = 0; i < parsedKeys.Length; i++)
+            if (!results[i].IsOk)
             {
-                vectors[i] = ToDto(engine.GetVector(entity, parsedKeys[i], query), parsedKeys[i]);
+                return Problems.Problems.FromRead(results[i].Failure, reader.Catalog, entity);
             }
 
-            return TypedResults.Json(new VectorBatchResponse(entity, at, TimeMath.FormatUtc(at, "?"), vectors), ServerJsonContext.Default.VectorBatchResponse);
+            vectors[i] = ToDto(results[i].Value!, parsedKeys[i]);
         }
-        catch (QueryException e)
-        {
-            return Problems.Problems.FromQuery(e, engine.Catalog, entity);
-        }
+
+        long at = results[0].Value!.AtMs;
+        return TypedResults.Json(new VectorBatchResponse(entity, at, TimeMath.FormatUtc(at, "?"), vectors), ServerJsonContext.Default.VectorBatchResponse);
     }
 
     public static VectorResponse ToDto(FeatureVector vector, IReadOnlyList<string> key) =>

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Freshet.Aggregation;
 using Freshet.Engine;
-using Freshet.Learning.Pipeline;
 using Freshet.Reading;
+using Freshet.Seams;
+using Freshet.Learning.Pipeline;
 using Freshet.Synthetic;
 using Freshet.Time;
 
@@ -199,22 +200,15 @@ internal static class DemoExamples
             return null;
         }
 
-        try
-        {
-            var top = engine.GetVector(f.TopItems.Entity.Name, [], new VectorQuery { Features = [f.TopItems.Name], WindowsMs = [f.TopItemsWindowMs] });
-            string? item = top.Readings[0].Value.Items is [var heaviest, ..] ? heaviest.Item : null;
-            if (item is null)
-            {
-                return null;
-            }
-
-            var query = f.Views is null ? null : new VectorQuery { Features = [f.Views.Name] };
-            return HasData(engine, engine.GetVector(f.ItemEntity, [item], query)) ? item : null;
-        }
-        catch (QueryException)
+        var top = engine.Reader.ReadVector(f.TopItems.Entity.Name, [], new VectorQuery { Features = [f.TopItems.Name], WindowsMs = [f.TopItemsWindowMs] });
+        string? item = top.Value?.Readings[0].Value.Items is [var heaviest, ..] ? heaviest.Item : null;
+        if (item is null)
         {
             return null;
         }
+
+        var query = f.Views is null ? null : new VectorQuery { Features = [f.Views.Name] };
+        return HasData(engine, engine.Reader.ReadVector(f.ItemEntity, [item], query)) ? item : null;
     }
 
     /// <summary>
@@ -240,21 +234,14 @@ internal static class DemoExamples
             candidates.Enqueue(recent);
         }
 
-        try
-        {
-            return candidates.FirstOrDefault(user => HasData(engine, engine.GetVector(f.UserEntity, [user])));
-        }
-        catch (QueryException)
-        {
-            return null;
-        }
+        return candidates.FirstOrDefault(user => HasData(engine, engine.Reader.ReadVector(f.UserEntity, [user])));
     }
 
     /// <summary>
-    /// True when a feature with state of its own has a value: derived ones answer even for keys without events (a ratio
-    /// its prior, a trend 1).
+    /// True when the read was answered and a feature with state of its own has a value: derived ones answer even for keys
+    /// without events (a ratio its prior, a trend 1).
     /// </summary>
-    private static bool HasData(FreshetEngine engine, FeatureVector vector) => vector.Readings.Any(r =>
+    private static bool HasData(FreshetEngine engine, ReadResult<FeatureVector> read) => read.Value is { } vector && vector.Readings.Any(r =>
         engine.Catalog.TryGetFeature(r.Feature, out var feature) && !feature.IsDerived && r.Value.Kind switch
     {
         FeatureValueKind.Number => double.IsFinite(r.Value.Number) && r.Value.Number != 0,

@@ -113,22 +113,20 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
         string? trendLabel = f.Trend is { } t ? $"{Duration.Format(t.Definition.ShortWindowMs)}/{Duration.Format(t.Definition.LongWindowMs)}" : null;
         string? ctrLabel = f.Ctr is null ? null : Duration.Format(f.CtrWindowMs);
         double filled = f.Trend is null ? 1 : Math.Min(1, (clock.NowMs - simulatedStartMs) / (double)f.Trend.Definition.LongWindowMs);
-        try
+        var top = engine.Reader.ReadVector(f.TopItems.Entity.Name, [], new VectorQuery { Features = [f.TopItems.Name], WindowsMs = [f.TopItemsWindowMs] });
+        if (!top.IsOk)
         {
-            var top = engine.GetVector(f.TopItems.Entity.Name, [], new VectorQuery { Features = [f.TopItems.Name], WindowsMs = [f.TopItemsWindowMs] });
-            var entries = top.Readings[0].Value.Items ?? [];
-            var rows = new List<TrendingItem>(TrendingRows);
-            foreach (var entry in entries.Take(TrendingRows))
-            {
-                rows.Add(ReadItem(rows.Count + 1, entry));
-            }
+            return new TrendingItems(f.TopItems.Name, window, viewsLabel, trendLabel, ctrLabel, filled, [], top.Problem);
+        }
 
-            return new TrendingItems(f.TopItems.Name, window, viewsLabel, trendLabel, ctrLabel, filled, rows, null);
-        }
-        catch (QueryException e)
+        var entries = top.Value!.Readings[0].Value.Items ?? [];
+        var rows = new List<TrendingItem>(TrendingRows);
+        foreach (var entry in entries.Take(TrendingRows))
         {
-            return new TrendingItems(f.TopItems.Name, window, viewsLabel, trendLabel, ctrLabel, filled, [], e.Message);
+            rows.Add(ReadItem(rows.Count + 1, entry));
         }
+
+        return new TrendingItems(f.TopItems.Name, window, viewsLabel, trendLabel, ctrLabel, filled, rows, null);
     }
 
     private TrendingItem ReadItem(int rank, ItemValue entry)
@@ -140,10 +138,13 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
         if (f.ItemEntity is not null)
         {
             var names = new[] { f.Views, f.Trend, f.Ctr }.Where(x => x is not null).Select(x => x!.Name).ToList();
-            var vector = engine.GetVector(f.ItemEntity, [item], new VectorQuery { Features = names });
-            views = f.Views is null ? null : Find(vector, f.Views.Name, f.TopItemsWindowMs);
-            trend = f.Trend is null ? null : Find(vector, f.Trend.Name, null);
-            ctr = f.Ctr is null ? null : Find(vector, f.Ctr.Name, f.CtrWindowMs);
+            // A read that cannot be answered (a catalog swap in progress) leaves this row's values blank.
+            if (engine.Reader.ReadVector(f.ItemEntity, [item], new VectorQuery { Features = names }).Value is { } vector)
+            {
+                views = f.Views is null ? null : Find(vector, f.Views.Name, f.TopItemsWindowMs);
+                trend = f.Trend is null ? null : Find(vector, f.Trend.Name, null);
+                ctr = f.Ctr is null ? null : Find(vector, f.Ctr.Name, f.CtrWindowMs);
+            }
         }
 
         return new TrendingItem(rank, item, known ? truth.Category : null, entry.Value, views, trend, ctr,
@@ -163,16 +164,14 @@ internal sealed class DemoMonitor(FreshetEngine engine, SyntheticStream stream, 
             return null;
         }
 
-        try
+        var read = engine.Reader.ReadVector(entity, [_user]);
+        if (!read.IsOk)
         {
-            var vector = engine.GetVector(entity, [_user]);
-            var readings = vector.Readings.Select(r => new UserReading(r.Feature, r.Window, Format(r.Value))).ToList();
-            return new UserVector(entity, _user, readings, null);
+            return new UserVector(entity, _user, [], read.Problem);
         }
-        catch (QueryException e)
-        {
-            return new UserVector(entity, _user, [], e.Message);
-        }
+
+        var readings = read.Value!.Readings.Select(r => new UserReading(r.Feature, r.Window, Format(r.Value))).ToList();
+        return new UserVector(entity, _user, readings, null);
     }
 
     /// <summary>Numbers to four significant digits; lists as their first few entries and how many more.</summary>

@@ -65,7 +65,7 @@ public sealed class DedupFloodTests
     internal static double ViewsOf(FreshetEngine engine, string item)
     {
         Assert.True(engine.Flush(TimeSpan.FromSeconds(30)), "the shards did not apply the batches within 30 s");
-        return engine.GetVector("item", [item], new VectorQuery { Features = ["item_views"] }).Find("item_views", "1d")!.Value.Number;
+        return engine.Reader.ReadVector("item", [item], new VectorQuery { Features = ["item_views"] }).ValueOrThrow().Find("item_views", "1d")!.Value.Number;
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class DedupTests
     private static double Views(FreshetEngine engine, string item = "a")
     {
         Assert.True(engine.Flush(TimeSpan.FromSeconds(10)), "the shards did not apply the batches within 10 s");
-        return engine.GetVector("item", [item], new VectorQuery { Features = ["item_views"] }).Find("item_views", "1d")!.Value.Number;
+        return engine.Reader.ReadVector("item", [item], new VectorQuery { Features = ["item_views"] }).ValueOrThrow().Find("item_views", "1d")!.Value.Number;
     }
 
     [Fact]

@@ -47,7 +47,7 @@ public sealed class IngestTests
     }
 
     private static double Count(FreshetEngine engine, string entity, string key, string feature, string window = "1h") =>
-        engine.GetVector(entity, [key], new VectorQuery { Features = [feature] }).Find(feature, window)!.Value.Number;
+        engine.Reader.ReadVector(entity, [key], new VectorQuery { Features = [feature] }).ValueOrThrow().Find(feature, window)!.Value.Number;
 
     [Fact]
     public async Task Ingest_BatchWithBadEvents_KeepsEveryGoodEvent()
@@ -147,7 +147,7 @@ public sealed class IngestTests
         double copy = Enumerable.Range(0, 10).Sum(i => Count(engine, "item", $"i{i}", "item_views_copy"));
         Assert.Equal(batches * 100, total);
         Assert.InRange(copy, 100 * 100, (batches * 100) - 10_000);
-        Assert.NotNull(engine.GetVector("item", ["i1"]).Find("item_views", "6h"));
+        Assert.NotNull(engine.Reader.ReadVector("item", ["i1"]).ValueOrThrow().Find("item_views", "6h"));
     }
 
     [Fact]

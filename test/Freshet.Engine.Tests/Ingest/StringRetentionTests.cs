@@ -59,7 +59,7 @@ public sealed class StringRetentionTests
     private static string Events(int count, Func<int, string> line) => string.Join('\n', Enumerable.Range(0, count).Select(line));
 
     private static double Count(FreshetEngine engine, string item, string feature) =>
-        engine.GetVector("item", [item], new VectorQuery { Features = [feature] }).Find(feature, "1h")!.Value.Number;
+        engine.Reader.ReadVector("item", [item], new VectorQuery { Features = [feature] }).ValueOrThrow().Find(feature, "1h")!.Value.Number;
 
     [Fact]
     public async Task Ingest_UniqueValuesOfAnUnusedField_StayOutOfTheInternerButWholeInTheLog()

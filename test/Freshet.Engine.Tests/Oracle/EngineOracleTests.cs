@@ -104,14 +104,14 @@ public sealed class EngineOracleTests
 
             foreach (string item in items)
             {
-                var vector = engine.GetVector("item", [item], new VectorQuery { AsOfMs = offset == 0 ? null : at });
+                var vector = engine.Reader.ReadVector("item", [item], new VectorQuery { AsOfMs = offset == 0 ? null : at }).ValueOrThrow();
                 CheckVector(engine, vector, oracle, [item], at);
             }
 
             var user = $"u{random.Next(30)}";
             var category = $"c{random.Next(5)}";
-            CheckVector(engine, engine.GetVector("user_category", [user, category], new VectorQuery { AsOfMs = at }), oracle, [user, category], at);
-            CheckTopK(engine.GetVector("site", [], new VectorQuery { AsOfMs = at }), oracle);
+            CheckVector(engine, engine.Reader.ReadVector("user_category", [user, category], new VectorQuery { AsOfMs = at }).ValueOrThrow(), oracle, [user, category], at);
+            CheckTopK(engine.Reader.ReadVector("site", [], new VectorQuery { AsOfMs = at }).ValueOrThrow(), oracle);
         }
 
         CheckSeriesAndProfiles(engine, oracle, items[0], now);
@@ -138,7 +138,7 @@ public sealed class EngineOracleTests
                 case AggregationKind.Trend:
                     // The source readings for both windows are checked against brute force as item_views; here the
                     // trend must be the documented formula over exactly those readings (same spans, same clock).
-                    var source = engine.GetVector(vector.Entity, key, new VectorQuery { Features = ["item_views"], WindowsMs = [Duration.Hour, Duration.Day], AsOfMs = at });
+                    var source = engine.Reader.ReadVector(vector.Entity, key, new VectorQuery { Features = ["item_views"], WindowsMs = [Duration.Hour, Duration.Day], AsOfMs = at }).ValueOrThrow();
                     double recent = source.Readings[0].Value.Number;
                     double baseline = source.Readings[1].Value.Number;
                     AssertClose(((recent + (1.0 / 24)) / Duration.Hour) / ((baseline + 1) / Duration.Day), reading.Value, where);
@@ -192,14 +192,14 @@ public sealed class EngineOracleTests
     private static void CheckSeriesAndProfiles(FreshetEngine engine, BruteForce oracle, string item, long now)
     {
         var views = Find("item_views");
-        var series = engine.GetSeries("item_views", [item], Duration.Hour, now - (36 * Duration.Hour));
+        var series = engine.Reader.ReadSeries("item_views", [item], Duration.Hour, now - (36 * Duration.Hour)).ValueOrThrow();
         Assert.NotEmpty(series.Points);
         foreach (var point in series.Points)
         {
             AssertClose(oracle.Number(views, [item], point.StartMs, point.StartMs + Duration.Hour, now), point.Value, $"series item_views[{item}] at {TimeMath.FormatUtc(point.StartMs)}");
         }
 
-        var ctr = engine.GetSeries("item_ctr", [item], Duration.Hour, now - (6 * Duration.Hour));
+        var ctr = engine.Reader.ReadSeries("item_ctr", [item], Duration.Hour, now - (6 * Duration.Hour)).ValueOrThrow();
         foreach (var point in ctr.Points)
         {
             double c = oracle.Number(Find("item_clicks"), [item], point.StartMs, point.StartMs + Duration.Hour, now)!.Value;
@@ -207,9 +207,9 @@ public sealed class EngineOracleTests
             AssertClose((c + 1) / (v + 11), point.Value, $"series item_ctr at {TimeMath.FormatUtc(point.StartMs)}");
         }
 
-        var hours = engine.GetProfile("item_revenue", [item], ProfileKind.HourOfDay, days: 1);
+        var hours = engine.Reader.ReadProfile("item_revenue", [item], ProfileKind.HourOfDay, days: 1).ValueOrThrow();
         CheckProfile(hours, oracle, Find("item_revenue"), item, Duration.Hour, start => (int)(start / Duration.Hour % 24), now);
-        var weekdays = engine.GetProfile("item_views", [item], ProfileKind.DayOfWeek, days: 8);
+        var weekdays = engine.Reader.ReadProfile("item_views", [item], ProfileKind.DayOfWeek, days: 8).ValueOrThrow();
         CheckProfile(weekdays, oracle, views, item, Duration.Day, start => ((int)DateTimeOffset.FromUnixTimeMilliseconds(start).DayOfWeek + 6) % 7, now);
     }
 

@@ -80,7 +80,7 @@ public sealed class PartialTileTests
     {
         foreach (string key in keys)
         {
-            foreach (var reading in engine.GetVector("item", [key]).Readings)
+            foreach (var reading in engine.Reader.ReadVector("item", [key]).ValueOrThrow().Readings)
             {
                 long expected = Enumerable.Range(1, steps).Count(s => T0 + (s * 20_000L) >= reading.FromMs && T0 + (s * 20_000L) < reading.ToMs);
                 double value = reading.Value.Number;

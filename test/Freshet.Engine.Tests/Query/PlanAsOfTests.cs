@@ -29,7 +29,7 @@ public sealed class PlanAsOfTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task GetVector_PlanAsOfUnderAHold_AnswersTheSameAfterTheClockMovesOn(bool hold)
+    public async Task ReadVector_PlanAsOfUnderAHold_AnswersTheSameAfterTheClockMovesOn(bool hold)
     {
         await using var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(Yaml, "test.yaml"), new EngineOptions { ShardCount = 1 });
         long asOf = T0 + (90 * 60_000) + 30_000; // 11:30:30; its 1h window starts at 10:30:30, mid-hour.
@@ -40,12 +40,12 @@ public sealed class PlanAsOfTests
         }
 
         var query = new VectorQuery { AsOfMs = asOf, PlanAsOf = true };
-        double then = engine.GetVector("item", ["i1"], query).Readings[0].Value.Number;
-        double plainThen = engine.GetVector("item", ["i1"], query with { PlanAsOf = false }).Readings[0].Value.Number;
+        double then = engine.Reader.ReadVector("item", ["i1"], query).ValueOrThrow().Readings[0].Value.Number;
+        double plainThen = engine.Reader.ReadVector("item", ["i1"], query with { PlanAsOf = false }).ValueOrThrow().Readings[0].Value.Number;
         Ingest(engine, asOf + 70_000, asOf + (5 * 3_600_000)); // Five more hours: the minutes around asOf expire.
 
-        double later = engine.GetVector("item", ["i1"], query).Readings[0].Value.Number;
-        double plainLater = engine.GetVector("item", ["i1"], query with { PlanAsOf = false }).Readings[0].Value.Number;
+        double later = engine.Reader.ReadVector("item", ["i1"], query).ValueOrThrow().Readings[0].Value.Number;
+        double plainLater = engine.Reader.ReadVector("item", ["i1"], query with { PlanAsOf = false }).ValueOrThrow().Readings[0].Value.Number;
         Assert.Equal(366, then); // 10:30:00 to 11:30:50: the window's start rounds down to its minute, its end up.
         Assert.Equal(then, plainThen);
         Assert.NotEqual(then, plainLater); // Planned with the later now, the edges fall on whole hours.

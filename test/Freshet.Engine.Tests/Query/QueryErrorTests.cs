@@ -1,4 +1,5 @@
 using Freshet.Reading;
+using Freshet.Seams;
 using Freshet.Events;
 using Freshet.Features;
 using Freshet.Time;
@@ -37,61 +38,63 @@ public sealed class QueryErrorTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _engine.DisposeAsync();
 
-    private QueryException Fails(Action query)
+    private static ReadResult<T> Fails<T>(ReadResult<T> read)
+        where T : class
     {
-        var ex = Assert.Throws<QueryException>(query);
-        Assert.False(string.IsNullOrWhiteSpace(ex.Message));
-        return ex;
+        Assert.False(read.IsOk, "the read was expected to fail");
+        Assert.Null(read.Value);
+        Assert.False(string.IsNullOrWhiteSpace(read.Problem));
+        return read;
     }
 
     [Fact]
-    public void GetVector_UnknownEntity_ListsKnownEntities()
+    public void ReadVector_UnknownEntity_ListsKnownEntities()
     {
-        var ex = Fails(() => _engine.GetVector("product", ["i1"]));
-        Assert.Equal(QueryError.UnknownEntity, ex.Error);
-        Assert.Contains("item, user_item, site", ex.Message);
+        var ex = Fails(_engine.Reader.ReadVector("product", ["i1"]));
+        Assert.Equal(ReadStatus.UnknownEntity, ex.Status);
+        Assert.Contains("item, user_item, site", ex.Problem);
     }
 
     [Fact]
-    public void GetVector_UnknownFeature_ListsTheEntitysFeatures()
+    public void ReadVector_UnknownFeature_ListsTheEntitysFeatures()
     {
-        var ex = Fails(() => _engine.GetVector("item", ["i1"], new VectorQuery { Features = ["item_vews"] }));
-        Assert.Equal(QueryError.UnknownFeature, ex.Error);
-        Assert.Contains("item_views, item_clicks, item_ctr, item_trend", ex.Message);
+        var ex = Fails(_engine.Reader.ReadVector("item", ["i1"], new VectorQuery { Features = ["item_vews"] }));
+        Assert.Equal(ReadStatus.UnknownFeature, ex.Status);
+        Assert.Contains("item_views, item_clicks, item_ctr, item_trend", ex.Problem);
     }
 
     [Fact]
-    public void GetVector_FeatureOfAnotherEntity_SaysWhichEntityItBelongsTo() =>
-        Assert.Contains("keyed by 'user_item'", Fails(() => _engine.GetVector("item", ["i1"], new VectorQuery { Features = ["user_item_views"] })).Message);
+    public void ReadVector_FeatureOfAnotherEntity_SaysWhichEntityItBelongsTo() =>
+        Assert.Contains("keyed by 'user_item'", Fails(_engine.Reader.ReadVector("item", ["i1"], new VectorQuery { Features = ["user_item_views"] })).Problem);
 
     [Fact]
-    public void GetVector_WrongKeyArity_NamesTheKeyFields()
+    public void ReadVector_WrongKeyArity_NamesTheKeyFields()
     {
-        Assert.Contains("[user, item]", Fails(() => _engine.GetVector("user_item", ["u1"])).Message);
-        Assert.Contains("global", Fails(() => _engine.GetVector("site", ["x"])).Message);
+        Assert.Contains("[user, item]", Fails(_engine.Reader.ReadVector("user_item", ["u1"])).Problem);
+        Assert.Contains("global", Fails(_engine.Reader.ReadVector("site", ["x"])).Problem);
     }
 
     [Fact]
-    public void GetVector_BadWindowOrTime_SaysWhatIsAllowed()
+    public void ReadVector_BadWindowOrTime_SaysWhatIsAllowed()
     {
-        Assert.Equal(QueryError.BadWindow, Fails(() => _engine.GetVector("item", ["i1"], new VectorQuery { WindowsMs = [90 * Duration.Second] })).Error);
-        Assert.Equal(QueryError.BadWindow, Fails(() => _engine.GetVector("item", ["i1"], new VectorQuery { WindowsMs = [400 * Duration.Day] })).Error);
-        Assert.Contains("after now", Fails(() => _engine.GetVector("item", ["i1"], new VectorQuery { AsOfMs = T0 + Duration.Day })).Message);
-        Assert.Equal(QueryError.OutOfRange, Fails(() => _engine.GetVector("item", ["i1"], new VectorQuery { AsOfMs = T0 - (40 * Duration.Day) })).Error);
+        Assert.Equal(ReadStatus.BadWindow, Fails(_engine.Reader.ReadVector("item", ["i1"], new VectorQuery { WindowsMs = [90 * Duration.Second] })).Status);
+        Assert.Equal(ReadStatus.BadWindow, Fails(_engine.Reader.ReadVector("item", ["i1"], new VectorQuery { WindowsMs = [400 * Duration.Day] })).Status);
+        Assert.Contains("after now", Fails(_engine.Reader.ReadVector("item", ["i1"], new VectorQuery { AsOfMs = T0 + Duration.Day })).Problem);
+        Assert.Equal(ReadStatus.OutOfRange, Fails(_engine.Reader.ReadVector("item", ["i1"], new VectorQuery { AsOfMs = T0 - (40 * Duration.Day) })).Status);
     }
 
     [Fact]
-    public void GetSeries_TrendOrTooOld_IsRefusedWithReason()
+    public void ReadSeries_TrendOrTooOld_IsRefusedWithReason()
     {
-        Assert.Equal(QueryError.NotSupported, Fails(() => _engine.GetSeries("item_trend", ["i1"])).Error);
-        Assert.Contains("keeps 1m buckets back to", Fails(() => _engine.GetSeries("item_views", ["i1"], Duration.Minute, T0 - Duration.Day)).Message);
+        Assert.Equal(ReadStatus.NotSupported, Fails(_engine.Reader.ReadSeries("item_trend", ["i1"], Duration.Hour)).Status);
+        Assert.Contains("keeps 1m buckets back to", Fails(_engine.Reader.ReadSeries("item_views", ["i1"], Duration.Minute, T0 - Duration.Day)).Problem);
     }
 
     [Fact]
-    public void GetSeries_MinuteBucketsWithoutFrom_CoverWhatIsKeptInsteadOfRefusing()
+    public void ReadSeries_MinuteBucketsWithoutFrom_CoverWhatIsKeptInsteadOfRefusing()
     {
         // Minute tiles are kept for hours, not the 7 days an hourly series covers by default.
-        var series = _engine.GetSeries("item_views", ["i1"], Duration.Minute);
+        var series = _engine.Reader.ReadSeries("item_views", ["i1"], Duration.Minute).ValueOrThrow();
 
         long to = T0 + Duration.Minute; // The clock is the newest event's time; the last bucket is the one holding it.
         Assert.Equal(to, series.Points[^1].StartMs + Duration.Minute);
@@ -100,19 +103,19 @@ public sealed class QueryErrorTests : IAsyncLifetime
         Assert.Equal(1, series.Points.Sum(p => p.Value.Number));
 
         // The hourly default still covers the last 7 days.
-        Assert.Equal(7 * 24, _engine.GetSeries("item_views", ["i1"]).Points.Count);
+        Assert.Equal(7 * 24, _engine.Reader.ReadSeries("item_views", ["i1"], Duration.Hour).ValueOrThrow().Points.Count);
     }
 
     [Fact]
-    public void GetVector_UnknownKeyAndCompositeAndGlobal_AnswerLikeEmptyOrCounted()
+    public void ReadVector_UnknownKeyAndCompositeAndGlobal_AnswerLikeEmptyOrCounted()
     {
-        var unknown = _engine.GetVector("item", ["never"]);
+        var unknown = _engine.Reader.ReadVector("item", ["never"]).ValueOrThrow();
         Assert.False(unknown.KnownKey);
         Assert.Equal(0, unknown.Find("item_views", "1h")!.Value.Number);
-        Assert.Equal(1, _engine.GetVector("user_item", ["u1", "i1"]).Find("user_item_views", "1h")!.Value.Number);
-        Assert.Equal("u1|i1", _engine.GetVector("user_item", ["u1", "i1"]).Key);
-        Assert.Equal(1, _engine.GetVector("site", []).Find("site_views", "1h")!.Value.Number);
+        Assert.Equal(1, _engine.Reader.ReadVector("user_item", ["u1", "i1"]).ValueOrThrow().Find("user_item_views", "1h")!.Value.Number);
+        Assert.Equal("u1|i1", _engine.Reader.ReadVector("user_item", ["u1", "i1"]).ValueOrThrow().Key);
+        Assert.Equal(1, _engine.Reader.ReadVector("site", []).ValueOrThrow().Find("site_views", "1h")!.Value.Number);
         // No prior: 0 clicks over 1 view.
-        Assert.Equal(0, _engine.GetVector("item", ["i1"], new VectorQuery { Features = ["item_ctr"] }).Readings[0].Value.Number);
+        Assert.Equal(0, _engine.Reader.ReadVector("item", ["i1"], new VectorQuery { Features = ["item_ctr"] }).ValueOrThrow().Readings[0].Value.Number);
     }
 }

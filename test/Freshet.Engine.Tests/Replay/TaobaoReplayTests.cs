@@ -84,7 +84,7 @@ public sealed class TaobaoReplayTests
             int checkedItems = 0;
             foreach (string id in expected.Keys.Select(k => k.Item).Distinct())
             {
-                var series = engine.GetSeries($"item_{behavior}", [id], Duration.Hour, firstHour, endHour);
+                var series = engine.Reader.ReadSeries($"item_{behavior}", [id], Duration.Hour, firstHour, endHour).ValueOrThrow();
                 foreach (var point in series.Points)
                 {
                     int truth = expected.GetValueOrDefault((id, point.StartMs));
@@ -101,7 +101,7 @@ public sealed class TaobaoReplayTests
         var distinct = rows.GroupBy(r => r.User).ToDictionary(g => g.Key, g => g.Select(r => r.Item).Distinct().Count());
         foreach (var (id, truth) in distinct)
         {
-            var reading = engine.GetVector("user", [id], new VectorQuery { Features = ["user_distinct_items"] }).Readings[0];
+            var reading = engine.Reader.ReadVector("user", [id], new VectorQuery { Features = ["user_distinct_items"] }).ValueOrThrow().Readings[0];
             Assert.True(reading.FromMs <= rows[0].TimeMs, "the 24h window should start before the first event");
             Assert.True(truth == (int)reading.Value.Number, $"user_distinct_items[{id}]: expected {truth}, got {reading.Value}");
         }

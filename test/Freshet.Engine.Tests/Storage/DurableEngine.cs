@@ -111,7 +111,7 @@ internal static class DurableEngine
             .Append(("site", Array.Empty<string>()));
         foreach (var (entity, key) in keys)
         {
-            var vector = engine.GetVector(entity, key);
+            var vector = engine.Reader.ReadVector(entity, key).ValueOrThrow();
             text.Append(CultureInfo.InvariantCulture, $"{entity} {string.Join('|', key)} known={vector.KnownKey}\n");
             foreach (var r in vector.Readings)
             {
@@ -121,7 +121,7 @@ internal static class DurableEngine
 
         foreach (string item in new[] { "i0", "i1", "i7" })
         {
-            var series = engine.GetSeries("item_views", [item], Duration.Hour, engine.NowMs - Duration.Day);
+            var series = engine.Reader.ReadSeries("item_views", [item], Duration.Hour, engine.NowMs - Duration.Day).ValueOrThrow();
             text.Append(CultureInfo.InvariantCulture, $"series {item}: {string.Join(' ', series.Points.Select(p => $"{p.StartMs}={Format(p.Value)}"))}\n");
         }
 

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using Freshet.Learning.Pipeline;
-using Freshet.Server.Learning;
 using Freshet.Testing.TestData;
 using static Freshet.Server.Tests.TestServer;
 
@@ -118,7 +117,7 @@ public sealed class ModelEndpointsTests : IAsyncLifetime
     public async Task LiveFeatures_ReadForAnExposure_LeaveOutWhatCameAfterIt()
     {
         // s1's clicks are in the engine already; read as of a view at T0 + 30 min, the features count only earlier events.
-        var live = new EngineLiveFeatures(_server.Engine);
+        var live = new ReaderLiveFeatures(_server.Engine.Reader);
         var features = new LiveFeatureGroup([new("item", "item", "item_clicks", 3_600_000), new("item", "item", "item_views", 3_600_000)]);
         var atView = new double[2];
         var now = new double[2];

@@ -44,7 +44,7 @@ public sealed class ReplayTargetsTests
         // Every item that was bought and every tenth of the others (85k items in all): the engine's reads are the point, not their number.
         foreach (var item in rows.GroupBy(r => r.Item).Where((g, i) => i % 10 == 0 || g.Any(r => r.Behavior == "buy")))
         {
-            var readings = engine.GetVector("item", [item.Key], query).Readings;
+            var readings = engine.Reader.ReadVector("item", [item.Key], query).ValueOrThrow().Readings;
             Assert.Equal(item.Count(r => r.Behavior == "pv"), readings.Single(r => r.Feature == "item_views").Value.Number);
             Assert.Equal(item.Count(r => r.Behavior == "buy"), readings.Single(r => r.Feature == "item_purchases").Value.Number);
         }
