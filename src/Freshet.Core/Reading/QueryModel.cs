@@ -25,7 +25,7 @@ public sealed record VectorQuery
 
 /// <summary>
 /// One feature value for one window. <see cref="FromMs"/>/<see cref="ToMs"/> is the interval actually summed after
-/// edge rounding (see docs/ARCHITECTURE.md, "Windows").
+/// edge rounding (see docs/WINDOWS.md).
 /// </summary>
 public sealed record FeatureReading(string Feature, string Window, long WindowMs, FeatureValue Value, long FromMs, long ToMs);
 

@@ -11,7 +11,7 @@ public readonly record struct WindowSpan(long FromMs, long ToMs)
 }
 
 /// <summary>
-/// How a window <c>[t − W, t)</c> is answered from tiles. The documented edge rules (also in docs/ARCHITECTURE.md):
+/// How a window <c>[t − W, t)</c> is answered from tiles. The documented edge rules (also in docs/WINDOWS.md):
 /// <list type="bullet">
 /// <item>The start <c>t − W</c> is rounded <b>down</b> to the finest resolution still kept at that age, so a window
 /// may include up to one extra bucket at its old edge (a "sawtooth" window, as Chronon calls it).</item>
