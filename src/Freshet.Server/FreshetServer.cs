@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using Freshet.Contracts;
 using Freshet.Engine;
+using Freshet.Learning.Hosting;
 using Freshet.Seams;
 using Freshet.Server.ApiDescription;
 using Freshet.Server.Catalog;
@@ -99,8 +100,9 @@ public static class FreshetServer
         builder.Services.AddSingleton<CatalogEndpoints>();
         builder.Services.AddSingleton<HealthEndpoints>();
         builder.Services.AddHostedService<WallClockTicker>();
-        builder.Services.AddSingleton(new LearningService(engine, options.Models, options.ModelStateDirectory, options.ModelSaveInterval));
-        builder.Services.AddHostedService(services => services.GetRequiredService<LearningService>());
+        // The learner pairs the engine's router with its feed: the clock, strings and positions it sees are one backend's.
+        builder.Services.AddSingleton(new LearningHost(engine.Router, engine.Feed, engine.Reader, engine.Log, options.Models, options.ModelStateDirectory, options.ModelSaveInterval));
+        builder.Services.AddHostedService<LearningHostedService>();
         builder.Services.AddSingleton<ModelEndpoints>();
 
         var app = builder.Build();
@@ -351,10 +353,10 @@ public sealed class RunningServer(WebApplication app, Uri baseAddress) : IAsyncD
     public WebApplication App { get; } = app;
 
     /// <summary>The models learning from the stream and their live figures, as <c>GET /v1/models</c> answers (no models: an empty list).</summary>
-    public ModelsResponse Models() => _learning.Describe();
+    public ModelsResponse Models() => ModelsResponseMapper.ToResponse(_learning.Figures());
 
     /// <summary>Resolved while the server runs, so the figures can still be read after it stopped (for a summary).</summary>
-    private readonly LearningService _learning = app.Services.GetRequiredService<LearningService>();
+    private readonly LearningHost _learning = app.Services.GetRequiredService<LearningHost>();
 
     /// <summary>Stops taking requests, finishes the ones in flight, and releases the port.</summary>
     public async ValueTask DisposeAsync()

@@ -15,7 +15,7 @@ namespace Freshet.Server.Ingest;
 /// way, and the response says how many); 408, 413, 415 (encoding), 429 and 503 refuse the whole request before anything
 /// is taken. The content type is checked for every endpoint by <see cref="Hosting.RequestGuards"/>.
 /// </summary>
-internal sealed class EventsEndpoint(IEventRouter router, Health.StorageStatsSource storage, ServerOptions options, Learning.LearningService learning)
+internal sealed class EventsEndpoint(IEventRouter router, Health.StorageStatsSource storage, ServerOptions options, Freshet.Learning.Hosting.LearningHost learning)
 {
     /// <summary>The query parameter, bound by the framework (described here for the API).</summary>
     public static readonly ApiDescription.QueryParameter[] Query =

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Freshet.Contracts;
+using Freshet.Learning.Hosting;
 using Freshet.Learning.Pipeline;
 using Freshet.Server.Serving;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace Freshet.Server.Learning;
 
 /// <summary>The models learned from the stream: their live figures, ranking candidates, recommendations and similar items.</summary>
-internal sealed class ModelEndpoints(LearningService learning, ServerOptions options)
+internal sealed class ModelEndpoints(LearningHost learning, ServerOptions options)
 {
     private static readonly Dictionary<string, string> EmptyFields = [];
 
@@ -44,7 +45,7 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
         new("timeout", ApiDescription.QueryValue.Window, "How long to wait for the learners before answering 503 learners-behind; at most 10m.", "60s") { Default = "60s" },
     ];
 
-    public IResult GetAll() => TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
+    public IResult GetAll() => TypedResults.Json(ModelsResponseMapper.ToResponse(learning.Figures()), ServerJsonContext.Default.ModelsResponse);
 
     /// <summary>How long <c>POST /v1/models/flush</c> waits for the learner unless told otherwise, and at most.</summary>
     private static readonly TimeSpan DefaultFlushTimeout = TimeSpan.FromSeconds(60), MaxFlushTimeout = TimeSpan.FromMinutes(10);
@@ -78,14 +79,14 @@ internal sealed class ModelEndpoints(LearningService learning, ServerOptions opt
 
         if (!await learning.FlushAsync(closeWindows, timeout, cancellationToken).ConfigureAwait(false))
         {
-            var figures = learning.Describe();
+            var figures = ModelsResponseMapper.ToResponse(learning.Figures());
             return Problems.Problems.Of(StatusCodes.Status503ServiceUnavailable, "learners-behind", "Learners behind",
                 $"the models had not learned the events accepted before this request within {Time.Duration.Format((long)timeout.TotalMilliseconds)} "
                 + $"({figures.EventsLearned:N0} learned so far); retry, with a longer timeout",
                 [new("events_learned", figures.EventsLearned)]);
         }
 
-        return TypedResults.Json(learning.Describe(), ServerJsonContext.Default.ModelsResponse);
+        return TypedResults.Json(ModelsResponseMapper.ToResponse(learning.Figures()), ServerJsonContext.Default.ModelsResponse);
     }
 
     public async Task<IResult> ScoreAsync(HttpRequest request, CancellationToken cancellationToken)

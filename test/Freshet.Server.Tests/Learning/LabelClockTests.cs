@@ -64,7 +64,7 @@ public sealed class LabelClockTests
     public async Task PostEvents_WaitLearned_AnswersOnceTheModelsHaveLearnedThem()
     {
         await using var server = await StartAsync(new ServerOptions { Models = ModelDefinitionLoader.Parse(Models, "models.yaml") });
-        var learning = server.Server.App.Services.GetRequiredService<Freshet.Server.Learning.LearningService>();
+        var learning = server.Server.App.Services.GetRequiredService<Freshet.Learning.Hosting.LearningHost>();
         learning.BeforeFeeding = () => Thread.Sleep(50);
         var (lines, _) = ShopStream.Generate(seed: 5, views: 600, itemsPerCategory: 50, stepMs: 1_000);
         var parts = lines.Chunk(100).Select(chunk => string.Concat(chunk)).ToList();

@@ -1,8 +1,8 @@
 using Freshet.Engine;
 using Freshet.Events;
 using Freshet.Features;
+using Freshet.Learning.Hosting;
 using Freshet.Learning.Pipeline;
-using Freshet.Server.Learning;
 
 namespace Freshet.Server.Tests.Learning;
 
@@ -74,7 +74,7 @@ public sealed class LiveFeatureDeterminismTests
     private static async Task<byte[]> LearnAsync(List<Event> stream, Timing timing)
     {
         await using var engine = FreshetEngine.Create(FeatureDefinitionLoader.Parse(Features, "features.yaml"), new EngineOptions { ShardCount = 2 });
-        var learning = new LearningService(engine, ModelDefinitionLoader.Parse(Models, "models.yaml"));
+        var learning = new LearningHost(engine.Router, engine.Feed, engine.Reader, engine.Log, ModelDefinitionLoader.Parse(Models, "models.yaml"));
         using var gate = new ManualResetEventSlim(timing != Timing.Behind);
         using var taken = new SemaphoreSlim(0);
         learning.BeforeFeeding = () =>
@@ -82,7 +82,7 @@ public sealed class LiveFeatureDeterminismTests
             taken.Release();
             gate.Wait();
         };
-        await learning.StartAsync(default);
+        learning.Start();
         var batch = new EventBatch();
         foreach (var chunk in stream.Chunk(250))
         {
@@ -115,7 +115,7 @@ public sealed class LiveFeatureDeterminismTests
 
         gate.Set();
         WaitLearned(learning);
-        await learning.StopAsync(default);
+        learning.Stop();
         Assert.Equal(0, learning.SkippedEvents);
         Assert.Equal(0, learning.Failures.Count);
         var model = Assert.Single(learning.ClickModels);
@@ -129,7 +129,7 @@ public sealed class LiveFeatureDeterminismTests
         return state.ToArray();
     }
 
-    private static void WaitLearned(LearningService learning)
+    private static void WaitLearned(LearningHost learning)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (learning.Positions is var (accepted, learned) && learned < accepted)
