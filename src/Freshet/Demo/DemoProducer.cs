@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Freshet.Engine;
 using Freshet.Events;
+using Freshet.Seams;
 using Freshet.Synthetic;
 
 namespace Freshet.Cli.Demo;
@@ -22,7 +22,7 @@ namespace Freshet.Cli.Demo;
 /// learner is more than <see cref="LearnerLagMax"/> events behind (<paramref name="learnerLag"/>, null without models):
 /// left alone, a producer that keeps the cores busy starves the learner thread, which then skips whole batches.
 /// </remarks>
-internal sealed class DemoProducer(FreshetEngine engine, SyntheticStream stream, SimulatedClock clock, DemoSettings settings, Func<long>? learnerLag = null)
+internal sealed class DemoProducer(IEventRouter router, SyntheticStream stream, SimulatedClock clock, DemoSettings settings, Func<long>? learnerLag = null)
 {
     private const long AdjustEveryMs = 250;
 
@@ -135,7 +135,7 @@ internal sealed class DemoProducer(FreshetEngine engine, SyntheticStream stream,
     {
         WaitForLearner();
         clock.Advance(stream.SimulatedNowMs);
-        engine.Ingest(batch);
+        router.Ingest(batch);
     }
 
     private void WaitForLearner()

@@ -94,7 +94,7 @@ internal static class DemoRunner
                 var learner = server.Models();
                 return engine.GetStats().Accepted - learner.EventsLearned - learner.EventsSkipped;
             };
-            producer = new DemoProducer(engine, stream, clock, settings, learnerLag);
+            producer = new DemoProducer(engine.Router, stream, clock, settings, learnerLag);
             monitor = new DemoMonitor(engine, stream, producer, clock, startMs, requests, models.Count > 0 ? server.Models : null);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (settings.DurationMs is { } durationMs)

@@ -4,18 +4,20 @@ using Freshet.Events;
 using Freshet.Files.Mapping;
 using FieldKind = Freshet.Files.Mapping.FieldKind;
 using Freshet.Hashing;
+using Freshet.Seams;
 
 namespace Freshet.Cli.Replay;
 
 /// <summary>
 /// Replays straight into an engine in this process: mapped events become an <see cref="EventBatch"/> (names, types and
-/// values interned once; no JSON in between) handed to <see cref="FreshetEngine.Ingest"/>, which blocks while the
-/// shard queues are full. Rejections come back by position in the batch and are reported by file line.
+/// values interned once; no JSON in between) handed to the engine's router (<see cref="IEventRouter.Ingest"/>), which
+/// blocks while the shard queues are full. Rejections come back by position in the batch and are reported by file line.
 /// </summary>
 internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, ReplayCounters counters, int batchSize, string featuresPath, byte[] idPrefix) : IReplayTarget
 {
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(60);
 
+    private readonly IEventRouter _router = engine.Router; // Ingest goes through the seam; the rest (flush, footprint, storage) is the embedded engine's.
     private readonly EventBatch _batch = new(batchSize);
     private readonly long[] _lines = new long[batchSize];
     private int[] _nameIds = [];
@@ -58,7 +60,7 @@ internal sealed class EngineTarget(FreshetEngine engine, FieldNameTable names, R
             return ValueTask.CompletedTask;
         }
 
-        var result = engine.Ingest(_batch);
+        var result = _router.Ingest(_batch);
         if (result.Refused is { } refused)
         {
             // The replay's clock only moves with the events it ingests, so waiting would not free the dedup window.
