@@ -100,6 +100,7 @@ public static class FreshetServer
         builder.Services.AddSingleton<CatalogEndpoints>();
         builder.Services.AddSingleton<HealthEndpoints>();
         builder.Services.AddHostedService<WallClockTicker>();
+        builder.Services.AddHostedService<IdleMemoryRelease>();
         // The learner pairs the engine's router with its feed: the clock, strings and positions it sees are one backend's.
         builder.Services.AddSingleton(new LearningHost(engine.Router, engine.Feed, engine.Reader, engine.Log, options.Models, options.ModelStateDirectory, options.ModelSaveInterval));
         builder.Services.AddHostedService<LearningHostedService>();
