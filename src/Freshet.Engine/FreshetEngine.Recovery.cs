@@ -219,8 +219,8 @@ public sealed partial class FreshetEngine
         var beforeCheckpoints = load.Elapsed;
         var used = LoadCheckpoints(manifests, notes);
         long logFirst = logReport.FirstOffset;
-        var shardOffsets = new long[_shards.Length];
-        for (int s = 0; s < _shards.Length; s++)
+        var shardOffsets = new long[Shards.Length];
+        for (int s = 0; s < Shards.Length; s++)
         {
             shardOffsets[s] = used[s]?.Offset ?? 0;
             if (used[s] is null && logFirst > 0)
@@ -290,9 +290,9 @@ public sealed partial class FreshetEngine
     /// </summary>
     private CheckpointManifest?[] LoadCheckpoints(List<(CheckpointManifest Manifest, PartitionCheckpoint Checkpoint)> manifests, List<string> notes)
     {
-        var used = new CheckpointManifest?[_shards.Length];
-        var same = manifests.Where(m => m.Manifest.ShardCount == _shards.Length).ToList();
-        if (manifests.Count > 0 && manifests[0].Manifest.ShardCount != _shards.Length)
+        var used = new CheckpointManifest?[Shards.Length];
+        var same = manifests.Where(m => m.Manifest.ShardCount == Shards.Length).ToList();
+        if (manifests.Count > 0 && manifests[0].Manifest.ShardCount != Shards.Length)
         {
             foreach (var (manifest, checkpoint) in manifests)
             {
@@ -305,19 +305,19 @@ public sealed partial class FreshetEngine
                     }
 
                     // Every shard file of one checkpoint has the same clock: the marker carried it to all of them.
-                    foreach (var shard in _shards)
+                    foreach (var shard in Shards)
                     {
                         shard.RestoreClock(header.NowMs, header.ClosedThroughMs, eventsApplied: 0);
                     }
 
                     Array.Fill(used, manifest);
-                    notes.Add($"the checkpoint at offset {manifest.Offset:N0} has {manifest.ShardCount} shards and this engine {_shards.Length}: its tiles were moved to the shards that own their keys now");
+                    notes.Add($"the checkpoint at offset {manifest.Offset:N0} has {manifest.ShardCount} shards and this engine {Shards.Length}: its tiles were moved to the shards that own their keys now");
                     return used;
                 }
                 catch (StorageException error)
                 {
                     notes.Add($"skipped the checkpoint at offset {manifest.Offset:N0}: {error.Message}");
-                    foreach (var shard in _shards)
+                    foreach (var shard in Shards)
                     {
                         shard.ResetState();
                     }
@@ -327,7 +327,7 @@ public sealed partial class FreshetEngine
             return used;
         }
 
-        Parallel.For(0, _shards.Length, s =>
+        Parallel.For(0, Shards.Length, s =>
         {
             foreach (var (manifest, checkpoint) in same)
             {
@@ -339,7 +339,7 @@ public sealed partial class FreshetEngine
                 }
                 catch (Exception error) when (error is StorageException or IOException)
                 {
-                    _shards[s].ResetState();
+                    Shards[s].ResetState();
                     lock (notes)
                     {
                         notes.Add($"shard {s}: skipped the checkpoint at offset {manifest.Offset:N0} ({error.Message}); falling back to an older one");
@@ -363,11 +363,11 @@ public sealed partial class FreshetEngine
             throw reader.Corrupt($"it is shard {header.Index} of {header.ShardCount} at offset {header.Offset:N0}, not shard {index} of {manifest.ShardCount} at {manifest.Offset:N0}");
         }
 
-        var own = _shards[index % _shards.Length];
+        var own = Shards[index % Shards.Length];
         Func<CompiledFeature, int, Shard> route = reroute
-            ? (feature, keyId) => _shards[_worker.ShardOf(feature.Entity.RouteHashOf(keyId))]
+            ? (feature, keyId) => Shards[_worker.ShardOf(feature.Entity.RouteHashOf(keyId))]
             : (_, _) => own;
-        Shard.LoadCheckpointTiles(reader, Catalog, route, reroute ? _shards.Length : 1);
+        Shard.LoadCheckpointTiles(reader, Catalog, route, reroute ? Shards.Length : 1);
         reader.ExpectEnd();
         if (!reroute)
         {

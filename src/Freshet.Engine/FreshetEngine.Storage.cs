@@ -122,8 +122,8 @@ public sealed partial class FreshetEngine
                 var state = _router.Capture();
                 // Promotions from here on stamp a newer epoch: ids stamped before it and unmarked by the shards are unused.
                 markEpoch = Strings.AdvanceEpoch();
-                request = new CheckpointRequest(writer, position.Offset, _shards.Length, storage.Options.FaultPoint, new StringMarks(Strings.Count));
-                var manifest = new CheckpointManifest(position.Offset, WallMs, _shards.Length, state.NowMs, 0, new Dictionary<string, int>(), state.Accepted, state.Duplicates,
+                request = new CheckpointRequest(writer, position.Offset, Shards.Length, storage.Options.FaultPoint, new StringMarks(Strings.Count));
+                var manifest = new CheckpointManifest(position.Offset, WallMs, Shards.Length, state.NowMs, 0, new Dictionary<string, int>(), state.Accepted, state.Duplicates,
                     state.WithoutFeatures, catalog.Features.Where(f => !f.IsDerived).Select(f => (f.Name, f.StateFingerprint)).ToArray(), state.Dedup);
                 _router.DispatchCheckpoint(request);
                 return CompleteCheckpointAsync(storage, writer, request, manifest);

@@ -38,7 +38,7 @@ public sealed partial class FreshetEngine : IAsyncDisposable
         _storage = storage;
         _worker = new PartitionWorker(catalog, strings, options.ShardCount, options.QueueCapacity, storage is null ? null : offset => storage.Log.WaitVisible(EngineStorage.Partition, offset));
         _router = new EventRouter(catalog, strings, _worker, storage?.Log, options.Time, options.DedupHorizonMs, options.DedupMemoryBytes);
-        Reader = new Reading.ShardFeatureReader(this, _shards, _time);
+        Reader = new Reading.ShardFeatureReader(this, Shards, _time);
     }
 
     /// <summary>
@@ -80,8 +80,8 @@ public sealed partial class FreshetEngine : IAsyncDisposable
 
     private long WallMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    // The shards, under the name the query, recovery and checkpoint partials use.
-    private Shard[] _shards => _worker.Shards;
+    // The worker's shards, which recovery, checkpoints and the reader reach directly.
+    private Shard[] Shards => _worker.Shards;
 
     /// <inheritdoc cref="IEventRouter.Ingest"/>
     public IngestResult Ingest(EventBatch batch, int firstIndex = 0) => _router.Ingest(batch, firstIndex);
