@@ -19,7 +19,7 @@ internal static class FreshetCommand
             + "New here? Start with:\n"
             + "  freshet demo                     the engine on a live synthetic shop, served over HTTP, until Ctrl+C\n"
             + "  freshet demo --duration 30s      the same for 30 seconds, then a summary\n"
-            + "  freshet demo --rate 50k          at 50,000 events a second instead of as fast as it goes");
+            + "  freshet demo --rate max          as fast as the engine takes events (the default is 50k a second)");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(Query.QueryCommand.Create());
