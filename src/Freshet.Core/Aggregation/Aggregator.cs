@@ -65,5 +65,13 @@ public abstract class Aggregator
     }
 }
 
-/// <summary>What <see cref="Aggregator.Finish"/> may need: the query time (for decay) and the string table.</summary>
-public readonly record struct FinishContext(long NowMs, StringInterner Strings);
+/// <summary>
+/// What <see cref="Aggregator.Finish"/> may need: the query time (for decay) and the string table. States read from
+/// published tile values (a serving process) hold the string ids of the worker that wrote them: <see cref="Published"/>
+/// then maps those ids to their strings, and <see cref="StringOf"/> looks there instead of in <see cref="Strings"/>.
+/// </summary>
+public readonly record struct FinishContext(long NowMs, StringInterner Strings, IReadOnlyDictionary<int, string>? Published = null)
+{
+    /// <summary>The string a state's id stands for.</summary>
+    public string StringOf(int id) => Published is null ? Strings[id] : Published[id];
+}

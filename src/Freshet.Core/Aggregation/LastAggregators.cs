@@ -20,7 +20,7 @@ internal static class LatestEntry
 
     public static ItemValue ToItem(long tag, long payload, in FinishContext context) =>
         (tag & 1) != 0
-            ? new ItemValue(context.Strings[(int)payload], double.NaN, 0, tag >> 1)
+            ? new ItemValue(context.StringOf((int)payload), double.NaN, 0, tag >> 1)
             : new ItemValue(null, BitConverter.Int64BitsToDouble(payload), 0, tag >> 1);
 }
 

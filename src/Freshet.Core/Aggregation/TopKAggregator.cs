@@ -72,11 +72,10 @@ public sealed class TopKAggregator : PooledSketchAggregator<SpaceSaving>
             }
         }
 
-        var strings = context.Strings;
         var items = new ItemValue[n];
         for (int i = 0; i < n; i++)
         {
-            items[i] = new ItemValue(strings[top[i].Item], top[i].Count, top[i].Error);
+            items[i] = new ItemValue(context.StringOf(top[i].Item), top[i].Count, top[i].Error);
         }
 
         if (rented is not null)
