@@ -8,6 +8,14 @@ cd "$(dirname "$0")"
 
 command -v curl > /dev/null || (apt-get update && apt-get install -y curl)
 
+# The scale-out tests (test/Freshet.Redis.Tests) start real redis-server processes and make a Redis Cluster with redis-cli.
+if ! command -v redis-server > /dev/null || ! command -v redis-cli > /dev/null; then
+  echo "installing redis-server and redis-tools (the scale-out tests) with apt-get…"
+  (apt-get install -y redis-server redis-tools > /dev/null 2>&1 || (apt-get update > /dev/null && apt-get install -y redis-server redis-tools > /dev/null 2>&1)) \
+    || echo "could not install redis-server"
+  # Debian starts a redis-server service on 6379 after installing it; the tests use their own ports only.
+fi
+
 # The online-learning replays compare FTRL with scikit-learn's LogisticRegression (Debian's python3-sklearn, used
 # through /usr/bin/python3); with FRESHET_REQUIRE_SKLEARN set, a missing scikit-learn fails them instead of skipping.
 if ! /usr/bin/python3 -c "import sklearn" 2> /dev/null; then
